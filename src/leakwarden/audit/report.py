@@ -1,0 +1,109 @@
+"""Transparency reports: actions by policy clause, decisions by verdict, outside requests by kind
+and outcome, over a period. Written as HTML (with inline SVG charts, no scripts) and CSV."""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from leakwarden.store.db import Database
+from leakwarden.store.tables import EnforcementAction, OutsideRequestRow, PostRow
+
+
+@dataclass
+class Report:
+    start: datetime
+    end: datetime
+    actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (clause, type) -> n
+    verdicts: Counter[str] = field(default_factory=Counter)
+    requests: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, outcome) -> n
+    reversed_actions: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "from": self.start.isoformat(), "to": self.end.isoformat(),
+            "actions_by_clause": [{"clause": c, "action": t, "count": n} for (c, t), n in sorted(self.actions.items())],
+            "decisions_by_verdict": dict(sorted(self.verdicts.items())),
+            "requests_by_kind": [{"kind": k, "outcome": o, "count": n} for (k, o), n in sorted(self.requests.items())],
+            "reversed_actions": self.reversed_actions,
+        }
+
+
+def build(db: Database, start: datetime, end: datetime) -> Report:
+    report = Report(start=start, end=end)
+    with db.session() as s:
+        for clause, type_, reversed_at in s.execute(
+            select(EnforcementAction.clause, EnforcementAction.type, EnforcementAction.reversed_at)
+            .where(EnforcementAction.created_at >= start, EnforcementAction.created_at < end)):
+            report.actions[(clause, type_)] += 1
+            report.reversed_actions += reversed_at is not None
+        for (verdict,) in s.execute(select(PostRow.verdict).where(PostRow.ingested_at >= start,
+                                                                   PostRow.ingested_at < end)):
+            report.verdicts[verdict] += 1
+        for kind, outcome in s.execute(select(OutsideRequestRow.kind, OutsideRequestRow.outcome)
+                                       .where(OutsideRequestRow.received_at >= start,
+                                              OutsideRequestRow.received_at < end)):
+            report.requests[(kind, outcome)] += 1
+    return report
+
+
+def bar_chart(title: str, rows: list[tuple[str, int]], width: int = 560) -> str:
+    """A horizontal bar chart as inline SVG."""
+    if not rows:
+        return f"<figure><figcaption>{html.escape(title)}</figcaption><p>None in this period.</p></figure>"
+    top = max(n for _, n in rows) or 1
+    bar_h, label_w = 22, 260
+    height = bar_h * len(rows) + 10
+    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}" '
+             f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">']
+    for i, (label, n) in enumerate(rows):
+        y = 5 + i * bar_h
+        w = max(1, int((width - label_w - 50) * n / top))
+        parts.append(f'<text x="0" y="{y + 15}">{html.escape(label)}</text>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{bar_h - 6}" fill="#3b6ea5"/>'
+                     f'<text x="{label_w + w + 6}" y="{y + 15}">{n}</text>')
+    parts.append("</svg>")
+    return f"<figure><figcaption>{html.escape(title)}</figcaption>{''.join(parts)}</figure>"
+
+
+def to_html(report: Report) -> str:
+    actions = [(f"{c} · {t}", n) for (c, t), n in sorted(report.actions.items())]
+    requests = [(f"{k} · {o}", n) for (k, o), n in sorted(report.requests.items())]
+    verdicts = sorted(report.verdicts.items())
+    period = f"{report.start.date().isoformat()} to {report.end.date().isoformat()}"
+    table = "".join(f"<tr><td>{html.escape(c)}</td><td>{html.escape(t)}</td><td>{n}</td></tr>"
+                    for (c, t), n in sorted(report.actions.items()))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Transparency report {period}</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:.3rem .6rem}}</style></head>
+<body><h1>Transparency report</h1><p>Period: {period}. Actions reversed on review: {report.reversed_actions}.</p>
+<h2>Actions by policy clause</h2>{bar_chart("Actions by policy clause", actions)}
+<table><thead><tr><th>Clause</th><th>Action</th><th>Count</th></tr></thead><tbody>{table}</tbody></table>
+<h2>Decisions by verdict</h2>{bar_chart("Decisions by verdict", verdicts)}
+<h2>Outside requests by kind and outcome</h2>{bar_chart("Outside requests by kind and outcome", requests)}
+</body></html>
+"""
+
+
+def write(report: Report, out_dir: Path) -> list[Path]:
+    """Write report.html, actions.csv and requests.csv into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = out_dir / "report.html"
+    page.write_text(to_html(report), encoding="utf-8")
+    actions_csv, requests_csv = out_dir / "actions.csv", out_dir / "requests.csv"
+    with actions_csv.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["clause", "action", "count"])
+        writer.writerows([c, t, n] for (c, t), n in sorted(report.actions.items()))
+    with requests_csv.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["kind", "outcome", "count"])
+        writer.writerows([k, o, n] for (k, o), n in sorted(report.requests.items()))
+    return [page, actions_csv, requests_csv]

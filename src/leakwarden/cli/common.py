@@ -1,0 +1,53 @@
+"""What every CLI command shares: options, opening the engine, reading input, failing cleanly."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from leakwarden.errors import InvalidInput
+
+DbOption = Annotated[str | None, typer.Option("--db", envvar="LEAKWARDEN_DATABASE_URL",
+                                              help="Database URL or SQLite path (default: leakwarden.db)")]
+PolicyOption = Annotated[str | None, typer.Option("--policy", envvar="LEAKWARDEN_POLICY",
+                                                  help="Policy preset name or TOML/YAML file (default: strict)")]
+
+
+def read_text(source: str) -> str:
+    """The contents of FILE, or of stdin for ``-``."""
+    if source == "-":
+        try:
+            return sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"cannot read standard input ({exc.__class__.__name__})",
+                               code="unreadable_input") from None
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{source}: no such file", code="file_not_found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{source}: cannot read it ({exc.__class__.__name__})", code="unreadable_file") from None
+
+
+def parse_json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                           code="malformed_json") from None
+
+
+def validation_message(exc: ValidationError, where: str) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "body"
+    return f"{where}: {field}: {first['msg']}"
+
+
+def echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,254 @@
+"""Managing: URL rules, API keys, accounts, outside requests, the audit log, reports, policies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from leakwarden.audit import log as audit_log
+from leakwarden.audit import report as reports
+from leakwarden.audit import requests as outside
+from leakwarden.cli.common import DbOption, PolicyOption, echo_json
+from leakwarden.enforcement.actions import reinstate
+from leakwarden.enforcement.standing import standing_of
+from leakwarden.engine import Engine
+from leakwarden.errors import InvalidInput, NotFound
+from leakwarden.policy.load import load_policy, preset_names
+from leakwarden.service import auth
+from leakwarden.store.db import Database
+from leakwarden.store.tables import Account
+
+rules_app = typer.Typer(help="URL rules: block, warn on or allow URLs, prefixes and domains.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+requests_app = typer.Typer(help="Outside requests: who asked for what.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Account standing.", no_args_is_help=True)
+policy_app = typer.Typer(help="Policies.", no_args_is_help=True)
+ActorOption = Annotated[str, typer.Option("--by", help="Who is acting (recorded in the audit log)")]
+
+
+def parse_day(value: str) -> datetime:
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date like 2026-11-01", code="invalid_date") from None
+    return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(requests_app, name="requests")
+    app.add_typer(accounts_app, name="accounts")
+    app.add_typer(policy_app, name="policy")
+    app.command("report")(report)
+
+
+# -- rules -------------------------------------------------------------------------------------
+@rules_app.command("add")
+def rules_add(
+    url: Annotated[str | None, typer.Option("--url", help="Exactly this URL")] = None,
+    prefix: Annotated[str | None, typer.Option("--prefix", help="Every URL under this prefix")] = None,
+    domain: Annotated[str | None, typer.Option("--domain", help="This domain and all its subdomains")] = None,
+    action: Annotated[str, typer.Option("--action", help="block, warn or allow")] = "block",
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown to reviewers and in reports)")] = "",
+    source: Annotated[bool, typer.Option("--source", help="Mark as a source of hacked material")] = False,
+    by: ActorOption = "cli", db: DbOption = None,
+) -> None:
+    """Add a URL rule."""
+    given = [(k, v) for k, v in (("exact", url), ("prefix", prefix), ("domain", domain)) if v]
+    if len(given) != 1:
+        raise InvalidInput("give exactly one of --url, --prefix or --domain", code="invalid_rule")
+    kind, value = given[0]
+    from leakwarden.signals.urlrules import RuleBook
+
+    rule = RuleBook(Database(db)).add(kind, value, action, reason, by, source=source)
+    typer.echo(f"rule {rule['id']}: {rule['action']} {rule['kind']} {rule['pattern']}")
+
+
+@rules_app.command("list")
+def rules_list(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the active URL rules."""
+    from leakwarden.signals.urlrules import RuleBook
+
+    rules = RuleBook(Database(db)).list()
+    if as_json:
+        echo_json(rules)
+        return
+    table = Table("id", "kind", "pattern", "action", "reason", "added by")
+    for r in rules:
+        table.add_row(str(r["id"]), str(r["kind"]), str(r["pattern"]), str(r["action"]), str(r["reason"]),
+                      str(r["added_by"]))
+    Console().print(table)
+
+
+@rules_app.command("remove")
+def rules_remove(rule_id: Annotated[int, typer.Argument(help="The rule id")], by: ActorOption = "cli",
+                 db: DbOption = None) -> None:
+    """Remove a URL rule."""
+    from leakwarden.signals.urlrules import RuleBook
+
+    rule = RuleBook(Database(db)).remove(rule_id, by)
+    typer.echo(f"removed rule {rule['id']} ({rule['kind']} {rule['pattern']})")
+
+
+@rules_app.command("apply")
+def rules_apply(retro: Annotated[bool, typer.Option("--retro", help="Enforce on posts already stored")] = False,
+                since_version: Annotated[int, typer.Option(help="Only rules changed after this version")] = 0,
+                db: DbOption = None, policy: PolicyOption = None) -> None:
+    """Enforce the URL rules on stored posts that link to blocked URLs, with a progress bar."""
+    if not retro:
+        raise InvalidInput("rules apply needs --retro (rules already apply to every new post)", code="usage")
+    engine = Engine(db, policy=policy)
+    changed = 0
+    with Progress(TextColumn("[bold]re-deciding"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True)) as progress:
+        task = progress.add_task("retro", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        decisions = list(engine.retro_rules(since_version, progress=advance))
+    for decision in decisions:
+        changed += decision.verdict.value != "allow"
+    typer.echo(f"{len(decisions)} stored posts link to blocked URLs; {changed} now restricted or removed")
+
+
+# -- keys --------------------------------------------------------------------------------------
+@keys_app.command("create")
+def keys_create(role: Annotated[str, typer.Option("--role", help="submitter, moderator or admin")],
+                name: Annotated[str, typer.Option("--name", help="A name for the key")] = "",
+                db: DbOption = None) -> None:
+    """Create an API key and print it once."""
+    key_id, key = auth.create_key(Database(db), role, name)
+    typer.echo(key)
+    typer.echo(f"key {key_id} ({role}); it is shown only now", err=True)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None) -> None:
+    """List API keys (never the keys themselves)."""
+    echo_json(auth.list_keys(Database(db)))
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int, db: DbOption = None) -> None:
+    """Revoke an API key."""
+    auth.revoke_key(Database(db), key_id)
+    typer.echo(f"revoked key {key_id}")
+
+
+# -- audit -------------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Check the hash chain; report the first broken link."""
+    with Database(db).session() as s:
+        result = audit_log.verify(s)
+    if result.ok:
+        typer.echo(f"ok: {result.checked} events, chain intact")
+        return
+    typer.echo(f"BROKEN at event {result.first_broken}: {result.problem} ({result.checked} events verified before it)")
+    raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def audit_list(kind: Annotated[str | None, typer.Option(help="Only events of this kind")] = None,
+               limit: Annotated[int, typer.Option(help="At most this many")] = 50, db: DbOption = None) -> None:
+    """Print audit events as JSON."""
+    with Database(db).session() as s:
+        echo_json([{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+                    "subject": f"{e.subject_type}:{e.subject_id}", "payload": audit_log.payload_of(e)}
+                   for e in audit_log.events(s, kind=kind, limit=limit)])
+
+
+# -- outside requests --------------------------------------------------------------------------
+@requests_app.command("add")
+def requests_add(
+    kind: Annotated[str, typer.Option("--kind", help=", ".join(outside.KINDS))],
+    requester: Annotated[str, typer.Option("--from", help="Who asked")],
+    asked: Annotated[str, typer.Option("--asked", help="What they asked for")],
+    outcome: Annotated[str, typer.Option("--outcome", help=", ".join(outside.OUTCOMES))] = "pending",
+    done: Annotated[str, typer.Option("--done", help="What was done")] = "",
+    post: Annotated[list[str] | None, typer.Option("--post", help="A post concerned (repeatable)")] = None,
+    url: Annotated[list[str] | None, typer.Option("--url", help="A URL concerned (repeatable)")] = None,
+    account: Annotated[list[str] | None, typer.Option("--account", help="An account concerned")] = None,
+    action: Annotated[list[int] | None, typer.Option("--action", help="A resulting action id")] = None,
+    by: ActorOption = "cli", db: DbOption = None,
+) -> None:
+    """Record an outside request (campaign, government, court, ...)."""
+    request = outside.OutsideRequest(kind=kind, requester=requester, asked=asked, outcome=outcome, done=done,
+                                     concerns=outside.Concerns(posts=post or [], urls=url or [],
+                                                               accounts=account or []),
+                                     action_ids=action or [])
+    row = outside.record(Database(db), request, by)
+    typer.echo(f"request {row['id']} recorded ({row['kind']} from {row['requester']}: {row['outcome']})")
+
+
+@requests_app.command("list")
+def requests_list(kind: Annotated[str | None, typer.Option(help="Only this kind")] = None,
+                  db: DbOption = None) -> None:
+    """List outside requests as JSON."""
+    echo_json(outside.list_requests(Database(db), kind=kind))
+
+
+# -- accounts ----------------------------------------------------------------------------------
+@accounts_app.command("show")
+def accounts_show(account: str, db: DbOption = None) -> None:
+    """Print an account's standing."""
+    with Database(db).session() as s:
+        if s.get(Account, account) is None:
+            raise NotFound(f"no account {account!r}")
+        echo_json(standing_of(s, account).model_dump(mode="json"))
+
+
+@accounts_app.command("reinstate")
+def accounts_reinstate(account: str, note: Annotated[str, typer.Option(help="Why")] = "",
+                       by: ActorOption = "cli", db: DbOption = None) -> None:
+    """Lift an account's suspensions and bans (a moderator's decision outranks automatic ones)."""
+    with Database(db).session() as s:
+        lifted = reinstate(s, account, by, note)
+    typer.echo(f"{account}: {lifted} sanction(s) lifted")
+
+
+# -- policy ------------------------------------------------------------------------------------
+@policy_app.command("show")
+def policy_show(policy: PolicyOption = None) -> None:
+    """Print a policy as JSON (after validation)."""
+    echo_json(load_policy(policy).model_dump(mode="json"))
+
+
+@policy_app.command("validate")
+def policy_validate(source: Annotated[str, typer.Argument(help="A preset name or a TOML/YAML file")]) -> None:
+    """Validate a policy file; errors name the file, line and field."""
+    p = load_policy(source)
+    typer.echo(f"ok: {p.label}, {len(p.clauses)} clauses")
+
+
+@policy_app.command("list")
+def policy_list() -> None:
+    """List the bundled presets."""
+    for name in preset_names():
+        p = load_policy(name)
+        typer.echo(f"{name}\t{p.version}\t{p.description}")
+
+
+# -- report ------------------------------------------------------------------------------------
+def report(start: Annotated[str | None, typer.Option("--from", help="First day (ISO date)")] = None,
+           end: Annotated[str | None, typer.Option("--to", help="Last day (ISO date), inclusive")] = None,
+           out: Annotated[Path, typer.Option("--out", help="Folder for report.html and CSVs")] = Path("report"),
+           db: DbOption = None) -> None:
+    """Write a transparency report (HTML with charts, plus CSV)."""
+    finish = parse_day(end) + timedelta(days=1) if end else datetime.now(UTC)
+    begin = parse_day(start) if start else finish - timedelta(days=30)
+    if begin >= finish:
+        raise InvalidInput("--from must be before --to", code="invalid_period")
+    files = reports.write(reports.build(Database(db), begin, finish), out)
+    for path in files:
+        typer.echo(str(path))

@@ -1,0 +1,164 @@
+"""Apply a Decision's actions, idempotently, and keep account standing.
+
+Every action row is unique per (post, type, clause, target), so ingesting the same post twice, or
+re-deciding it after a retro-scan, never doubles a strike. Manual decisions outrank automatic ones:
+once a moderator reinstates an account, automatic clauses skip strikes and sanctions whose evidence
+the moderator already judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leakwarden.audit import log as audit
+from leakwarden.enforcement.cases import open_case
+from leakwarden.enforcement.standing import active_strikes, ensure_account
+from leakwarden.errors import NotFound
+from leakwarden.model import Action, ActionType, Decision, Reason, utcnow
+from leakwarden.policy.schema import Policy, Rung
+from leakwarden.signals.urlrules import RuleBook
+from leakwarden.store.tables import Account, EnforcementAction, PostRow, Sanction, Strike
+
+_POST_STATUS = {ActionType.REMOVE: "removed", ActionType.LABEL: "labelled", ActionType.INTERSTITIAL: "labelled"}
+_STATUS_RANK = {"visible": 0, "labelled": 1, "restricted": 2, "removed": 3}
+
+
+def fingerprints(post_id: str, reasons: Iterable[Reason]) -> set[str]:
+    """What a decision rested on: the post, and each matched item, rule or private value (hashed)."""
+    marks = {f"post:{post_id}"}
+    for reason in reasons:
+        for evidence in reason.evidence:
+            if evidence.item:
+                where = evidence.data.get("url")
+                marks.add(f"{reason.signal}:{evidence.item}" + (f"@{where}" if where else ""))
+            digest = evidence.data.get("sha256")
+            if digest:
+                marks.add(f"{reason.signal}:{digest}")
+    return marks
+
+
+def ladder_actions(policy: Policy, strikes_before: int, new_strikes: int) -> list[Action]:
+    """The sanction the strike ladder gives once ``new_strikes`` are added to ``strikes_before``."""
+    rung = policy.strikes.rung_for(strikes_before + new_strikes) if new_strikes > 0 else None
+    return [] if rung is None else [_rung_action(rung)]
+
+
+def _rung_action(rung: Rung) -> Action:
+    if rung.action == "ban":
+        return Action(type=ActionType.BAN, clause="strike-ladder", note=f"strike {rung.count}")
+    if rung.action == "suspend":
+        return Action(type=ActionType.SUSPEND, clause="strike-ladder", duration_s=rung.duration,
+                      note=f"strike {rung.count}")
+    return Action(type=ActionType.LABEL, clause="strike-ladder", label="account limited",
+                  note=f"strike {rung.count}")
+
+
+def _record(session: Session, decision: Decision, action: Action, actor: str, automatic: bool) -> bool:
+    """Insert the action row; False if this exact action was already applied to this post."""
+    target = action.url or action.label or ""
+    exists = session.scalar(select(EnforcementAction.id).where(
+        EnforcementAction.post_id == decision.post_id, EnforcementAction.type == action.type.value,
+        EnforcementAction.clause == (action.clause or ""), EnforcementAction.target == target))
+    if exists is not None:
+        return False
+    session.add(EnforcementAction(
+        post_id=decision.post_id, account=decision.author, type=action.type.value, clause=action.clause or "",
+        target=target, duration_s=action.duration_s, automatic=automatic, actor=actor,
+        policy_version=decision.policy_version, created_at=utcnow()))
+    session.flush()
+    audit.append(session, actor=actor, kind="action.applied", subject_type="post", subject_id=decision.post_id,
+                 payload={"action": action.model_dump(mode="json", exclude_none=True), "account": decision.author,
+                          "policy_version": decision.policy_version})
+    return True
+
+
+@dataclass
+class Enforced:
+    applied: list[Action] = field(default_factory=list)  # newly applied, ladder sanctions included
+    skipped: list[Action] = field(default_factory=list)  # sanctions a moderator's reinstatement overrides
+
+
+def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook, *, actor: str = "auto",
+          automatic: bool = True) -> Enforced:
+    """Apply what the decision says, once."""
+    account = ensure_account(session, decision.author)
+    cleared = set(account.cleared_evidence or [])
+    marks = fingerprints(decision.post_id, decision.reasons)
+    skip_sanctions = automatic and bool(marks & cleared) and marks - {f"post:{decision.post_id}"} <= cleared
+    result = Enforced()
+    new_strikes = 0
+    strikes_before = active_strikes(session, decision.author)
+    for action in decision.actions:
+        if action.clause == "strike-ladder":
+            continue  # recomputed below from the strikes actually added
+        if skip_sanctions and action.type in (ActionType.STRIKE, ActionType.SUSPEND, ActionType.BAN):
+            audit.append(session, actor=actor, kind="action.skipped", subject_type="post",
+                         subject_id=decision.post_id,
+                         payload={"action": action.type.value, "why": "a moderator reinstated on this evidence"})
+            result.skipped.append(action)
+            continue
+        if not _record(session, decision, action, actor, automatic):
+            continue
+        result.applied.append(action)
+        _effect(session, decision, action, policy, rules, actor, automatic)
+        if action.type is ActionType.STRIKE:
+            new_strikes += 1
+    for sanction in ladder_actions(policy, strikes_before, new_strikes):
+        if _record(session, decision, sanction, actor, automatic):
+            result.applied.append(sanction)
+            _effect(session, decision, sanction, policy, rules, actor, automatic)
+    return result
+
+
+def _effect(session: Session, decision: Decision, action: Action, policy: Policy, rules: RuleBook,
+            actor: str, automatic: bool) -> None:
+    now = utcnow()
+    post = session.get(PostRow, decision.post_id)
+    if post is not None:
+        status = _POST_STATUS.get(action.type)
+        if status is None and decision.verdict.value == "restrict":
+            status = "restricted"
+        if status and _STATUS_RANK[status] > _STATUS_RANK.get(post.status, 0):
+            post.status = status
+    if action.type is ActionType.STRIKE:
+        session.add(Strike(account=decision.author, post_id=decision.post_id, clause=action.clause or "",
+                           created_at=now, expires_at=now + timedelta(seconds=policy.strikes.expire_after)))
+    elif action.type in (ActionType.SUSPEND, ActionType.BAN):
+        until = None if action.type is ActionType.BAN else now + timedelta(seconds=action.duration_s or 0)
+        session.add(Sanction(account=decision.author, kind=action.type.value, post_id=decision.post_id,
+                             clause=action.clause or "", starts_at=now, until=until, automatic=automatic))
+    elif action.type is ActionType.BLOCK_LINK and action.url:
+        rules.add("exact", action.url, "block", f"blocked from sharing by clause {action.clause}",
+                  f"policy:{policy.label}", session=session)
+    elif action.type is ActionType.QUEUE_REVIEW:
+        open_case(session, source="policy", reason=f"clause {action.clause}", post_id=decision.post_id,
+                  account=decision.author, actor=actor,
+                  data={"verdict": decision.verdict.value, "policy_version": decision.policy_version})
+
+
+def reinstate(session: Session, account: str, moderator: str, note: str = "") -> int:
+    """Lift every active sanction; automatic clauses will not re-sanction on the evidence judged."""
+    row = session.get(Account, account)
+    if row is None:
+        raise NotFound(f"no account {account!r}")
+    now = utcnow()
+    sanctions = session.scalars(select(Sanction).where(Sanction.account == account,
+                                                       Sanction.lifted_at.is_(None))).all()
+    cleared = set(row.cleared_evidence or [])
+    for sanction in sanctions:
+        sanction.lifted_at, sanction.lifted_by = now, moderator
+        if sanction.post_id:
+            post = session.get(PostRow, sanction.post_id)
+            if post is not None:
+                reasons = [Reason.model_validate(r) for r in post.decision.get("reasons", [])]
+                cleared |= fingerprints(post.id, reasons)
+    row.cleared_evidence = sorted(cleared)
+    row.reinstated_at, row.reinstated_by = now, moderator
+    audit.append(session, actor=moderator, kind="account.reinstated", subject_type="account", subject_id=account,
+                 payload={"lifted": [s.id for s in sanctions], "note": note})
+    return len(sanctions)

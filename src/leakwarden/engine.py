@@ -1,0 +1,363 @@
+"""check(post) → Decision: the whole pipeline, top to bottom.
+
+    post → links (extract, canonicalize, expand) → subjects → signals → policy → decision
+                                                                ↘ ingest: enforce → audit
+
+``check`` decides and stores nothing. ``ingest`` decides, enforces and records, in one transaction,
+and is idempotent on the client's post id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leakwarden.audit import log as audit
+from leakwarden.enforcement import actions as enforcement
+from leakwarden.enforcement.standing import active_strikes, ensure_account
+from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
+from leakwarden.links.rules import decide
+from leakwarden.links.url import canonicalize, extract_urls, host_of
+from leakwarden.model import (
+    Action,
+    ActionType,
+    Decision,
+    Hop,
+    LinkChain,
+    Post,
+    Signal,
+    Subject,
+    SubjectKind,
+    utcnow,
+)
+from leakwarden.policy.evaluate import evaluate
+from leakwarden.policy.load import load_policy
+from leakwarden.policy.schema import Policy
+from leakwarden.signals.base import Detector
+from leakwarden.signals.urlrules import RuleBook, UrlRuleDetector
+from leakwarden.store.db import Database
+from leakwarden.store.tables import PolicyVersionRow, PostLink, PostRow
+
+log = logging.getLogger("leakwarden.engine")
+_NO_BUDGET = 120.0  # seconds: completing a partial decision in the background
+
+
+class Expander(Protocol):
+    """Follows URLs to where they lead (see ``links.chain.ChainExpander``)."""
+
+    def expand(self, urls: list[str], *, budget_s: float | None = None) -> list[LinkChain]: ...
+
+
+def unfetched_chains(urls: Iterable[str]) -> list[LinkChain]:
+    """Chains of one hop each: the URL as posted, not followed."""
+    return [LinkChain(url=u, hops=[Hop(url=u, canonical=u, via="post")]) for u in urls]
+
+
+def post_urls(post: Post) -> list[str]:
+    """Canonical URLs of the post: its ``links`` (which must be valid) and any found in its text."""
+    urls: list[str] = []
+    for link in post.links:
+        try:
+            url = canonicalize(link)
+        except InvalidURL as exc:
+            raise InvalidURL(f"links: {exc.message}", field="links") from None
+        if url not in urls:
+            urls.append(url)
+    for found in extract_urls(post.text):
+        try:
+            url = canonicalize(found)
+        except InvalidURL:
+            continue
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
+def subjects_of(post: Post, chains: Sequence[LinkChain]) -> list[Subject]:
+    """Everything to inspect: the text, each attachment, and each hop of each chain."""
+    subjects = [Subject(kind=SubjectKind.POST_TEXT, text=post.text, lang=post.lang, surface=post.surface)]
+    for attachment in post.attachments:
+        content = None
+        if attachment.content_b64:
+            try:
+                content = base64.b64decode(attachment.content_b64, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidInput(f"attachment {attachment.name!r}: content_b64 is not base64",
+                                   code="invalid_attachment") from None
+        subjects.append(Subject(kind=SubjectKind.ATTACHMENT, text=attachment.text or "", content=content,
+                                path=["post", f"attachment:{attachment.name}"], surface=post.surface))
+    for chain in chains:
+        paths: list[list[str]] = []
+        for hop in chain.hops:
+            parent = paths[hop.parent] if hop.parent is not None and hop.parent < len(paths) else ["post"]
+            path = [*parent, hop.canonical or hop.url]
+            paths.append(path)
+            subjects.append(Subject(kind=SubjectKind.LINK, url=hop.canonical or hop.url, path=path,
+                                    surface=post.surface))
+            if hop.text:
+                is_document = bool(hop.content_type and "html" not in hop.content_type
+                                   and "text/plain" not in hop.content_type)
+                subjects.append(Subject(kind=SubjectKind.DOCUMENT if is_document else SubjectKind.PAGE,
+                                        text=hop.text, url=hop.canonical, path=path, surface=post.surface))
+    return subjects
+
+
+class Engine:
+    """One policy, one database, a set of detectors, and optionally a link expander."""
+
+    def __init__(self, db: Database | str | None = None, *, policy: Policy | str | None = None,
+                 detectors: Sequence[Detector] | None = None, expander: Expander | None = None,
+                 fetch_budget_s: float = 3.0) -> None:
+        self.db = db if isinstance(db, Database) else Database(db)
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        self.rules = RuleBook(self.db)
+        self.detectors: list[Detector] = [UrlRuleDetector(self.rules)]
+        if detectors is None:
+            from leakwarden.signals import default_detectors
+
+            self.detectors.extend(default_detectors(self.db))
+        else:
+            self.detectors.extend(d for d in detectors if not isinstance(d, UrlRuleDetector))
+        self.expander = expander
+        self.fetch_budget_s = fetch_budget_s
+        self._record_policy()
+
+    # -- deciding --------------------------------------------------------------------------
+    def check(self, post: Post, *, budget_s: float | None = None) -> Decision:
+        """Decide only: nothing is stored or enforced."""
+        started = time.perf_counter()
+        urls = post_urls(post)
+        chains = self._expand(urls, budget_s)
+        decision = self._decide(post, chains)
+        decision.elapsed_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+    def signals_for(self, subjects: Iterable[Subject]) -> list[Signal]:
+        signals: list[Signal] = []
+        for subject in subjects:
+            for detector in self.detectors:
+                if subject.kind not in detector.subjects:
+                    continue
+                try:
+                    found = detector.detect(subject)
+                except Exception:  # a detector bug must not sink the check; it is logged (no content)
+                    log.exception("detector %s failed on a %s subject", detector.kind, subject.kind.value)
+                    continue
+                for signal in found:
+                    for evidence in signal.evidence:
+                        if not evidence.path:
+                            evidence.path = list(subject.path)
+                signals.extend(found)
+        return signals
+
+    def _expand(self, urls: list[str], budget_s: float | None) -> list[LinkChain]:
+        if not urls:
+            return []
+        if self.expander is None:
+            return unfetched_chains(urls)
+        return self.expander.expand(urls, budget_s=self.fetch_budget_s if budget_s is None else budget_s)
+
+    def _decide(self, post: Post, chains: list[LinkChain]) -> Decision:
+        subjects = subjects_of(post, chains)
+        signals = self.signals_for(subjects)
+        outcome = evaluate(self.policy, signals, post.surface)
+        actions = list(outcome.actions)
+        strikes = sum(1 for a in actions if a.type is ActionType.STRIKE)
+        if strikes:
+            with self.db.session() as s:
+                before = active_strikes(s, post.author)
+            actions.extend(enforcement.ladder_actions(self.policy, before, strikes))
+        return Decision(post_id=post.id, author=post.author, verdict=outcome.verdict, actions=actions,
+                        reasons=outcome.reasons, policy=self.policy.name, policy_version=self.policy.label,
+                        signals=signals, chains=chains, partial=any(not c.complete for c in chains))
+
+    # -- ingesting -------------------------------------------------------------------------
+    def ingest(self, post: Post, *, actor: str = "api", budget_s: float | None = None) -> Decision:
+        """Decide, enforce and record. The same post id with the same content returns the stored
+        decision and applies nothing twice; with different content it is a conflict."""
+        body = post.model_dump(mode="json")
+        with self.db.session() as s:
+            existing = s.get(PostRow, post.id)
+            if existing is not None:
+                if existing.body != body:
+                    raise Conflict(f"post {post.id!r} was already ingested with different content",
+                                   code="post_conflict")
+                return Decision.model_validate(existing.decision)
+        decision = self.check(post, budget_s=budget_s)
+        with self.db.session() as s:
+            if s.get(PostRow, post.id) is not None:  # a concurrent ingest of the same post won
+                raise Conflict(f"post {post.id!r} is being ingested concurrently", code="post_conflict")
+            ensure_account(s, post.author)
+            now = utcnow()
+            s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=post.text, body=body,
+                          verdict=decision.verdict.value, policy=decision.policy,
+                          policy_version=decision.policy_version, decision={}, partial=decision.partial,
+                          created_at=post.created_at, ingested_at=now, decided_at=decision.decided_at))
+            s.flush()
+            self._store_links(s, post.id, decision.chains)
+            self._audit_decision(s, decision, actor, kind="decision")
+            decision.actions = self._enforce(s, decision, actor)
+            s.get_one(PostRow, post.id).decision = decision.model_dump(mode="json")
+        self.rules.refresh(force=True)  # block_link actions may have added rules
+        return decision
+
+    def _enforce(self, s: Session, decision: Decision, actor: str) -> list[Action]:
+        result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto")
+        skipped = {a.key() for a in result.skipped}
+        ladder = [a for a in result.applied if a.clause == "strike-ladder"]
+        return [a for a in decision.actions if a.clause != "strike-ladder" and a.key() not in skipped] + ladder
+
+    def _store_links(self, s: Session, post_id: str, chains: Sequence[LinkChain]) -> None:
+        seen: set[str] = set()
+        for chain in chains:
+            for hop in chain.hops:
+                url = hop.canonical or hop.url
+                if url in seen:
+                    continue
+                seen.add(url)
+                try:
+                    host = host_of(url)
+                except InvalidURL:
+                    host = ""
+                s.add(PostLink(post_id=post_id, url=url, host=host))
+
+    def _audit_decision(self, s: Session, decision: Decision, actor: str, *, kind: str) -> None:
+        audit.append(s, actor=actor, kind=kind, subject_type="post", subject_id=decision.post_id, payload={
+            "author": decision.author, "verdict": decision.verdict.value, "partial": decision.partial,
+            "policy_version": decision.policy_version,
+            "actions": [a.model_dump(mode="json", exclude_none=True) for a in decision.actions],
+            "reasons": [{"signal": r.signal, "clause": r.clause, "subject": r.subject, "strength": r.strength,
+                         "evidence": [e.summary for e in r.evidence]} for r in decision.reasons],
+        })
+
+    # -- deciding again --------------------------------------------------------------------
+    def redecide(self, post_id: str, *, actor: str = "auto", refetch: bool = False,
+                 kind: str = "decision.revised", budget_s: float | None = None) -> Decision:
+        """Decide a stored post again under the current rules, items and policy, and enforce what
+        is new. Its link chains are reused unless ``refetch``."""
+        with self.db.session() as s:
+            row = s.get(PostRow, post_id)
+            if row is None:
+                raise NotFound(f"no post {post_id!r}")
+            post = Post.model_validate(row.body)
+            stored = Decision.model_validate(row.decision) if row.decision else None
+        if refetch or stored is None or stored.partial:
+            chains = self._expand(post_urls(post), budget_s)
+        else:
+            chains = stored.chains
+        decision = self._decide(post, chains)
+        with self.db.session() as s:
+            row = s.get_one(PostRow, post_id)
+            changed = (stored is None or decision.verdict != stored.verdict
+                       or {a.key() for a in decision.actions} != {a.key() for a in stored.actions})
+            self._store_links(s, post_id, [c for c in decision.chains if c not in (stored.chains if stored else [])])
+            if changed:
+                self._audit_decision(s, decision, actor, kind=kind)
+            decision.actions = self._enforce(s, decision, actor)
+            row.verdict, row.partial = decision.verdict.value, decision.partial
+            row.policy, row.policy_version = decision.policy, decision.policy_version
+            row.decision, row.decided_at = decision.model_dump(mode="json"), decision.decided_at
+        self.rules.refresh(force=True)
+        return decision
+
+    def stored_posts(self, *, since: datetime | None = None, hosts: set[str] | None = None) -> list[str]:
+        """Ids of stored posts (ingested since a time, or linking to hosts), oldest first."""
+        with self.db.session() as s:
+            query = select(PostRow.id).order_by(PostRow.ingested_at)
+            if since is not None:
+                query = query.where(PostRow.ingested_at >= since)
+            if hosts is not None:
+                query = query.where(PostRow.id.in_(select(PostLink.post_id).where(PostLink.host.in_(hosts))))
+            return list(s.scalars(query))
+
+    def retro_rules(self, since_version: int = 0, *, progress: Callable[[int, int], None] | None = None
+                    ) -> Iterator[Decision]:
+        """Stored posts that link (at any hop) to URLs matched by block/warn rules added since
+        ``since_version``: decide them again and enforce. Yields the new decisions."""
+        self.rules.refresh(force=True)
+        new_rules = [r for r in self.rules.active_since(since_version) if r.action != "allow"]
+        if not new_rules:
+            return
+        hosts = {_rule_host(r.kind, r.pattern) for r in new_rules}
+        candidates = self._posts_matching(hosts, new_rules)
+        for done, post_id in enumerate(candidates, 1):
+            yield self.redecide(post_id, kind="decision.retro")
+            if progress:
+                progress(done, len(candidates))
+
+    def _posts_matching(self, hosts: set[str], rules: Sequence[object]) -> list[str]:
+        rule_ids = {getattr(r, "id", None) for r in rules}
+        with self.db.session() as s:
+            links = s.execute(select(PostLink.post_id, PostLink.url, PostLink.host)).all()
+        matched: list[str] = []
+        for post_id, url, host in links:
+            if post_id in matched or not any(host == h or host.endswith("." + h) for h in hosts):
+                continue
+            winner = decide(self.rules.index.match_canonical(url))
+            if winner is not None and winner.rule.id in rule_ids:
+                matched.append(post_id)
+        return matched
+
+    def rescan(self, since: datetime, *, progress: Callable[[int, int], None] | None = None
+               ) -> Iterator[Decision]:
+        """Decide every post stored since ``since`` again (e.g. after new bank items)."""
+        ids = self.stored_posts(since=since)
+        for done, post_id in enumerate(ids, 1):
+            yield self.redecide(post_id, kind="decision.rescan")
+            if progress:
+                progress(done, len(ids))
+
+    def complete_later(self, post_id: str) -> threading.Thread:
+        """Finish following a partially decided post's links in the background, then decide it
+        again; the change is recorded in the audit log as ``decision.completed``."""
+
+        def run() -> None:
+            try:
+                self.redecide(post_id, kind="decision.completed", budget_s=_NO_BUDGET)
+            except Exception:
+                log.exception("completing a partial decision failed")
+
+        thread = threading.Thread(target=run, name=f"complete-{post_id}", daemon=True)
+        thread.start()
+        return thread
+
+    # -- policy ----------------------------------------------------------------------------
+    def with_policy(self, policy: Policy | str) -> Engine:
+        """The same engine (database, rules, detectors, expander) deciding under another policy."""
+        other = copy.copy(self)
+        other.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        other._record_policy()
+        return other
+
+    def _record_policy(self) -> None:
+        """Remember each policy version the engine ran under; audit a new one."""
+        with self.db.session() as s:
+            known = s.scalar(select(PolicyVersionRow.id).where(PolicyVersionRow.name == self.policy.name,
+                                                               PolicyVersionRow.sha256 == self.policy.sha256))
+            if known is not None:
+                return
+            s.add(PolicyVersionRow(name=self.policy.name, version=self.policy.version, sha256=self.policy.sha256,
+                                   source=self.policy.model_dump_json(), loaded_at=utcnow()))
+            audit.append(s, actor="system", kind="policy.loaded", subject_type="policy",
+                         subject_id=self.policy.label, payload={"sha256": self.policy.sha256,
+                                                                "clauses": [c.id for c in self.policy.clauses]})
+
+
+
+def _rule_host(kind: str, pattern: str) -> str:
+    if kind == "domain":
+        return pattern
+    try:
+        return host_of(pattern)
+    except InvalidURL:
+        return pattern

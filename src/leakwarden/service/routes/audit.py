@@ -1,0 +1,61 @@
+"""The audit log, outside requests and transparency reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+
+from leakwarden.audit import log as audit_log
+from leakwarden.audit import report as reports
+from leakwarden.audit import requests as outside
+from leakwarden.errors import InvalidInput
+from leakwarden.service.deps import AdminDep, EngineDep, ModeratorDep
+
+router = APIRouter(prefix="/v1", tags=["audit"])
+
+
+@router.get("/audit")
+def list_events(engine: EngineDep, _: ModeratorDep, kind: str | None = None, subject_type: str | None = None,
+                subject_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    with engine.db.session() as s:
+        return [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+                 "subject_type": e.subject_type, "subject_id": e.subject_id, "payload": audit_log.payload_of(e),
+                 "hash": e.hash} for e in audit_log.events(s, kind=kind, subject_type=subject_type,
+                                                           subject_id=subject_id, limit=min(limit, 5000))]
+
+
+@router.get("/audit/verify")
+def verify(engine: EngineDep, _: AdminDep) -> dict[str, Any]:
+    with engine.db.session() as s:
+        result = audit_log.verify(s)
+    return {"ok": result.ok, "checked": result.checked, "first_broken": result.first_broken,
+            "problem": result.problem}
+
+
+@router.post("/requests", status_code=201)
+def record_request(request: outside.OutsideRequest, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+    return outside.record(engine.db, request, who.name)
+
+
+@router.get("/requests")
+def list_requests(engine: EngineDep, _: ModeratorDep, kind: str | None = None) -> list[dict[str, Any]]:
+    return outside.list_requests(engine.db, kind=kind)
+
+
+@router.get("/report")
+def report(engine: EngineDep, _: ModeratorDep, start: str | None = None, end: str | None = None
+           ) -> dict[str, object]:
+    """Transparency figures for a period (ISO dates; default: the last 30 days)."""
+    finish = parse_day(end) + timedelta(days=1) if end else datetime.now(UTC)
+    begin = parse_day(start) if start else finish - timedelta(days=30)
+    return reports.build(engine.db, begin, finish).as_dict()
+
+
+def parse_day(value: str) -> datetime:
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date like 2026-11-01", code="invalid_date") from None
+    return day if day.tzinfo else day.replace(tzinfo=UTC)

@@ -1,0 +1,61 @@
+"""Check and ingest posts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from leakwarden.engine import Engine
+from leakwarden.errors import NotFound
+from leakwarden.model import Decision, Post
+from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
+from leakwarden.store.tables import PostRow
+
+router = APIRouter(prefix="/v1", tags=["posts"])
+PolicyParam = Annotated[str | None, Query(description="a preset name; default: the server's policy")]
+BudgetParam = Annotated[float | None, Query(ge=0, le=30, description="seconds to spend following links")]
+
+
+def engine_for(request: Request, engine: Engine, policy: str | None) -> Engine:
+    if not policy or policy == engine.policy.name:
+        return engine
+    engines: dict[str, Engine] = request.app.state.engines
+    if policy not in engines:
+        from leakwarden.policy.load import preset_names
+
+        if policy not in preset_names():
+            raise NotFound(f"no policy preset {policy!r}", code="unknown_policy")
+        engines[policy] = engine.with_policy(policy)
+    return engines[policy]
+
+
+@router.post("/check", response_model=Decision)
+def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, policy: PolicyParam = None,
+          budget: BudgetParam = None) -> Decision:
+    """Decide only: nothing is stored or enforced."""
+    return engine_for(request, engine, policy).check(post, budget_s=budget)
+
+
+@router.post("/posts", response_model=Decision, status_code=201)
+def ingest(post: Post, request: Request, response: Response, engine: EngineDep, who: SubmitterDep,
+           policy: PolicyParam = None, budget: BudgetParam = None) -> Decision:
+    """Decide, enforce and record. Idempotent on the post id."""
+    chosen = engine_for(request, engine, policy)
+    with chosen.db.session() as s:
+        if s.get(PostRow, post.id) is not None:
+            response.status_code = 200
+    decision = chosen.ingest(post, actor=who.name, budget_s=budget)
+    if decision.partial:
+        chosen.complete_later(post.id)
+    return decision
+
+
+@router.get("/posts/{post_id}")
+def get_post(post_id: str, engine: EngineDep, _: ModeratorDep) -> dict[str, Any]:
+    with engine.db.session() as s:
+        row = s.get(PostRow, post_id)
+        if row is None:
+            raise NotFound(f"no post {post_id!r}")
+        return {"id": row.id, "author": row.author, "status": row.status, "post": row.body,
+                "decision": row.decision}

@@ -1,0 +1,66 @@
+"""Shared fixtures: databases (SQLite always; PostgreSQL when it runs), engines, posts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("LEAKWARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_SERVICES = os.environ.get("LEAKWARDEN_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _no_link_following(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests follow links only when they say so (and then only to servers they start)."""
+    monkeypatch.setenv("LEAKWARDEN_FOLLOW_LINKS", "0")
+    monkeypatch.delenv("LEAKWARDEN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LEAKWARDEN_POLICY", raising=False)
+
+
+def _postgres_or_skip() -> str:
+    from sqlalchemy import create_engine, text
+
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text("select 1"))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        if REQUIRE_SERVICES:
+            pytest.fail(f"PostgreSQL is required (LEAKWARDEN_REQUIRE_SERVICES=1) but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
+    name = f"lw_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """A fresh, empty database URL: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/lw.db"
+        return
+    url = _postgres_or_skip()
+    try:
+        yield url
+    finally:
+        _drop_postgres(url)
+
+
+@pytest.fixture
+def db_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/lw.db"

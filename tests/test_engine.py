@@ -1,0 +1,160 @@
+"""The pipeline end to end on the URL-rule signal: decide, enforce, record, idempotently."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from leakwarden.enforcement.actions import reinstate
+from leakwarden.enforcement.standing import standing_of
+from leakwarden.engine import Engine
+from leakwarden.errors import Conflict, InvalidURL
+from leakwarden.model import Post, StandingState, Verdict, utcnow
+from leakwarden.store.tables import PostRow, Sanction, Strike
+
+
+def make_engine(url: str, policy: str = "strict") -> Engine:
+    return Engine(url, policy=policy, detectors=[])
+
+
+def post(pid: str, text: str, author: str = "journo", **extra: object) -> Post:
+    return Post.model_validate({"id": pid, "author": author, "text": text, **extra})
+
+
+@pytest.fixture
+def engine(any_db_url: str) -> Engine:
+    e = make_engine(any_db_url)
+    e.rules.add("domain", "newsletter.example", "block", "source of the dossier", "mod", source=True)
+    return e
+
+
+def test_check_stores_nothing(engine: Engine) -> None:
+    decision = engine.check(post("p1", "see https://newsletter.example/p/dossier"))
+    assert decision.verdict is Verdict.REMOVE
+    with engine.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == 0
+
+
+def test_ingest_is_idempotent_on_post_id(engine: Engine) -> None:
+    p = post("p1", "see https://newsletter.example/p/dossier")
+    first = engine.ingest(p)
+    again = engine.ingest(p)
+    assert first.verdict is again.verdict is Verdict.REMOVE
+    with engine.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Strike)) == 1
+        assert standing_of(s, "journo").state is StandingState.SUSPENDED
+
+
+def test_same_id_different_content_is_a_conflict(engine: Engine) -> None:
+    engine.ingest(post("p1", "hello"))
+    with pytest.raises(Conflict):
+        engine.ingest(post("p1", "hello, changed"))
+
+
+@pytest.mark.parametrize("text,links,verdict", [
+    ("plain words, no links", [], Verdict.ALLOW),
+    ("HTTPS://NEWSLETTER.EXAMPLE./p/dossier#top", [], Verdict.REMOVE),
+    ("mirror at http://cdn.newsletter.example:80/x", [], Verdict.REMOVE),
+    ("", ["https://newsletter.example/%70/dossier"], Verdict.REMOVE),
+    ("not the same site: https://notnewsletter.example/p", [], Verdict.ALLOW),
+    ("bare link newsletter.example/p/dossier in prose", [], Verdict.REMOVE),
+])
+def test_variants_of_a_blocked_url_do_not_slip_through(engine: Engine, text: str, links: list[str],
+                                                       verdict: Verdict) -> None:
+    assert engine.check(post("p", text, links=links)).verdict is verdict
+
+
+def test_a_more_specific_allow_outranks_a_broader_block(engine: Engine) -> None:
+    engine.rules.add("prefix", "https://newsletter.example/public/", "allow", "public notices", "mod")
+    assert engine.check(post("a", "https://newsletter.example/public/notice")).verdict is Verdict.ALLOW
+    assert engine.check(post("b", "https://newsletter.example/p/dossier")).verdict is Verdict.REMOVE
+
+
+def test_invalid_link_field_is_an_error(engine: Engine) -> None:
+    with pytest.raises(InvalidURL):
+        engine.check(post("p", "x", links=["ftp://files.example/x"]))
+
+
+def test_strike_ladder_suspends_then_bans(engine: Engine) -> None:
+    for i in range(3):
+        engine.ingest(post(f"p{i}", f"copy {i}: https://newsletter.example/p/{i}"))
+        with engine.db.session() as s:
+            state = standing_of(s, "journo")
+        expected = StandingState.BANNED if i == 2 else StandingState.SUSPENDED
+        assert state.state is expected, i
+    with engine.db.session() as s:
+        first = s.scalars(select(Sanction).order_by(Sanction.id)).first()
+        assert first is not None and first.until is not None
+        assert abs((first.until - first.starts_at) - timedelta(hours=12)) < timedelta(seconds=1)
+
+
+def test_suspension_lifts_itself_when_its_time_comes(engine: Engine) -> None:
+    engine.ingest(post("p1", "https://newsletter.example/p/dossier"))
+    with engine.db.session() as s:
+        s.execute(update(Sanction).values(until=utcnow() - timedelta(seconds=1)))
+    with engine.db.session() as s:
+        assert standing_of(s, "journo").state is StandingState.GOOD
+
+
+def test_moderator_reinstatement_outranks_automatic_clauses(engine: Engine) -> None:
+    engine.ingest(post("p1", "https://newsletter.example/p/dossier"))
+    with engine.db.session() as s:
+        reinstate(s, "journo", "mod:alice", "newsworthy")
+    # a new rule and a retro-scan would sanction again on the same post: it must not
+    engine.rules.add("exact", "https://newsletter.example/p/dossier", "block", "exact copy", "mod", source=True)
+    list(engine.retro_rules())
+    engine.redecide("p1")
+    with engine.db.session() as s:
+        assert standing_of(s, "journo").state is StandingState.GOOD
+    # new evidence (another post, another URL) still counts
+    engine.ingest(post("p2", "https://newsletter.example/other"))
+    with engine.db.session() as s:
+        assert standing_of(s, "journo").state is StandingState.SUSPENDED
+
+
+def test_presets_differ_on_the_same_posts(any_db_url: str) -> None:
+    strict = make_engine(any_db_url, "strict")
+    strict.rules.add("domain", "newsletter.example", "block", "source", "mod", source=True)
+    share = strict.with_policy("share-block")
+    p1, p2 = post("s1", "https://newsletter.example/d", author="a"), post("b1", "https://newsletter.example/d",
+                                                                               author="b")
+    d_strict, d_share = strict.ingest(p1), share.ingest(p2)
+    assert d_strict.verdict is Verdict.REMOVE and d_share.verdict is Verdict.RESTRICT
+    assert {a.type.value for a in d_strict.actions} >= {"remove", "strike", "suspend", "block_link"}
+    assert {a.type.value for a in d_share.actions} == {"block_link"}
+    with strict.db.session() as s:
+        assert standing_of(s, "a").state is StandingState.SUSPENDED
+        assert standing_of(s, "b").state is StandingState.GOOD
+    assert d_strict.policy_version == "strict@2026.11.1" and d_share.policy_version == "share-block@2026.11.1"
+
+
+def test_block_link_blocks_the_url_for_everyone_after(any_db_url: str) -> None:
+    engine = make_engine(any_db_url, "share-block")
+    rule = engine.rules.add("domain", "newsletter.example", "block", "dossier host", "mod")
+    decision = engine.ingest(post("p1", "https://newsletter.example/p/dossier"))
+    assert [a.url for a in decision.actions if a.type.value == "block_link"] == [
+        "https://newsletter.example/p/dossier"]
+    engine.rules.remove(int(str(rule["id"])), "mod")  # the domain rule goes; the blocked link stays blocked
+    assert engine.check(post("p2", "HTTPS://newsletter.example/p/dossier#x")).verdict is Verdict.RESTRICT
+    assert engine.check(post("p3", "https://newsletter.example/p/other")).verdict is Verdict.ALLOW
+
+
+def test_retro_rules_enforce_on_stored_posts(engine: Engine) -> None:
+    engine.ingest(post("old", "https://files.example/dossier.pdf", author="early"))
+    version = engine.rules.version
+    engine.rules.add("domain", "files.example", "block", "hosts the dossier", "mod", source=True)
+    decisions = list(engine.retro_rules(version))
+    assert [d.post_id for d in decisions] == ["old"]
+    with engine.db.session() as s:
+        assert s.get_one(PostRow, "old").status == "removed"
+        assert standing_of(s, "early").state is StandingState.SUSPENDED
+    assert list(engine.retro_rules(engine.rules.version)) == []  # nothing newer: nothing to do
+
+
+def test_every_decision_keeps_its_policy_version(engine: Engine) -> None:
+    engine.ingest(post("p1", "hello"))
+    with engine.db.session() as s:
+        row = s.get_one(PostRow, "p1")
+        assert row.policy_version == "strict@2026.11.1" == row.decision["policy_version"]
