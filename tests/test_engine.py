@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -158,3 +159,22 @@ def test_every_decision_keeps_its_policy_version(engine: Engine) -> None:
     with engine.db.session() as s:
         row = s.get_one(PostRow, "p1")
         assert row.policy_version == "strict@2026.11.1" == row.decision["policy_version"]
+
+
+def test_one_post_gives_one_strike_however_many_clauses(engine: Engine, tmp_path: Path) -> None:
+    engine.ingest(post("p1", "https://newsletter.example/dossier"))
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text('''name = "renamed"
+version = "2"
+[strikes]
+ladder = [{ count = 1, action = "suspend", duration = "1d" }]
+[[clauses]]
+id = "another-name-for-the-same-thing"
+when = { signal = "url_rule", attrs = { action = "block" } }
+verdict = "remove"
+actions = ["remove", "strike"]
+''')
+    decision = engine.with_policy(str(renamed)).redecide("p1")
+    assert decision.reasons[0].clause == "another-name-for-the-same-thing"
+    with engine.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Strike)) == 1

@@ -60,27 +60,24 @@ class Expander(Protocol):
 
 def unfetched_chains(urls: Iterable[str]) -> list[LinkChain]:
     """Chains of one hop each: the URL as posted, not followed."""
-    return [LinkChain(url=u, hops=[Hop(url=u, canonical=u, via="post")]) for u in urls]
+    return [LinkChain(url=u, hops=[Hop(url=u, canonical=canonicalize(u), via="post")]) for u in urls]
 
 
 def post_urls(post: Post) -> list[str]:
-    """Canonical URLs of the post: its ``links`` (which must be valid) and any found in its text."""
-    urls: list[str] = []
+    """The post's URLs as given (to fetch), one per canonical form: its ``links``, which must be
+    valid, and any found in its text."""
+    urls: dict[str, str] = {}
     for link in post.links:
         try:
-            url = canonicalize(link)
+            urls.setdefault(canonicalize(link), link.strip())
         except InvalidURL as exc:
             raise InvalidURL(f"links: {exc.message}", field="links") from None
-        if url not in urls:
-            urls.append(url)
     for found in extract_urls(post.text):
         try:
-            url = canonicalize(found)
+            urls.setdefault(canonicalize(found), found)
         except InvalidURL:
             continue
-        if url not in urls:
-            urls.append(url)
-    return urls
+    return list(urls.values())
 
 
 def subjects_of(post: Post, chains: Sequence[LinkChain]) -> list[Subject]:

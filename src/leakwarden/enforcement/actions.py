@@ -102,6 +102,8 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
                          payload={"action": action.type.value, "why": "a moderator reinstated on this evidence"})
             result.skipped.append(action)
             continue
+        if action.type is ActionType.STRIKE and _has_strike(session, decision):
+            continue  # one post, one strike, however many clauses it breaks or re-decisions it gets
         if not _record(session, decision, action, actor, automatic):
             continue
         result.applied.append(action)
@@ -113,6 +115,11 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
             result.applied.append(sanction)
             _effect(session, decision, sanction, policy, rules, actor, automatic)
     return result
+
+
+def _has_strike(session: Session, decision: Decision) -> bool:
+    return session.scalar(select(Strike.id).where(Strike.account == decision.author,
+                                                  Strike.post_id == decision.post_id)) is not None
 
 
 def _effect(session: Session, decision: Decision, action: Action, policy: Policy, rules: RuleBook,

@@ -25,8 +25,9 @@ Precedence (:func:`decide`): the most specific rule wins: exact > prefix (longer
 broader ``block`` (an allowed article on a blocked site), but at equal specificity the safer
 action wins: ``block`` > ``warn`` > ``allow``; then the lowest rule id.
 
-Lookups are dictionary probes over the URL's candidate keys (its host suffixes and its path and
-query boundaries), so cost grows with the URL's length, never with the number of rules.
+Lookups are dictionary probes: one for exact rules, one per host suffix for domain rules, and for
+prefix rules one per distinct prefix length present on the URL's host. Cost grows with the URL's
+length, never with the number of rules.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple, get_args
 
 from leakwarden.errors import InvalidInput, InvalidURL
-from leakwarden.links.url import canonicalize, is_ip_host
+from leakwarden.links.url import (
+    MAX_URL_CHARS,
+    _canonicalize_text,
+    _fast_canonical,
+    canonicalize,
+    is_ip_host,
+)
 
 __all__ = [
     "RuleAction",
@@ -107,11 +114,13 @@ class Specificity(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class RuleMatch:
-    """A rule that matched the canonical URL ``url``."""
+    """A rule that matched, with how specifically it matched.
+
+    A rule always matches with the same specificity, so the index builds one RuleMatch per rule
+    when the rule is added and hands it out on every match (no allocation per URL)."""
 
     rule: UrlRule
     specificity: Specificity
-    url: str
 
     @property
     def precedence(self) -> tuple[Specificity, int, int]:
@@ -152,37 +161,33 @@ def normalize_rule_pattern(kind: str, value: str) -> str:
     return canonical[canonical.index("://") + 3 : path_start]
 
 
-# A bucket holds the rules that share one key: a single rule, or a tuple when several do.
-_Bucket = UrlRule | tuple[UrlRule, ...]
+# A bucket holds the matches of the rules that share one key: one, or a tuple when several do.
+_Bucket = RuleMatch | tuple[RuleMatch, ...]
 
 
-def _bucket_add(table: dict[str, _Bucket], key: str, rule: UrlRule) -> None:
+def _bucket_add(table: dict[str, _Bucket], key: str, entry: RuleMatch) -> None:
     current = table.get(key)
     if current is None:
-        table[key] = rule
-    elif isinstance(current, UrlRule):
-        table[key] = (current, rule)
+        table[key] = entry
+    elif isinstance(current, RuleMatch):
+        table[key] = (current, entry)
     else:
-        table[key] = (*current, rule)
+        table[key] = (*current, entry)
 
 
 def _bucket_remove(table: dict[str, _Bucket], key: str, rule_id: int) -> None:
     current = table.get(key)
     if current is None:
         return
-    if isinstance(current, UrlRule):
-        if current.id == rule_id:
+    if isinstance(current, RuleMatch):
+        if current.rule.id == rule_id:
             del table[key]
         return
-    rest = tuple(r for r in current if r.id != rule_id)
+    rest = tuple(m for m in current if m.rule.id != rule_id)
     if not rest:
         del table[key]
     else:
         table[key] = rest[0] if len(rest) == 1 else rest
-
-
-def _rules(bucket: _Bucket) -> tuple[UrlRule, ...]:
-    return (bucket,) if isinstance(bucket, UrlRule) else bucket
 
 
 def _url_key(canonical: str) -> str:
@@ -192,18 +197,33 @@ def _url_key(canonical: str) -> str:
     return canonical
 
 
+def _specificity(rule: UrlRule) -> Specificity:
+    if rule.kind == "domain":
+        return Specificity(1, 4 if is_ip_host(rule.pattern) else rule.pattern.count(".") + 1)
+    return Specificity(_KIND_RANK[rule.kind], len(_url_key(rule.pattern)))
+
+
+_IP_LAST_CHARS = frozenset("0123456789]")
+
+
 class RuleIndex:
     """URL rules in memory, matched in O(length of the URL) dictionary probes.
 
     ``add`` is an upsert by rule id (re-adding an id replaces the old rule, so reloads do not
-    grow memory). Safe to read from several threads while one thread adds or removes.
+    grow memory). Readers need no lock while one writer adds or removes (each step is a single
+    dict operation under the GIL; during an upsert a reader may briefly see neither version);
+    several writers must share a lock.
     """
 
     def __init__(self, rules: Iterable[UrlRule] = ()) -> None:
-        self._by_id: dict[int, UrlRule] = {}
+        self._by_id: dict[int, RuleMatch] = {}
         self._exact: dict[str, _Bucket] = {}
         self._prefix: dict[str, _Bucket] = {}
-        self._prefix_hosts: dict[str, int] = {}  # "http://host" -> number of prefix rules on it
+        # host -> the distinct lengths of its prefix keys, sorted, so a URL probes only the
+        # lengths that exist instead of every path boundary; (host, length) -> how many more
+        # distinct keys share that length (kept only when some do).
+        self._prefix_lengths: dict[str, tuple[int, ...]] = {}
+        self._prefix_shared: dict[tuple[str, int], int] = {}
         self._domain: dict[str, _Bucket] = {}  # host names: matched with every host suffix
         self._domain_ip: dict[str, _Bucket] = {}  # IP addresses: matched exactly
         for rule in rules:
@@ -213,13 +233,14 @@ class RuleIndex:
         return len(self._by_id)
 
     def __iter__(self) -> Iterator[UrlRule]:
-        return iter(list(self._by_id.values()))
+        return iter([m.rule for m in list(self._by_id.values())])
 
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self._by_id
 
     def get(self, rule_id: int) -> UrlRule | None:
-        return self._by_id.get(rule_id)
+        entry = self._by_id.get(rule_id)
+        return None if entry is None else entry.rule
 
     def add(self, rule: UrlRule) -> UrlRule:
         """Index ``rule`` (its pattern normalized if needed) and return the rule as stored."""
@@ -230,23 +251,31 @@ class RuleIndex:
             rule = dataclasses.replace(rule, pattern=pattern)
         if rule.id in self._by_id:
             self.remove(rule.id)
+        entry = RuleMatch(rule, _specificity(rule))
         if rule.kind == "domain":
-            _bucket_add(self._domain_ip if is_ip_host(pattern) else self._domain, pattern, rule)
+            _bucket_add(self._domain_ip if is_ip_host(pattern) else self._domain, pattern, entry)
         elif rule.kind == "exact":
-            _bucket_add(self._exact, _url_key(pattern), rule)
+            _bucket_add(self._exact, _url_key(pattern), entry)
         else:
             key = _url_key(pattern)
-            _bucket_add(self._prefix, key, rule)
-            host_key = key[: key.index("/", 7)]
-            self._prefix_hosts[host_key] = self._prefix_hosts.get(host_key, 0) + 1
-        self._by_id[rule.id] = rule
+            host = key[7 : key.index("/", 7)]
+            if key not in self._prefix:  # a new key: record its length on the host
+                lengths = self._prefix_lengths.get(host, ())
+                if len(key) in lengths:
+                    shared = (host, len(key))
+                    self._prefix_shared[shared] = self._prefix_shared.get(shared, 0) + 1
+                else:
+                    self._prefix_lengths[host] = tuple(sorted((*lengths, len(key))))
+            _bucket_add(self._prefix, key, entry)
+        self._by_id[rule.id] = entry
         return rule
 
     def remove(self, rule_id: int) -> UrlRule | None:
         """Drop the rule with ``rule_id``; returns it, or None if there was none."""
-        rule = self._by_id.pop(rule_id, None)
-        if rule is None:
+        entry = self._by_id.pop(rule_id, None)
+        if entry is None:
             return None
+        rule = entry.rule
         if rule.kind == "domain":
             table = self._domain_ip if is_ip_host(rule.pattern) else self._domain
             _bucket_remove(table, rule.pattern, rule_id)
@@ -255,19 +284,30 @@ class RuleIndex:
         else:
             key = _url_key(rule.pattern)
             _bucket_remove(self._prefix, key, rule_id)
-            host_key = key[: key.index("/", 7)]
-            left = self._prefix_hosts.get(host_key, 0) - 1
-            if left > 0:
-                self._prefix_hosts[host_key] = left
+            host = key[7 : key.index("/", 7)]
+            shared = (host, len(key))
+            if key in self._prefix:
+                pass  # other rules share the key
+            elif self._prefix_shared.get(shared, 0) > 0:  # other keys share the length
+                self._prefix_shared[shared] -= 1
+                if not self._prefix_shared[shared]:
+                    del self._prefix_shared[shared]
             else:
-                self._prefix_hosts.pop(host_key, None)
+                lengths = tuple(n for n in self._prefix_lengths.get(host, ()) if n != len(key))
+                if lengths:
+                    self._prefix_lengths[host] = lengths
+                else:
+                    self._prefix_lengths.pop(host, None)
         return rule
 
     def match(self, url: str) -> list[RuleMatch]:
         """Every rule matching ``url`` (canonicalized first), winner first.
 
         Raises :class:`InvalidURL` when ``url`` cannot be canonicalized."""
-        return self.match_canonical(canonicalize(url))
+        canonical = _fast_canonical(url) if isinstance(url, str) and len(url) <= MAX_URL_CHARS else None
+        if canonical is None:
+            canonical = canonicalize(url) if not isinstance(url, str) else _canonicalize_text(url)
+        return self.match_canonical(canonical)
 
     def verdict(self, url: str) -> RuleMatch | None:
         """The winning rule for ``url`` (see :func:`decide`), or None."""
@@ -275,10 +315,10 @@ class RuleIndex:
 
     def match_canonical(self, canonical: str) -> list[RuleMatch]:
         """Like :meth:`match` for a URL already in canonical form (e.g. ``Hop.canonical``)."""
-        if canonical.startswith("http://"):
-            key = canonical
-        elif canonical.startswith("https://"):
+        if canonical.startswith("https://"):
             key = "http://" + canonical[8:]
+        elif canonical.startswith("http://"):
+            key = canonical
         else:
             raise InvalidURL(f"not a canonical http(s) URL: {canonical[:200]!r}")
         host_end = key.find("/", 7)
@@ -288,60 +328,66 @@ class RuleIndex:
 
         bucket = self._exact.get(key)
         if bucket is not None:
-            spec = Specificity(3, len(key))
-            found.extend(RuleMatch(r, spec, canonical) for r in _rules(bucket))
+            if isinstance(bucket, RuleMatch):
+                found.append(bucket)
+            else:
+                found.extend(bucket)
 
-        if self._prefix and key[:host_end] in self._prefix_hosts:
-            prefix = self._prefix
-            for cand in _prefix_candidates(key, host_end):
-                bucket = prefix.get(cand)
-                if bucket is not None:
-                    spec = Specificity(2, len(cand))
-                    found.extend(RuleMatch(r, spec, canonical) for r in _rules(bucket))
-
-        domain = self._domain
         host = key[7:host_end]
-        if is_ip_host(host):
+        lengths = self._prefix_lengths.get(host)
+        if lengths is not None:
+            for bucket in self._prefix_buckets(key, host_end, lengths):
+                if isinstance(bucket, RuleMatch):
+                    found.append(bucket)
+                else:
+                    found.extend(bucket)
+
+        if host[-1] in _IP_LAST_CHARS and is_ip_host(host):
             bucket = self._domain_ip.get(host)
             if bucket is not None:
-                spec = Specificity(1, 4)
-                found.extend(RuleMatch(r, spec, canonical) for r in _rules(bucket))
-        elif domain:
-            labels = host.count(".") + 1
+                if isinstance(bucket, RuleMatch):
+                    found.append(bucket)
+                else:
+                    found.extend(bucket)
+        elif self._domain:
+            domain = self._domain
             while True:
                 bucket = domain.get(host)
                 if bucket is not None:
-                    spec = Specificity(1, labels)
-                    found.extend(RuleMatch(r, spec, canonical) for r in _rules(bucket))
+                    if isinstance(bucket, RuleMatch):
+                        found.append(bucket)
+                    else:
+                        found.extend(bucket)
                 dot = host.find(".")
                 if dot < 0:
                     break
                 host = host[dot + 1 :]
-                labels -= 1
 
         if len(found) > 1:
-            found.sort(key=lambda m: m.precedence, reverse=True)
+            found.sort(key=_precedence, reverse=True)
         return found
 
+    def _prefix_buckets(self, key: str, host_end: int, lengths: tuple[int, ...]) -> list[_Bucket]:
+        """The prefix buckets matching ``key``: for each prefix length on the host, the key's
+        prefix of that length, if it ends at a boundary (see the module docstring)."""
+        out: list[_Bucket] = []
+        size = len(key)
+        q = key.find("?", host_end)
+        for n in lengths:
+            if n > size:
+                break
+            if n < size:
+                last, after = key[n - 1], key[n]
+                if q < 0 or n <= q:  # the prefix ends in the path
+                    if last != "/" and after != "/" and after != "?":
+                        continue
+                elif not (n == q + 1 or after == "&"):  # the prefix ends in the query
+                    continue
+            bucket = self._prefix.get(key[:n])
+            if bucket is not None:
+                out.append(bucket)
+        return out
 
-def _prefix_candidates(key: str, host_end: int) -> list[str]:
-    """The prefixes of ``key`` that end at a boundary (see the module docstring)."""
-    q = key.find("?", host_end)
-    path_end = len(key) if q < 0 else q
-    out: list[str] = [key[: host_end + 1]]
-    i = key.find("/", host_end + 1, path_end)
-    while i >= 0:
-        out.append(key[:i])
-        out.append(key[: i + 1])
-        i = key.find("/", i + 1, path_end)
-    if key[path_end - 1] != "/":
-        out.append(key[:path_end])
-    if q >= 0:
-        out.append(key[: q + 1])
-        j = key.find("&", q + 1)
-        while j >= 0:
-            out.append(key[:j])
-            j = key.find("&", j + 1)
-        if len(key) > q + 1:
-            out.append(key)
-    return out
+
+def _precedence(match: RuleMatch) -> tuple[Specificity, int, int]:
+    return match.precedence

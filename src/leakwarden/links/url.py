@@ -52,33 +52,59 @@ MAX_URL_CHARS = 16_384
 
 # --------------------------------------------------------------------------- fast path
 
-# An already-clean http(s) URL: lowercase scheme, plain ASCII host labels, no port or userinfo,
-# nothing to unescape (no '%'), no fragment, no controls/spaces/non-ASCII, no backslash.
-_FAST_URL = re.compile(
-    r"(https?)://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
-    r"(/[^\x00-\x20\x7f-\U0010ffff#%?\\]*)?"
-    r"(\?[^\x00-\x20\x7f-\U0010ffff#%]*)?"
-)
 # Safe Browsing treats a host made of digits, dots and 0x-hex numbers as a possible IP address.
 _POSSIBLE_IP = re.compile(r"(?:0x[0-9a-f]+|[0-9.])+", re.IGNORECASE)
 _POSSIBLE_IP_B = re.compile(rb"(?:0x[0-9a-f]+|[0-9.])+", re.IGNORECASE)
 
 
 def _fast_canonical(url: str) -> str | None:
-    """The canonical form of an already-clean URL, or None when the full path is needed."""
-    m = _FAST_URL.fullmatch(url)
-    if m is None:
+    """The canonical form of an already-clean URL, or None when the full path is needed.
+
+    Clean means: ``http://`` or ``https://`` in lower case; printable ASCII with no space, ``%``,
+    ``#`` or backslash; a host of ``[A-Za-z0-9-]`` labels (no port, userinfo or empty label) that
+    cannot be read as an IP address; no ``//`` and no ``/.`` in the path. Such a URL is canonical
+    once its host is lower-cased and an empty path becomes ``/``; the equivalence with the full
+    path is tested over generated URLs. Plain string methods only: this runs once per URL checked.
+    """
+    if url.startswith("https://"):
+        start = 8
+    elif url.startswith("http://"):
+        start = 7
+    else:
         return None
-    scheme, host, path, query = m.groups()
-    if path is None:
-        path = "/"
-    elif "//" in path or "/." in path:
+    if (
+        not url.isascii()
+        or not url.isprintable()
+        or " " in url
+        or "%" in url
+        or "#" in url
+        or "\\" in url
+    ):
         return None
-    if _POSSIBLE_IP.fullmatch(host) is not None:
+    end = len(url)
+    q = url.find("?", start)
+    path_end = end if q < 0 else q
+    slash = url.find("/", start, path_end)
+    host_end = path_end if slash < 0 else slash
+    host = url[start:host_end]
+    if (
+        not host
+        or host[0] == "."
+        or host[-1] == "."
+        or ".." in host
+        or not host.replace("-", "").replace(".", "").isalnum()
+    ):
         return None
-    if query is None:
-        return f"{scheme}://{host.lower()}{path}"
-    return f"{scheme}://{host.lower()}{path}{query}"
+    if host[0] in "0123456789" and _POSSIBLE_IP.fullmatch(host) is not None:
+        return None
+    lower = host.lower()
+    if slash < 0:
+        return url[:start] + lower + "/" + url[host_end:]
+    if url.find("//", slash, path_end) >= 0 or url.find("/.", slash, path_end) >= 0:
+        return None
+    if lower == host:
+        return url
+    return url[:start] + lower + url[host_end:]
 
 
 # --------------------------------------------------------------------------- full path
@@ -308,6 +334,17 @@ def _clean_path(path: bytes) -> bytes:
     return clean
 
 
+def _canonicalize_text(url: str) -> str:
+    """The full path for a ``str`` (callers that already tried the fast path use this)."""
+    if len(url) > MAX_URL_CHARS:
+        raise InvalidURL(f"URL is longer than {MAX_URL_CHARS} characters")
+    try:
+        raw = url.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = url.encode("utf-8", "surrogatepass")
+    return _canonicalize_full(raw, url[:200])
+
+
 def canonicalize(url: str | bytes) -> str:
     """The Safe Browsing canonical form of ``url`` (see the module docstring).
 
@@ -316,16 +353,8 @@ def canonicalize(url: str | bytes) -> str:
     scheme other than http/https, a missing or malformed host, or an over-long input.
     """
     if isinstance(url, str):
-        if len(url) > MAX_URL_CHARS:
-            raise InvalidURL(f"URL is longer than {MAX_URL_CHARS} characters")
-        fast = _fast_canonical(url)
-        if fast is not None:
-            return fast
-        try:
-            raw = url.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            raw = url.encode("utf-8", "surrogatepass")
-        return _canonicalize_full(raw, url[:200])
+        fast = _fast_canonical(url) if len(url) <= MAX_URL_CHARS else None
+        return fast if fast is not None else _canonicalize_text(url)
     if isinstance(url, bytes | bytearray):
         if len(url) > MAX_URL_CHARS:
             raise InvalidURL(f"URL is longer than {MAX_URL_CHARS} bytes")
