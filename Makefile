@@ -4,21 +4,31 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
-STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HASH := $(shell sha1sum pyproject.toml | cut -c1-12)
+BASE = $(VENV)/.base-$(HASH)
+DEV = $(VENV)/.dev-$(HASH)
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(BASE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(BASE)
+
+$(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
-	touch $(STAMP)
+	touch $(DEV) $(BASE)
 
-install: $(STAMP)
+install: $(DEV) chromium
 
-demo: install
+# The console's browser tests drive Debian's chromium with Playwright (never a browser download).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+demo: $(BASE)
 	$(BIN)/leakwarden demo --db var/demo.db
 
 test: install

@@ -55,7 +55,8 @@ _NO_BUDGET = 120.0  # seconds: completing a partial decision in the background
 class Expander(Protocol):
     """Follows URLs to where they lead (see ``links.chain.ChainExpander``)."""
 
-    def expand(self, urls: list[str], *, budget_s: float | None = None) -> list[LinkChain]: ...
+    def expand(self, urls: list[str], *, budget_s: float | None = None, refetch: bool = False
+               ) -> list[LinkChain]: ...
 
 
 def unfetched_chains(urls: Iterable[str]) -> list[LinkChain]:
@@ -157,12 +158,13 @@ class Engine:
                 signals.extend(found)
         return signals
 
-    def _expand(self, urls: list[str], budget_s: float | None) -> list[LinkChain]:
+    def _expand(self, urls: list[str], budget_s: float | None, *, refetch: bool = False) -> list[LinkChain]:
         if not urls:
             return []
         if self.expander is None:
             return unfetched_chains(urls)
-        return self.expander.expand(urls, budget_s=self.fetch_budget_s if budget_s is None else budget_s)
+        budget = self.fetch_budget_s if budget_s is None else budget_s
+        return self.expander.expand(urls, budget_s=budget, refetch=refetch)
 
     def _decide(self, post: Post, chains: list[LinkChain]) -> Decision:
         subjects = subjects_of(post, chains)
@@ -249,7 +251,7 @@ class Engine:
             post = Post.model_validate(row.body)
             stored = Decision.model_validate(row.decision) if row.decision else None
         if refetch or stored is None or stored.partial:
-            chains = self._expand(post_urls(post), budget_s)
+            chains = self._expand(post_urls(post), budget_s, refetch=refetch)
         else:
             chains = stored.chains
         decision = self._decide(post, chains)

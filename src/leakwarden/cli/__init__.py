@@ -6,14 +6,13 @@ in a traceback.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 
 import typer
 from pydantic import ValidationError
 
-from leakwarden.cli import core, manage
+from leakwarden.cli import bank, console, core, links, manage, pii
 from leakwarden.cli.common import validation_message
 from leakwarden.errors import LeakwardenError
 
@@ -21,13 +20,7 @@ app = typer.Typer(name="leakwarden", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   help="Check posts, follow links, match leaked material, find private information, "
                        "enforce a written policy, and account for it.")
-core.register(app)
-manage.register(app)
-for _name in ("pii", "bank", "links"):
-    try:  # TODO(lead): unconditional once every module has landed
-        _module = importlib.import_module(f"leakwarden.cli.{_name}")
-    except ImportError:
-        continue
+for _module in (core, links, pii, bank, manage, console):
     _module.register(app)
 
 

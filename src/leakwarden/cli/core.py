@@ -32,9 +32,9 @@ def follow_default() -> bool:
 def open_engine(db: str | None, policy: str | None, follow: bool = True) -> Engine:
     expander = None
     if follow and follow_default():
-        from leakwarden.links.chain import ChainExpander
+        from leakwarden.links.chain import shared_expander
 
-        expander = ChainExpander()
+        expander = shared_expander()
     return Engine(db, policy=policy, expander=expander)
 
 
@@ -111,6 +111,14 @@ def register(app: typer.Typer) -> None:
         from leakwarden.service.app import create_app
 
         uvicorn.run(create_app(open_engine(db, policy, follow)), host=host, port=port, log_level="warning")
+
+    @app.command()
+    def demo(db: Annotated[Path, typer.Option("--db", help="SQLite file for platform A (B gets a sibling)")] = Path(
+                 "var/demo.db")) -> None:
+        """Replay the bundled, fictional hack-and-leak case on two platforms (strict, share-block)."""
+        from leakwarden.demo.replay import replay
+
+        replay(db)
 
     @app.command("canonicalize")
     def canonicalize_command(url: Annotated[str, typer.Argument(help="A URL")]) -> None:

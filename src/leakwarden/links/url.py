@@ -57,54 +57,36 @@ _POSSIBLE_IP = re.compile(r"(?:0x[0-9a-f]+|[0-9.])+", re.IGNORECASE)
 _POSSIBLE_IP_B = re.compile(rb"(?:0x[0-9a-f]+|[0-9.])+", re.IGNORECASE)
 
 
-def _fast_canonical(url: str) -> str | None:
-    """The canonical form of an already-clean URL, or None when the full path is needed.
+# An already-clean URL: lower-case http(s) scheme; a host of [A-Za-z0-9-] labels (no port, no
+# userinfo, no empty label); a path whose segments are non-empty and do not start with '.'
+# (so no '//', '/./', '/../'), with a trailing '/' allowed; printable ASCII throughout with no
+# space, '%', '#' or backslash. One C-level match does all the checking.
+_UNSAFE = r"\x00-\x20\x7f-\U0010ffff#%\\"  # needs escaping, a fragment, or a backslash
+_SEGMENT = rf"[^{_UNSAFE}/?.][^{_UNSAFE}/?]*"
+_FAST_URL = re.compile(
+    rf"(https?://)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
+    rf"(/(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?)?"
+    rf"(\?[^{_UNSAFE}]*)?"
+)
 
-    Clean means: ``http://`` or ``https://`` in lower case; printable ASCII with no space, ``%``,
-    ``#`` or backslash; a host of ``[A-Za-z0-9-]`` labels (no port, userinfo or empty label) that
-    cannot be read as an IP address; no ``//`` and no ``/.`` in the path. Such a URL is canonical
-    once its host is lower-cased and an empty path becomes ``/``; the equivalence with the full
-    path is tested over generated URLs. Plain string methods only: this runs once per URL checked.
-    """
-    if url.startswith("https://"):
-        start = 8
-    elif url.startswith("http://"):
-        start = 7
-    else:
+
+def _fast_canonical(url: str) -> str | None:
+    """The canonical form of an already-clean URL (see ``_FAST_URL``), or None when the full
+    path is needed. Such a URL is canonical once its host is lower-cased and an empty path
+    becomes ``/``, unless its host could be read as an IP address; the equivalence with the
+    full path is tested over generated URLs. This runs once per URL checked: keep it lean."""
+    m = _FAST_URL.fullmatch(url)
+    if m is None:
         return None
-    if (
-        not url.isascii()
-        or not url.isprintable()
-        or " " in url
-        or "%" in url
-        or "#" in url
-        or "\\" in url
-    ):
-        return None
-    end = len(url)
-    q = url.find("?", start)
-    path_end = end if q < 0 else q
-    slash = url.find("/", start, path_end)
-    host_end = path_end if slash < 0 else slash
-    host = url[start:host_end]
-    if (
-        not host
-        or host[0] == "."
-        or host[-1] == "."
-        or ".." in host
-        or not host.replace("-", "").replace(".", "").isalnum()
-    ):
-        return None
+    host = m.group(2)
     if host[0] in "0123456789" and _POSSIBLE_IP.fullmatch(host) is not None:
         return None
     lower = host.lower()
-    if slash < 0:
-        return url[:start] + lower + "/" + url[host_end:]
-    if url.find("//", slash, path_end) >= 0 or url.find("/.", slash, path_end) >= 0:
-        return None
-    if lower == host:
+    if m.group(3) is None:
+        return m.group(1) + lower + "/" + url[m.end(2) :]
+    if lower is host or lower == host:
         return url
-    return url[:start] + lower + url[host_end:]
+    return m.group(1) + lower + url[m.end(2) :]
 
 
 # --------------------------------------------------------------------------- full path
@@ -123,19 +105,41 @@ _UNICODE_DOTS_RUN = re.compile(r"\.{2,}")
 _PERCENT_ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 
 
+_NEEDS_ESCAPE = re.compile(rb"[\x00-\x20\x7f-\xff#%]")
+_REDEX = re.compile(rb"%[0-9A-Fa-f]{2}")
+_REDEX_BYTE = {
+    f"%{hi}{lo}".encode(): bytes([int(hi + lo, 16)])
+    for hi in "0123456789abcdefABCDEF"
+    for lo in "0123456789abcdefABCDEF"
+}
+
+
 def _escape(data: bytes) -> str:
+    if _NEEDS_ESCAPE.search(data) is None:
+        return data.decode("ascii")
     table = _ESCAPE_TABLE
     return "".join([table[b] for b in data])
+
+
+def _unescape_pass(m: re.Match[bytes]) -> bytes:
+    return _REDEX_BYTE[m.group(0)]
 
 
 def _unescape_fully(data: bytes) -> bytes:
     """Percent-unescape until stable, in one pass.
 
     ``%XY`` redexes never overlap, so the rewriting is confluent and every strategy reaches the
-    same normal form; reducing at the end of an output stack reaches it in linear time, where
-    repeated whole-string passes take quadratic time on inputs like ``%25252525...``.
+    same normal form. Two whole-string passes (in C) settle ordinary input; what is left is
+    reduced at the end of an output stack, in linear time, where further whole-string passes
+    would take quadratic time on inputs like ``%25252525...``.
     """
     if b"%" not in data:
+        return data
+    for _ in range(2):  # the common cases settle in a pass or two, done in C
+        if _REDEX.search(data) is None:
+            return data
+        data = _REDEX.sub(_unescape_pass, data)
+    if _REDEX.search(data) is None:
         return data
     out = bytearray()
     hexd = _HEX

@@ -25,7 +25,7 @@ def error(status: int, code: str, message: str, details: object = None) -> JSONR
 
 
 def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    from leakwarden.service.routes import accounts, audit, posts, rules
+    from leakwarden.service.routes import accounts, audit, bank, console, links, pii, posts, rules
 
     app = FastAPI(title="leakwarden", version="0.1.0",
                   description="Check posts, follow links, match leaked material, find private information, "
@@ -72,18 +72,6 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (posts, rules, accounts, audit):
+    for module in (posts, links, rules, accounts, audit, pii, bank, console):
         app.include_router(module.router)
-    for name in ("pii", "bank", "links", "console"):
-        _include_optional(app, name)
     return app
-
-
-def _include_optional(app: FastAPI, name: str) -> None:
-    import importlib
-
-    try:  # TODO(lead): make unconditional once every route module has landed
-        module = importlib.import_module(f"leakwarden.service.routes.{name}")
-    except ImportError:
-        return
-    app.include_router(module.router)

@@ -1,0 +1,268 @@
+"""PDF text extraction in separate, resource-limited processes.
+
+A hostile PDF can ask for gigabytes (nested compression, page-tree bombs) or hours. Parsing runs in
+child Pythons (``python -I pdfworker.py --serve``: they import only pypdf and the standard
+library) with an address-space limit (``RLIMIT_AS``) and no core dumps; the parent kills a child
+that has not answered within the per-document timeout. Children are kept and reused (starting one
+costs ~150 ms, more than parsing a typical PDF) for at most ``MAX_USES`` documents, and a child that
+failed in any abnormal way is never reused.
+
+Protocol: the parent writes one JSON header line (``size`` and the limits) and then ``size`` bytes;
+the child answers one JSON line. Anything else (a kill, a crash, garbage) becomes an error code:
+``pdf_encrypted``, ``pdf_broken``, ``pdf_too_many_pages``, ``pdf_too_many_objects``,
+``pdf_too_large`` (memory), ``pdf_timeout``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO, Any
+
+MAX_USES = 200
+POOL_SIZE = 4
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    max_pages: int = 300
+    max_objects: int = 200_000
+    timeout_s: float = 5.0
+    memory_mb: int = 768
+    max_chars: int = 200_000
+
+
+@dataclass(frozen=True)
+class PdfText:
+    text: str
+    pages: int
+
+
+class PdfError(Exception):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class _Worker:
+    def __init__(self, memory_mb: int) -> None:
+        memory = memory_mb * 1024 * 1024
+
+        def limit() -> None:  # runs in the child, before exec
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": "0"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", os.path.abspath(__file__), "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=limit, env=env, close_fds=True,
+        )
+        self.uses = 0
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> bytes:
+        """Stop the child; what it wrote to stderr (bounded), for diagnosis."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            _, err = self.proc.communicate(timeout=2)
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            err = b""
+        return (err or b"")[-4000:]
+
+    def ask(self, data: bytes, limits: PdfLimits) -> dict[str, Any]:
+        self.uses += 1
+        header = {"size": len(data), "max_pages": limits.max_pages, "max_objects": limits.max_objects,
+                  "max_chars": limits.max_chars}
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + limits.timeout_s
+        writer = threading.Thread(target=_write, args=(self.proc.stdin, json.dumps(header).encode() + b"\n" + data),
+                                  daemon=True)
+        writer.start()
+        line = _read_line(self.proc.stdout, deadline)
+        if line is None:
+            raise TimeoutError
+        if not line:
+            raise EOFError
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+
+def _write(stream: IO[bytes], payload: bytes) -> None:
+    try:
+        stream.write(payload)
+        stream.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # the child is gone; the reader sees EOF
+
+
+def _read_line(stream: IO[bytes], deadline: float) -> bytes | None:
+    """One line from the child; b"" at EOF, None at the deadline. Never blocks past the deadline."""
+    fd = stream.fileno()
+    buffer = bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b""
+            buffer += chunk
+            if buffer.endswith(b"\n"):
+                return bytes(buffer)
+
+
+class PdfWorkers:
+    """A bounded pool of limited child processes. Thread-safe."""
+
+    def __init__(self, size: int = POOL_SIZE) -> None:
+        self._idle: dict[int, queue.LifoQueue[_Worker]] = {}
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def _take(self, memory_mb: int) -> _Worker:
+        with self._lock:
+            idle = self._idle.setdefault(memory_mb, queue.LifoQueue())
+        while True:
+            try:
+                worker = idle.get_nowait()
+            except queue.Empty:
+                return _Worker(memory_mb)
+            if worker.alive():
+                return worker
+            worker.kill()
+
+    def extract(self, data: bytes, limits: PdfLimits) -> PdfText:
+        with self._slots:
+            worker = self._take(limits.memory_mb)
+            try:
+                answer = worker.ask(data, limits)
+            except TimeoutError:
+                worker.kill()
+                raise PdfError(f"PDF parsing took longer than {limits.timeout_s:g} s", "pdf_timeout") from None
+            except (EOFError, json.JSONDecodeError, UnicodeDecodeError, OSError):
+                err = worker.kill()
+                if b"MemoryError" in err or b"memory" in err.lower():
+                    raise PdfError(f"PDF needs more than {limits.memory_mb} MB", "pdf_too_large") from None
+                raise PdfError("PDF parser failed", "pdf_broken") from None
+            if answer.get("fatal") or worker.uses >= MAX_USES or not worker.alive():
+                worker.kill()
+            else:
+                self._idle[limits.memory_mb].put(worker)
+        if not answer.get("ok"):
+            raise PdfError(str(answer.get("message", "broken PDF"))[:300], str(answer.get("code", "pdf_broken")))
+        return PdfText(text=str(answer.get("text", "")), pages=int(answer.get("pages", 0)))
+
+    def close(self) -> None:
+        with self._lock:
+            queues = list(self._idle.values())
+        for idle in queues:
+            while True:
+                try:
+                    idle.get_nowait().kill()
+                except queue.Empty:
+                    break
+
+
+_POOL = PdfWorkers()
+
+
+def extract_pdf(data: bytes, limits: PdfLimits | None = None) -> PdfText:
+    """Extract a PDF's text in a limited child process. Raises :class:`PdfError`."""
+    limits = limits or PdfLimits()
+    if b"%PDF-" not in data[:1024]:
+        raise PdfError("not a PDF (no %PDF- header)", "pdf_broken")
+    return _POOL.extract(data, limits)
+
+
+def _parse(data: bytes, max_pages: int, max_objects: int, max_chars: int) -> dict[str, Any]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    return {"ok": False, "code": "pdf_encrypted", "message": "PDF is encrypted"}
+            except (DependencyError, FileNotDecryptedError, NotImplementedError):
+                return {"ok": False, "code": "pdf_encrypted", "message": "PDF is encrypted"}
+        objects = sum(len(v) for v in reader.xref.values()) + len(reader.xref_objStm)
+        if objects > max_objects:
+            return {"ok": False, "code": "pdf_too_many_objects",
+                    "message": f"PDF has {objects} objects (limit {max_objects})"}
+        declared = reader.root_object["/Pages"].get_object().get("/Count", 0)  # type: ignore[union-attr]
+        if isinstance(declared, int) and declared > max_pages:
+            return {"ok": False, "code": "pdf_too_many_pages",
+                    "message": f"PDF declares {declared} pages (limit {max_pages})"}
+        pages = len(reader.pages)
+        if pages > max_pages:
+            return {"ok": False, "code": "pdf_too_many_pages",
+                    "message": f"PDF has {pages} pages (limit {max_pages})"}
+        parts: list[str] = []
+        total = 0
+        for page in reader.pages:
+            text = page.extract_text() or ""
+            parts.append(text)
+            total += len(text)
+            if total >= max_chars:
+                break
+        return {"ok": True, "text": "\n".join(parts)[:max_chars], "pages": pages}
+    except FileNotDecryptedError:
+        return {"ok": False, "code": "pdf_encrypted", "message": "PDF is encrypted"}
+    except (MemoryError, LimitReachedError):
+        return {"ok": False, "code": "pdf_too_large", "message": "PDF needs too much memory", "fatal": True}
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, ZeroDivisionError) as exc:
+        return {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {type(exc).__name__}"}
+
+
+def _serve() -> None:
+    import logging
+    import warnings
+
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    import pypdf  # noqa: F401  (import once, before the first document)
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        header = stdin.readline()
+        if not header:
+            return
+        request = json.loads(header)
+        data = stdin.read(int(request["size"]))
+        try:
+            result = _parse(data, int(request["max_pages"]), int(request["max_objects"]),
+                            int(request["max_chars"]))
+        except MemoryError:
+            result = {"ok": False, "code": "pdf_too_large", "message": "PDF needs too much memory", "fatal": True}
+        except Exception as exc:  # the child must always answer in JSON
+            result = {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {type(exc).__name__}",
+                      "fatal": True}
+        del data
+        stdout.write(json.dumps(result).encode() + b"\n")
+        stdout.flush()
+        if result.get("fatal"):
+            return
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    _serve()

@@ -1,0 +1,166 @@
+"""Console users (argon2id passwords, the API's roles) and server-side sessions.
+
+A session id is 32 random bytes in an HttpOnly cookie; the database keeps only its SHA-256, with a
+per-session CSRF token that every form must echo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from leakwarden.audit import log as audit
+from leakwarden.enforcement.standing import aware
+from leakwarden.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from leakwarden.model import utcnow
+from leakwarden.service.auth import ROLES, Principal
+from leakwarden.service.console.tables import ConsoleSession, ConsoleUser
+from leakwarden.store.db import Database
+
+SESSION_TTL = timedelta(hours=12)
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+_hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended cost
+_DUMMY = _hasher.hash("not a password of anyone")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Change the argon2 cost (tests use a cheap one). Existing hashes still verify, and are
+    rehashed at the next login when their parameters differ."""
+    global _hasher, _DUMMY
+    _hasher, _DUMMY = hasher, hasher.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    principal: Principal
+    user_id: int
+    csrf: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"a password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters", code="weak_password")
+
+
+def principal_of(user: ConsoleUser) -> Principal:
+    return Principal(name=f"user:{user.name}", role=user.role)
+
+
+def create_user(db: Database, name: str, role: str, password: str, *, actor: str = "cli") -> int:
+    if not _NAME.match(name):
+        raise InvalidInput("a user name is 1-100 letters, digits, '_', '.', '@' or '-'", code="invalid_user")
+    if role not in ROLES:
+        raise InvalidInput(f"a role must be one of {', '.join(ROLES)}", code="invalid_role")
+    _check_password(password)
+    with db.session() as s:
+        if s.scalar(select(ConsoleUser.id).where(ConsoleUser.name == name)) is not None:
+            raise Conflict(f"user {name!r} already exists", code="user_exists")
+        row = ConsoleUser(name=name, password_hash=_hasher.hash(password), role=role, created_at=utcnow())
+        s.add(row)
+        s.flush()
+        audit.append(s, actor=actor, kind="user.created", subject_type="console_user", subject_id=name,
+                     payload={"role": role})
+        return row.id
+
+
+def set_password(db: Database, name: str, password: str, *, actor: str = "cli") -> None:
+    _check_password(password)
+    with db.session() as s:
+        row = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name))
+        if row is None:
+            raise NotFound(f"no user {name!r}")
+        row.password_hash = _hasher.hash(password)
+        s.execute(delete(ConsoleSession).where(ConsoleSession.user_id == row.id))
+        audit.append(s, actor=actor, kind="user.password_set", subject_type="console_user", subject_id=name)
+
+
+def disable_user(db: Database, name: str, *, actor: str = "cli") -> None:
+    with db.session() as s:
+        row = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name, ConsoleUser.disabled_at.is_(None)))
+        if row is None:
+            raise NotFound(f"no active user {name!r}")
+        row.disabled_at = utcnow()
+        s.execute(delete(ConsoleSession).where(ConsoleSession.user_id == row.id))
+        audit.append(s, actor=actor, kind="user.disabled", subject_type="console_user", subject_id=name)
+
+
+def list_users(db: Database) -> list[dict[str, object]]:
+    with db.session() as s:
+        return [{"name": u.name, "role": u.role, "created_at": u.created_at.isoformat(),
+                 "disabled": u.disabled_at is not None}
+                for u in s.scalars(select(ConsoleUser).order_by(ConsoleUser.name))]
+
+
+def log_in(db: Database, name: str, password: str, *, now: datetime | None = None) -> tuple[str, SessionInfo]:
+    """Check the password; on success return a new session token (for the cookie) and the session."""
+    now = now or utcnow()
+    with db.session() as s:
+        user = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name, ConsoleUser.disabled_at.is_(None)))
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY, password[:MAX_PASSWORD])
+            ok = user is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or user is None:  # audited and committed; the error is raised after
+            audit.append(s, actor="console", kind="console.login_failed", subject_type="console_user",
+                         subject_id=name[:100])
+            user = None
+    if user is None:
+        raise Unauthorized("the user name or password is wrong", code="login_failed")
+    with db.session() as s:
+        user = s.get_one(ConsoleUser, user.id)
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        s.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+        s.add(ConsoleSession(id_hash=_digest(token), user_id=user.id, csrf=csrf, created_at=now,
+                             expires_at=now + SESSION_TTL))
+        audit.append(s, actor=principal_of(user).name, kind="console.login", subject_type="console_user",
+                     subject_id=user.name)
+        return token, SessionInfo(principal_of(user), user.id, csrf)
+
+
+def session_of(db: Database, token: str | None, *, now: datetime | None = None) -> SessionInfo | None:
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    with db.session() as s:
+        row = s.get(ConsoleSession, _digest(token))
+        if row is None or (aware(row.expires_at) or now) <= now:
+            return None
+        user = s.get(ConsoleUser, row.user_id)
+        if user is None or user.disabled_at is not None:
+            return None
+        return SessionInfo(principal_of(user), user.id, row.csrf)
+
+
+def log_out(db: Database, token: str | None) -> None:
+    if not token:
+        return
+    with db.session() as s:
+        row = s.get(ConsoleSession, _digest(token))
+        if row is None:
+            return
+        user = s.get(ConsoleUser, row.user_id)
+        s.delete(row)
+        if user is not None:
+            audit.append(s, actor=principal_of(user).name, kind="console.logout", subject_type="console_user",
+                         subject_id=user.name)
+
+
+def csrf_ok(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())

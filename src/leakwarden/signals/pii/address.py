@@ -1,0 +1,208 @@
+"""Street addresses: US style, and the Saudi, Egyptian and Emirati styles, in English and Arabic.
+
+An address is a run of address components (a street line, a building or unit, a district, a
+city with its postal code, a Saudi additional number or a Makani number) separated by commas or
+spaces. A run counts when it has a number and a street or building component, plus at least one
+more component, or when a home-address cue introduces it. A US street line ("1600 Pennsylvania
+Ave NW") counts on its own when it ends in a state and ZIP code, or when usaddress parses it as
+a street address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import usaddress
+
+from leakwarden.signals.pii import context as cues
+from leakwarden.signals.pii.context import fold
+from leakwarden.signals.pii.scan import Candidate, Scan
+from leakwarden.signals.pii.trie import trie_regex
+
+
+def _alts(words: str | list[str], *, folded: bool = True) -> str:
+    items = words.split("|") if isinstance(words, str) else words
+    return "|".join(re.escape(fold(w) if folded else w) for w in sorted(set(items), key=len, reverse=True))
+
+
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
+    "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|Alabama|Alaska|Arizona|Arkansas|California|Colorado|"
+    "Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|"
+    "Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|"
+    "New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|"
+    "Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
+    "West Virginia|Wisconsin|Wyoming"
+)
+_SUFFIX = (
+    "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
+    "Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Loop|Row|Pike|Path|Crescent|Plaza|"
+    "Corniche|Hills|Run|Point|Pt"
+)
+_NAME = r"(?:[A-Z][a-zA-Z'’.-]*|\d{1,3}(?:st|nd|rd|th)|al|el|bin|ibn|of)"
+_DIR = r"(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\.?"
+_UNIT = r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|#)\.?\s*#?\s*[A-Za-z0-9-]{1,6})"
+_US_LINE = (
+    rf"\d(?<![\w-]\d)\d{{0,5}}[A-Z]?(?:-\d{{1,4}})?\s+(?:{_DIR}\s+)?(?:{_NAME}\s+){{1,4}}?(?:{_SUFFIX})\.?"
+    rf"(?:\s+{_DIR}(?![a-z]))?{_UNIT}?"
+)
+_US_TAIL = rf",?\s+(?:[A-Z][a-zA-Z.'-]+\s){{0,3}}[A-Z][a-zA-Z.'-]+,\s*(?:{_US_STATES})\.?(?:\s+\d{{5}}(?:-\d{{4}})?)?"
+
+_CITIES_EN = (
+    "Riyadh|Jeddah|Jedda|Mecca|Makkah|Medina|Madinah|Al Madinah|Dammam|Khobar|Al Khobar|Dhahran|Taif|Tabuk|"
+    "Abha|Buraidah|Jubail|Yanbu|Dubai|Abu Dhabi|Sharjah|Ajman|Al Ain|Fujairah|Ras Al Khaimah|Umm Al Quwain|"
+    "Cairo|New Cairo|Giza|Alexandria|Mansoura|Tanta|Aswan|Luxor|Port Said|Suez|Ismailia|Zagazig|Asyut|"
+    "Assiut|Hurghada|Sharm El Sheikh|Dokki|Zamalek|Maadi|Heliopolis|Nasr City|Mohandessin|Garden City|"
+    "Sheikh Zayed|6th of October|6th of October City|Deira|Bur Dubai|Dubai Marina|Business Bay|Al Barsha|"
+    "Jumeirah|Jumeirah 1|Jumeirah 2|Jumeirah 3|Al Nahda|Al Khalidiyah|Khalifa City|Al Reem Island|Olaya|"
+    "Al Olaya|Al Malaz"
+)
+_COUNTRIES_EN = "Saudi Arabia|KSA|UAE|U.A.E.|United Arab Emirates|Egypt|USA|U.S.A.|United States"
+_EN = [
+    ("building", r"(?:Building|Bldg|Villa|Flat|Apartment|Apt|House|Office|Unit|Floor)\.?\s*"
+                 r"(?:No\.?|Number|#)?\s*:?\s*\d{1,5}[A-Z]?"),
+    ("street", rf"(?:\d{{1,5}}[A-Z]?\s+)?(?:{_NAME}\s+){{0,4}}?(?:Street|St|Road|Rd|Avenue|Ave)\.?"
+               r"(?:\s+\d{1,4}(?!\d))?"),
+    ("street", r"(?:Street|St\.?|Road|Rd\.?)\s+(?:No\.?\s*)?\d{1,4}(?!\d)"),
+    ("district", rf"(?:{_NAME}\s+){{1,3}}(?:District|Dist\.?|Neighbou?rhood|Quarter|Area)"),
+    ("district", r"(?:District|Area|Block|Zone)\s+\d{1,3}(?!\d)"),
+    ("tower", rf"(?:{_NAME}\s+){{1,3}}(?:Tower|Towers|Residence|Residences|Building|Compound|Mall)"),
+    ("city", rf"(?:{_alts(_CITIES_EN, folded=False)})(?:\s+\d{{5}}(?:-\d{{4}})?)?"),
+    ("country", rf"(?:{_alts(_COUNTRIES_EN, folded=False)})"),
+    ("number", r"(?:Additional\s+(?:No\.?|Number)|Postal\s+Code|P\.?\s?O\.?\s+Box|Makani(?:\s+No\.?)?)"
+               r"\s*:?\s*\d{4,5}(?:\s?\d{5})?"),
+    ("short", r"[A-Z]{4}\d{4}"),
+]
+
+_W = r"[\u0621-\u064a]+"
+_STOP = _alts("في|منذ|مع|من|الى|إلى|على|عند|حيث|قرب|بجوار|خلف|امام|أمام|و|او|أو|ثم|كان|كانت|هو|هي|يوم|بعد|قبل")
+_WORD = rf"(?:(?!(?:{_STOP})(?!\w)){_W}|\d{{1,3}}(?!\d))"
+_CITIES_AR = (
+    "الرياض|جدة|مكة المكرمة|مكة|المدينة المنورة|الدمام|الخبر|الظهران|الطائف|تبوك|أبها|بريدة|الجبيل|ينبع|"
+    "دبي|أبوظبي|أبو ظبي|الشارقة|عجمان|العين|الفجيرة|رأس الخيمة|أم القيوين|القاهرة|القاهرة الجديدة|الجيزة|"
+    "الإسكندرية|المنصورة|طنطا|أسوان|الأقصر|بورسعيد|السويس|الإسماعيلية|الزقازيق|أسيوط|الغردقة|الدقي|"
+    "الزمالك|المعادي|مصر الجديدة|مدينة نصر|المهندسين|جاردن سيتي|التجمع الخامس|الشيخ زايد|السادس من أكتوبر|"
+    "6 أكتوبر|ديرة|بر دبي|دبي مارينا|الخليج التجاري|البرشاء|جميرا|الجميرا|النهضة|الخالدية|مدينة خليفة|"
+    "جزيرة الريم|العليا|الملز|النخيل|الروضة|الصفا|السلامة|الحمراء|المروج|الياسمين"
+)
+_COUNTRIES_AR = (
+    "السعودية|المملكة العربية السعودية|الإمارات|الإمارات العربية المتحدة|مصر|جمهورية مصر العربية"
+)
+_AR_BUILDING = (
+    "رقم المبنى|المبنى رقم|مبنى رقم|مبنى|المبنى|عمارة رقم|عمارة|العمارة|فيلا رقم|فيلا|الفيلا|شقة رقم|شقة|الشقة|"
+    "منزل رقم|منزل|بيت رقم|بيت|برج|مكتب رقم|مكتب"
+)
+_AR_STREET = "شارع|ش.|طريق|الطريق|ممر|سكة|زقاق|جادة|محور"
+_AR_NUMBER = "الرقم الإضافي|رقم إضافي|الرمز البريدي|رمز بريدي|صندوق بريد|ص.ب.|ص.ب|ص ب|مكاني|رقم مكاني"
+_AR = [
+    ("building", rf"(?:{_alts(_AR_BUILDING)})\s*:?\s*(?:رقم\s*)?\d{{1,5}}"),
+    ("building", rf"(?:{_alts('الدور|الطابق')})\s+(?:\d{{1,2}}|{_W})"),
+    ("street", rf"(?:\d{{1,5}}\s+)?(?:{_alts(_AR_STREET)})\s*(?:رقم\s*)?"
+               rf"(?:\d{{1,4}}(?:\s+{_WORD}){{0,2}}|{_WORD}(?:\s+{_WORD}){{0,3}})"),
+    ("district", rf"(?:{_alts('حي|الحي|منطقة|ضاحية|المنطقة')})\s+(?:{_WORD})(?:\s+{_WORD}){{0,2}}"),
+    ("city", rf"(?:{_alts(_CITIES_AR)})(?!\w)(?:\s+\d{{1,2}}(?!\d))?(?:\s*\d{{5}}(?:-\d{{4}})?)?"),
+    ("country", rf"(?:{_alts(_COUNTRIES_AR)})(?!\w)"),
+    ("number", rf"(?:{_alts(_AR_NUMBER)})\s*:?\s*\d{{4,5}}(?:\s?\d{{5}})?"),
+]
+
+# Components start a word with a digit, a capital or an Arabic letter: checking that first makes
+# the scan skip most positions of ordinary text cheaply.
+def _component_pattern(parts: list[tuple[str, str]], first: str, offset: int) -> re.Pattern[str]:
+    alts = "|".join(f"(?P<{kind}{offset + i}>{rx})" for i, (kind, rx) in enumerate(parts))
+    return re.compile(rf"(?<![\w])(?=[{first}])(?:{alts})")
+
+
+# Components start a word with a digit, a capital or an Arabic letter: checking that first lets the
+# scan skip most positions of ordinary text cheaply. Arabic components are looked for only in
+# text with Arabic script.
+_COMPONENTS_EN = _component_pattern(_EN, "0-9A-Z", 0)
+_COMPONENTS_AR = _component_pattern(_AR, "0-9\u0621-\u064a", len(_EN))
+_KIND = {f"{kind}{i}": kind for i, (kind, _) in enumerate(_EN + _AR)}
+_US = re.compile(rf"(?P<line>{_US_LINE})(?P<tail>{_US_TAIL})?(?![a-z])")
+# Written carelessly: any case, no commas, but ending in a state and a ZIP code.
+_US_LOOSE = re.compile(
+    rf"\d(?<![\w-]\d)\d{{0,5}}\s+(?:{_DIR}\s+)?(?:[a-z0-9'.-]+\s+){{1,4}}?(?:{_SUFFIX})\.?(?:\s+{_DIR})?"
+    rf"(?:,?\s*(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\s*[a-z0-9-]{{1,6}})?,?"
+    rf"(?:\s+[a-z.'-]+){{1,3}},?\s+(?:{_US_STATES})\.?,?\s+\d{{5}}(?:-\d{{4}})?(?![\w-])",
+    re.IGNORECASE,
+)
+_GAP = re.compile(r"[\s,،\-–]{0,4}")
+_YEARLIKE = re.compile(r"(?:19|20)\d\d\s")
+
+
+def _components(text: str, arabic: bool) -> list[tuple[int, int, str]]:
+    found = [(m.start(), m.end(), _KIND[m.lastgroup or ""]) for m in _COMPONENTS_EN.finditer(text)]
+    if arabic:
+        found.extend((m.start(), m.end(), _KIND[m.lastgroup or ""]) for m in _COMPONENTS_AR.finditer(text))
+        found.sort()
+        kept: list[tuple[int, int, str]] = []
+        for comp in found:
+            if not kept or comp[0] >= kept[-1][1]:
+                kept.append(comp)
+        found = kept
+    return found
+
+
+def _looks_like_us_street(line: str) -> bool:
+    try:
+        _, kind = usaddress.tag(line)
+    except usaddress.RepeatedLabelError:
+        return False
+    return bool(kind == "Street Address")
+
+
+#: Every address has one of these words (a street suffix, a building or unit word, a postal
+#: number word) or a Saudi short address: texts without any skip the component scan.
+_ANCHORS = re.compile(trie_regex(sorted(
+    {(" " + w.lower()) if len(w) <= 3 else w.lower() for w in _SUFFIX.split("|")}
+    | {" st", " rd", " ln", " dr", " ct", " pl", " sq", " pt", "ter", "cir", "way", "row", "run", "#",
+       "building", "bldg", "villa", "flat", "apartment", "apt", "house", "office", "unit", "floor",
+       "suite", "additional", "postal", "box", "makani"}
+    | {fold(w) for w in (*_AR_BUILDING.split("|"), *_AR_STREET.split("|"), "الدور", "الطابق", "إضافي", "بريد",
+                         "ص.ب", "ص ب", "مكاني")},
+    key=len, reverse=True)))
+_SHORT_ADDRESS = re.compile(r"[A-Z]{4}\d{4}")
+
+
+def street_address(scan: Scan) -> Iterator[Candidate]:
+    text = scan.text
+    if not scan.has_digits:
+        return
+    low = scan.lower
+    if not _ANCHORS.search(low) and not _SHORT_ADDRESS.search(text):
+        return
+    spans: list[tuple[int, int, float, str]] = []
+    if "US" in scan.regions:
+        for m in _US.finditer(text):
+            home = cues.last_cue(cues.HOME_CUES, text, m.start(), 40)
+            if m["tail"]:
+                spans.append((m.start(), m.end(), 0.95, "US street, city, state"))
+            elif (home or not _YEARLIKE.match(m["line"])) and _looks_like_us_street(m["line"]):
+                conf = 0.9 if home else 0.75
+                spans.append((m.start(), m.end(), conf, "US street (usaddress)"))
+        for m in _US_LOOSE.finditer(text):
+            spans.append((m.start(), m.end(), 0.9, "US street, state, ZIP"))
+    comps = _components(text, scan.has_arabic)
+    i = 0
+    while i < len(comps):
+        j = i
+        while j + 1 < len(comps) and _GAP.fullmatch(text, comps[j][1], comps[j + 1][0]):
+            j += 1
+        run = comps[i : j + 1]
+        i = j + 1
+        kinds = [k for _, _, k in run]
+        start, end = run[0][0], run[-1][1]
+        has_number = any(ch.isdigit() for ch in text[start:end])
+        anchored = any(k in ("street", "building", "number", "short") for k in kinds)
+        home = cues.last_cue(cues.HOME_CUES, text, start, 40)
+        placed = len(set(kinds)) >= 2 and anchored
+        if has_number and placed and (len(run) >= 3 or home or "city" in kinds or "number" in kinds):
+            conf = 0.95 if len(run) >= 3 else 0.85
+        elif has_number and home and anchored:
+            conf = 0.75
+        else:
+            continue
+        spans.append((start, end, conf, "address: " + "+".join(dict.fromkeys(kinds))))
+    for start, end, conf, why in spans:
+        yield Candidate("STREET_ADDRESS", start, end, conf, why)

