@@ -178,3 +178,24 @@ actions = ["remove", "strike"]
     assert decision.reasons[0].clause == "another-name-for-the-same-thing"
     with engine.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Strike)) == 1
+
+
+def test_a_weak_signal_opens_a_case_for_a_person(db_url: str) -> None:
+    from leakwarden.model import Evidence, Signal, Subject, SubjectKind
+    from leakwarden.store.tables import CaseRow
+
+    class WeakPii:
+        kind = "pii"
+        subjects = frozenset({SubjectKind.POST_TEXT})
+
+        def detect(self, subject: Subject) -> list[Signal]:
+            return [Signal(kind="pii", strength=0.6, subject_kind=subject.kind, attrs={"unredacted": True},
+                           evidence=[Evidence(summary="maybe a phone number")])]
+
+    engine = Engine(db_url, detectors=[WeakPii()])
+    decision = engine.ingest(post("p1", "call me maybe"))
+    assert decision.verdict is Verdict.ALLOW
+    assert [a.type.value for a in decision.actions] == ["queue_review"]
+    with engine.db.session() as s:
+        case = s.scalars(select(CaseRow)).one()
+        assert (case.source, case.post_id, case.state) == ("detector", "p1", "open")

@@ -66,7 +66,7 @@ def signal(kind: str, strength: float = 1.0, **attrs: object) -> Signal:
 @pytest.mark.parametrize("signals,verdict,clauses", [
     ([], Verdict.ALLOW, []),
     ([signal("pii", unredacted=True, labels=["US_SSN"])], Verdict.REMOVE, ["private-information"]),
-    ([signal("pii", 0.5, unredacted=True, labels=["US_SSN"])], Verdict.ALLOW, []),
+    ([signal("pii", 0.5, unredacted=True, labels=["US_SSN"])], Verdict.ALLOW, ["uncertain-private-information"]),
     ([signal("pii", unredacted=True, labels=["EMAIL"])], Verdict.ALLOW, []),
     ([signal("pii", redacted=True, unredacted=False, labels=["US_SSN_PARTIAL"])], Verdict.LABEL,
      ["redacted-private-information"]),

@@ -143,7 +143,11 @@ def _effect(session: Session, decision: Decision, action: Action, policy: Policy
         rules.add("exact", action.url, "block", f"blocked from sharing by clause {action.clause}",
                   f"policy:{policy.label}", session=session)
     elif action.type is ActionType.QUEUE_REVIEW:
-        open_case(session, source="policy", reason=f"clause {action.clause}", post_id=decision.post_id,
+        clause = next((c for c in policy.clauses if c.id == action.clause), None)
+        # a clause that acts on weak signals only sends the detector's uncertainty to a person
+        weak = clause is not None and all(c.below_strength is not None for c in clause.when)
+        open_case(session, source="detector" if weak else "policy", reason=f"clause {action.clause}",
+                  post_id=decision.post_id,
                   account=decision.author, actor=actor,
                   data={"verdict": decision.verdict.value, "policy_version": decision.policy_version})
 

@@ -1,0 +1,82 @@
+"""The engine follows links: every hop is judged, evidence shows the path, budgets give partial
+decisions that are completed later and audited."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from fixtures.links.hostserver import Handler, HostServer
+from fixtures.links.pdfs import text_pdf
+
+from leakwarden.audit import log as audit
+from leakwarden.engine import Engine
+from leakwarden.links.chain import ChainExpander
+from leakwarden.links.fetch import FetchSettings
+from leakwarden.model import Post, SubjectKind, Verdict
+from leakwarden.signals.pii.detector import PiiDetector
+from leakwarden.store.tables import PostRow
+
+PAGE = b"""<html><body><article><h1>The Harper Files</h1>
+<p>We publish the campaign's opposition file on its own candidate in full, because voters deserve it.</p>
+<p><a href="/files/dossier.pdf">Read the dossier (PDF)</a></p></article></body></html>"""
+DOSSIER = text_pdf("Opposition file: Daniel Harper", "Home address: 1482 Maple Ridge Drive, Columbus, OH 43215",
+                   "SSN: XXX-XX-4471")
+
+
+@pytest.fixture
+def site() -> Iterator[HostServer]:
+    srv = HostServer()
+    srv.routes["/p/dossier"] = lambda h: h.send(200, PAGE)
+    srv.routes["/files/dossier.pdf"] = lambda h: h.send(200, DOSSIER, "application/pdf")
+
+    def slow(h: Handler) -> None:
+        time.sleep(1.0)
+        h.send(200, PAGE)
+
+    srv.routes["/p/slow"] = slow
+    yield srv
+    srv.close()
+
+
+def engine_for(site: HostServer, db_url: str, policy: str = "strict") -> Engine:
+    expander = ChainExpander(FetchSettings(allow_hosts="127.0.0.1", ports=(site.port,), total_timeout=5.0))
+    return Engine(db_url, policy=policy, detectors=[PiiDetector()], expander=expander)
+
+
+def test_a_blocked_document_two_hops_away_is_found_with_its_path(site: HostServer, db_url: str) -> None:
+    engine = engine_for(site, db_url)
+    rule = engine.rules.add("exact", site.url("/files/dossier.pdf"), "block", "the dossier", "mod")
+    decision = engine.check(Post(id="p", author="a", text=f"must read {site.url('/p/dossier')}"))
+    assert decision.verdict is Verdict.REMOVE
+    blocked = next(r for r in decision.reasons if r.signal == "url_rule")
+    assert blocked.subject == "post → http://127.0.0.1/p/dossier → http://127.0.0.1/files/dossier.pdf"
+    assert f"blocked by rule {rule['id']}" in blocked.evidence[0].summary
+    assert blocked.evidence[0].path == ["post", "http://127.0.0.1/p/dossier", "http://127.0.0.1/files/dossier.pdf"]
+    [chain] = decision.chains
+    assert [h.via for h in chain.hops] == ["post", "outlink"]
+
+
+def test_private_information_in_the_linked_pdf_is_judged(site: HostServer, db_url: str) -> None:
+    decision = engine_for(site, db_url).check(Post(id="p", author="a", text=site.url("/p/dossier")))
+    pii = [s for s in decision.signals if s.kind == "pii"]
+    assert [s.subject_kind for s in pii] == [SubjectKind.DOCUMENT]
+    assert pii[0].attrs["dossier"] is True
+    assert "dossier" in {r.clause for r in decision.reasons}
+    assert decision.verdict is Verdict.REMOVE
+    shared = engine_for(site, db_url, "share-block").check(Post(id="p", author="a", text=site.url("/p/dossier")))
+    assert shared.verdict is Verdict.RESTRICT
+    assert {a.url for a in shared.actions if a.type.value == "block_link"} >= {"http://127.0.0.1/p/dossier"}
+
+
+def test_a_spent_budget_gives_a_partial_decision_completed_later(site: HostServer, db_url: str) -> None:
+    engine = engine_for(site, db_url)
+    decision = engine.ingest(Post(id="p", author="a", text=site.url("/p/slow")), budget_s=0.2)
+    assert decision.partial and decision.verdict is Verdict.ALLOW
+    engine.complete_later("p").join(timeout=20)
+    with engine.db.session() as s:
+        row = s.get_one(PostRow, "p")
+        assert not row.partial and row.verdict == "remove"
+        kinds = [e.kind for e in audit.events(s, subject_type="post", subject_id="p")]
+    assert kinds[0] == "decision" and "decision.completed" in kinds
