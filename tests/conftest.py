@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 PG_ADMIN_URL = os.environ.get("LEAKWARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("LEAKWARDEN_REQUIRE_SERVICES") == "1"
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @pytest.fixture(autouse=True)
@@ -20,32 +25,64 @@ def _no_link_following(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LEAKWARDEN_POLICY", raising=False)
 
 
-def _postgres_or_skip() -> str:
-    from sqlalchemy import create_engine, text
+_TEMPLATE: dict[str, str] = {}
+
+
+def _admin() -> Engine:
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _template_or_skip() -> str:
+    """A migrated database to copy (once per test process): copying beats migrating each time."""
+    if "name" in _TEMPLATE:
+        return _TEMPLATE["name"]
+    from sqlalchemy import text
+
+    from leakwarden.store.db import Database
 
     try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        admin = _admin()
         with admin.connect() as c:
             c.execute(text("select 1"))
     except Exception as exc:  # pragma: no cover - depends on the machine
         if REQUIRE_SERVICES:
             pytest.fail(f"PostgreSQL is required (LEAKWARDEN_REQUIRE_SERVICES=1) but unreachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
-    name = f"lw_test_{uuid.uuid4().hex[:12]}"
+    name = f"lw_template_{uuid.uuid4().hex[:12]}"
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
+    Database(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}").dispose()
+    admin.dispose()
+    _TEMPLATE["name"] = name
+    atexit.register(_drop_database, name)
+    return name
+
+
+def _postgres_or_skip() -> str:
+    from sqlalchemy import text
+
+    template = _template_or_skip()
+    name = f"lw_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     admin.dispose()
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _drop_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
+def _drop_database(name: str) -> None:
+    from sqlalchemy import text
 
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = _admin()
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _drop_postgres(url: str) -> None:
+    _drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -22,8 +22,8 @@ VIEWER = Principal("viewer:bob", "submitter")
 
 
 @pytest.fixture
-def engine(db_url: str) -> Engine:
-    e = casework_engine(db_url)
+def engine(any_db_url: str) -> Engine:
+    e = casework_engine(any_db_url)
     seed(e)
     return e
 
