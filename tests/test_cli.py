@@ -117,3 +117,25 @@ def test_console_script_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "leakwarden", "canonicalize", "HTTP://A.Example/%7Ex/../y"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0 and result.stdout.strip() == "http://a.example/y"
+
+
+def test_bank_scan_finds_stored_posts_that_match_new_items(capsys: pytest.CaptureFixture[str], db: str,
+                                                           tmp_path: Path) -> None:
+    leak = ("Between 2022 and 2025 the consulting firm Ridgeline Strategy received 312,000 dollars from the "
+            "Ohio Valley Ports Authority while the candidate sat on its advisory board, and two former staff "
+            "members say he asked them to delay the disclosure filings until after the primary election.")
+    stream = tmp_path / "posts.jsonl"
+    stream.write_text("\n".join(json.dumps(p) for p in [
+        {"id": "q1", "author": "amp", "text": f"From the leak: {leak} Share it."},
+        {"id": "q2", "author": "jane", "text": "Polls open at 7am on Tuesday."}]) + "\n")
+    run(capsys, "scan", str(stream), "--ingest", "--out", str(tmp_path / "o.ndjson"), "--db", db)
+    item = tmp_path / "dossier.txt"
+    item.write_text("CONFIDENTIAL opposition file. " + leak + " Internal poll: 41 percent.")
+    assert run(capsys, "bank", "create", "harper", "--label", "hack-and-leak", "--db", db)[0] == 0
+    assert run(capsys, "bank", "add", "harper", str(item), "--id", "dossier", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "bank", "scan", "--since", "1d", "--db", db)
+    assert code == 0 and "1 stored post(s) match known material: q1" in out
+    code, out, _ = run(capsys, "accounts", "show", "amp", "--db", db)
+    assert json.loads(out)["state"] == "suspended"
+    code, _, err = run(capsys, "bank", "scan", "--since", "a week", "--db", db)
+    assert code == 2 and "--since" in err

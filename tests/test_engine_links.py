@@ -80,3 +80,32 @@ def test_a_spent_budget_gives_a_partial_decision_completed_later(site: HostServe
         assert not row.partial and row.verdict == "remove"
         kinds = [e.kind for e in audit.events(s, subject_type="post", subject_id="p")]
     assert kinds[0] == "decision" and "decision.completed" in kinds
+
+
+def test_api_expands_and_completes_partial_posts(site: HostServer, db_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from leakwarden.service.app import create_app
+    from leakwarden.service.auth import create_key
+
+    engine = engine_for(site, db_url)
+    key = {"Authorization": f"Bearer {create_key(engine.db, 'moderator')[1]}"}
+    with TestClient(create_app(engine)) as client:
+        chain = client.post("/v1/expand", json={"url": site.url("/p/dossier")}, headers=key).json()
+        assert [h["via"] for h in chain["hops"]] == ["post", "outlink"]
+        assert chain["hops"][1]["content_type"] == "application/pdf"
+        bad = client.post("/v1/expand", json={"url": f"http://10.0.0.1:{site.port}/x"}, headers=key).json()
+        assert bad["hops"][0]["error_code"] == "blocked_address"
+        posted = client.post("/v1/posts?budget=0.2", json={"id": "p", "author": "a", "text": site.url("/p/slow")},
+                             headers=key).json()
+        assert posted["partial"] is True
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            stored = client.get("/v1/posts/p", headers=key).json()
+            if not stored["decision"]["partial"]:
+                break
+            time.sleep(0.2)
+        assert stored["decision"]["partial"] is False and stored["decision"]["verdict"] == "remove"
+        hits = site.hits["/p/dossier"]
+        again = client.post("/v1/posts/p/refetch", headers=key)
+        assert again.status_code == 200 and site.hits["/p/slow"] == 2 and site.hits["/p/dossier"] == hits

@@ -217,7 +217,7 @@ class Engine:
         return [a for a in decision.actions if a.clause != "strike-ladder" and a.key() not in skipped] + ladder
 
     def _store_links(self, s: Session, post_id: str, chains: Sequence[LinkChain]) -> None:
-        seen: set[str] = set()
+        seen = set(s.scalars(select(PostLink.url).where(PostLink.post_id == post_id)))
         for chain in chains:
             for hop in chain.hops:
                 url = hop.canonical or hop.url
@@ -259,7 +259,7 @@ class Engine:
             row = s.get_one(PostRow, post_id)
             changed = (stored is None or decision.verdict != stored.verdict
                        or {a.key() for a in decision.actions} != {a.key() for a in stored.actions})
-            self._store_links(s, post_id, [c for c in decision.chains if c not in (stored.chains if stored else [])])
+            self._store_links(s, post_id, decision.chains)
             if changed:
                 self._audit_decision(s, decision, actor, kind=kind)
             decision.actions = self._enforce(s, decision, actor)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from leakwarden.cli.common import DbOption, echo_json, read_text
+from leakwarden.cli.common import DbOption, PolicyOption, echo_json, read_text
 from leakwarden.errors import InvalidInput
 from leakwarden.signals.bank.repository import Banks
 from leakwarden.store.db import Database
@@ -135,6 +136,33 @@ def import_(file: str, bank: Annotated[str | None, typer.Option("--bank")] = Non
     from leakwarden.signals.bank.exchange import import_lines
 
     echo_json(import_lines(_banks(db, False), read_text(file).splitlines(), bank=bank))
+
+
+@bank_app.command("scan")
+def scan(since: Annotated[str, typer.Option("--since", help="How far back: 7d, 12h, 30m...")] = "7d",
+         db: DbOption = None, policy: PolicyOption = None) -> None:
+    """Check posts stored in the window again (against items added since), and enforce the policy."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from leakwarden.engine import Engine
+    from leakwarden.model import utcnow
+    from leakwarden.policy.schema import parse_duration
+
+    try:
+        window = timedelta(seconds=parse_duration(since))
+    except ValueError as exc:
+        raise InvalidInput(f"--since: {exc}", code="invalid_duration") from None
+    engine = Engine(db, policy=policy)
+    changed: list[str] = []
+    with Progress(TextColumn("[bold]re-checking"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True)) as progress:
+        task = progress.add_task("scan", total=None)
+        for decision in engine.rescan(utcnow() - window,
+                                      progress=lambda done, total: progress.update(task, completed=done, total=total)):
+            if any(r.signal == "bank" for r in decision.reasons):
+                changed.append(decision.post_id)
+    typer.echo(f"{len(changed)} stored post(s) match known material: {', '.join(changed) or 'none'}")
 
 
 def register(app: typer.Typer) -> None:
