@@ -101,3 +101,19 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str
 @pytest.fixture
 def db_url(tmp_path: object) -> str:
     return f"sqlite:///{tmp_path}/lw.db"
+
+
+# The hostile-server suite prints how many of its cases passed (also under xdist: the reports of
+# every worker reach the controlling process).
+_HOSTILE = {"passed": 0, "total": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and "test_hostile_servers.py::test_hostile_server[" in report.nodeid:
+        _HOSTILE["total"] += 1
+        _HOSTILE["passed"] += report.passed
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _HOSTILE["total"]:
+        terminalreporter.write_line(f"hostile-server suite: {_HOSTILE['passed']}/{_HOSTILE['total']} cases passed")

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import brotli
 import pytest
@@ -223,26 +222,6 @@ CASES = [
 ]
 
 
-class _Summary:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.total = len(CASES)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_line(f"hostile-server suite: {self.passed}/{self.total} cases passed")
-
-
-_SUMMARY = _Summary()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    manager = request.config.pluginmanager
-    if not manager.is_registered(_SUMMARY):
-        manager.register(_SUMMARY, "hostile-summary")
-    yield
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HostServer, HostServer]]:
     for kind in ("gzip", "gzip-gzip", "deflate", "br"):
@@ -291,7 +270,6 @@ def test_hostile_server(case: Case, servers: tuple[HostServer, HostServer], expa
         assert case.code in _codes(chain), f"{case.name}: {[(h.url, h.error_code, h.error) for h in chain.hops]}"
         failing = next(h for h in chain.hops if h.error_code == case.code)
         assert failing.error  # a human-readable message too
-    _SUMMARY.passed += 1
 
 
 def test_a_page_with_a_hundred_thousand_links_is_read_with_bounded_outlinks(
