@@ -46,7 +46,7 @@ def test_rules_lifecycle(capsys: pytest.CaptureFixture[str], db: str) -> None:
     (["canonicalize", "mailto:someone@example.com"], "error:"),
     (["check", "/nonexistent/post.json"], "no such file"),
     (["keys", "create", "--role", "emperor"], "role must be one of"),
-    (["report", "--from", "2026-12-01", "--to", "2026-11-01"], "--from must be before --to"),
+    (["report", "--from", "2026-12-01", "--to", "2026-11-01"], "start must be before its end"),
     (["check", "-", "--policy", "no-such-policy"], "no preset or file"),
 ])
 def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], db: str, args: list[str], message: str) -> None:

@@ -98,8 +98,9 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
 
 def events(session: Session, *, kind: str | None = None, subject_type: str | None = None,
            subject_id: str | None = None, since: datetime | None = None, until: datetime | None = None,
-           limit: int | None = None) -> Iterator[AuditEventRow]:
-    query = select(AuditEventRow).order_by(AuditEventRow.seq)
+           limit: int | None = None, newest_first: bool = False) -> Iterator[AuditEventRow]:
+    order = AuditEventRow.seq.desc() if newest_first else AuditEventRow.seq
+    query = select(AuditEventRow).order_by(order)
     if kind:
         query = query.where(AuditEventRow.kind == kind)
     if subject_type:

@@ -7,13 +7,32 @@ import csv
 import html
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
+from leakwarden.errors import InvalidInput
 from leakwarden.store.db import Database
 from leakwarden.store.tables import EnforcementAction, OutsideRequestRow, PostRow
+
+
+def parse_day(value: str) -> datetime:
+    """An ISO date (or date-time), taken as UTC."""
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date like 2026-11-01", code="invalid_date") from None
+    return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+def period(start: str | None, end: str | None, default_days: int = 30) -> tuple[datetime, datetime]:
+    """[start, end + 1 day) from ISO days; by default the last ``default_days`` days."""
+    finish = parse_day(end) + timedelta(days=1) if end else datetime.now(UTC)
+    begin = parse_day(start) if start else finish - timedelta(days=default_days)
+    if begin >= finish:
+        raise InvalidInput("the period's start must be before its end", code="invalid_period")
+    return begin, finish
 
 
 @dataclass

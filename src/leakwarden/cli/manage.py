@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -31,14 +30,6 @@ requests_app = typer.Typer(help="Outside requests: who asked for what.", no_args
 accounts_app = typer.Typer(help="Account standing.", no_args_is_help=True)
 policy_app = typer.Typer(help="Policies.", no_args_is_help=True)
 ActorOption = Annotated[str, typer.Option("--by", help="Who is acting (recorded in the audit log)")]
-
-
-def parse_day(value: str) -> datetime:
-    try:
-        day = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date like 2026-11-01", code="invalid_date") from None
-    return day if day.tzinfo else day.replace(tzinfo=UTC)
 
 
 def register(app: typer.Typer) -> None:
@@ -245,10 +236,6 @@ def report(start: Annotated[str | None, typer.Option("--from", help="First day (
            out: Annotated[Path, typer.Option("--out", help="Folder for report.html and CSVs")] = Path("report"),
            db: DbOption = None) -> None:
     """Write a transparency report (HTML with charts, plus CSV)."""
-    finish = parse_day(end) + timedelta(days=1) if end else datetime.now(UTC)
-    begin = parse_day(start) if start else finish - timedelta(days=30)
-    if begin >= finish:
-        raise InvalidInput("--from must be before --to", code="invalid_period")
-    files = reports.write(reports.build(Database(db), begin, finish), out)
+    files = reports.write(reports.build(Database(db), *reports.period(start, end)), out)
     for path in files:
         typer.echo(str(path))

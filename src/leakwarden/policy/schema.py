@@ -7,9 +7,9 @@ strike ladder that says what the Nth active strike does to an account.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from leakwarden.model import ActionType, SubjectKind, Surface, Verdict
 
@@ -32,6 +32,9 @@ def parse_duration(value: str | int) -> int:
     return seconds
 
 
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,17 +55,12 @@ class Condition(_Strict):
 class ActionSpec(_Strict):
     type: ActionType
     label: str | None = None
-    duration: int | None = None  # seconds, for suspend
+    duration: Duration | None = None  # seconds, for suspend
 
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"type": value}
-        if isinstance(value, dict) and "duration" in value:
-            value = dict(value)
-            value["duration"] = parse_duration(value["duration"])
-        return value
+        return {"type": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _needs(self) -> ActionSpec:
@@ -91,15 +89,7 @@ class Rung(_Strict):
 
     count: int = Field(ge=1)
     action: Literal["suspend", "ban", "limit"]
-    duration: int | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> Any:
-        if isinstance(value, dict) and "duration" in value:
-            value = dict(value)
-            value["duration"] = parse_duration(value["duration"])
-        return value
+    duration: Duration | None = None
 
     @model_validator(mode="after")
     def _needs(self) -> Rung:
@@ -109,13 +99,8 @@ class Rung(_Strict):
 
 
 class StrikePolicy(_Strict):
-    expire_after: int = 90 * 86400
+    expire_after: Duration = 90 * 86400
     ladder: list[Rung] = Field(default_factory=list)
-
-    @field_validator("expire_after", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> int:
-        return parse_duration(value)
 
     def rung_for(self, active: int) -> Rung | None:
         """The harshest rung reached with ``active`` strikes."""

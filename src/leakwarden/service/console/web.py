@@ -368,14 +368,9 @@ def build() -> FastAPI:
     def audit_page(request: Request, info: Moderator, kind: str = "", subject_type: str = "", subject_id: str = "",
                    limit: int = 200) -> Response:
         with engine_of(request).db.session() as s:
-            query = select(AuditEventRow).order_by(AuditEventRow.seq.desc()).limit(max(1, min(limit, 2000)))
-            if kind:
-                query = query.where(AuditEventRow.kind == kind)
-            if subject_type:
-                query = query.where(AuditEventRow.subject_type == subject_type)
-            if subject_id:
-                query = query.where(AuditEventRow.subject_id == subject_id)
-            events = list(s.scalars(query))
+            events = list(audit_log.events(s, kind=kind or None, subject_type=subject_type or None,
+                                           subject_id=subject_id or None, limit=max(1, min(limit, 2000)),
+                                           newest_first=True))
             verified = audit_log.verify(s) if info.principal.can("admin") else None
             kinds = Counter(k for (k,) in s.execute(select(AuditEventRow.kind)))
         return render(request, "audit.html", info, events=events, kind=kind, subject_type=subject_type,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,7 +9,6 @@ from fastapi import APIRouter
 from leakwarden.audit import log as audit_log
 from leakwarden.audit import report as reports
 from leakwarden.audit import requests as outside
-from leakwarden.errors import InvalidInput
 from leakwarden.service.deps import AdminDep, EngineDep, ModeratorDep
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -48,14 +46,4 @@ def list_requests(engine: EngineDep, _: ModeratorDep, kind: str | None = None) -
 def report(engine: EngineDep, _: ModeratorDep, start: str | None = None, end: str | None = None
            ) -> dict[str, object]:
     """Transparency figures for a period (ISO dates; default: the last 30 days)."""
-    finish = parse_day(end) + timedelta(days=1) if end else datetime.now(UTC)
-    begin = parse_day(start) if start else finish - timedelta(days=30)
-    return reports.build(engine.db, begin, finish).as_dict()
-
-
-def parse_day(value: str) -> datetime:
-    try:
-        day = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date like 2026-11-01", code="invalid_date") from None
-    return day if day.tzinfo else day.replace(tzinfo=UTC)
+    return reports.build(engine.db, *reports.period(start, end)).as_dict()
