@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -126,3 +127,40 @@ def test_openapi_docs_are_served(api: tuple[TestClient, dict[str, dict[str, str]
     client, _ = api
     assert "/v1/check" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def _junk(rng: random.Random, depth: int = 0) -> object:
+    choice = rng.randrange(9 if depth < 3 else 6)
+    if choice == 0:
+        return None
+    if choice == 1:
+        return rng.choice([True, False])
+    if choice == 2:
+        return rng.randint(-(2**70), 2**70)
+    if choice == 3:
+        return rng.random() * 1e308
+    if choice == 4:
+        codes = (rng.randrange(1, 0x10FFFF) for _ in range(rng.randrange(20)))
+        return "".join(chr(c) for c in codes if not 0xD800 <= c <= 0xDFFF)
+    if choice == 5:
+        return rng.choice(["http://[::1]/", "https://x.example/%zz", "javascript:x", "http://" + "a." * 200, ""])
+    if choice == 6:
+        return [_junk(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = ["id", "author", "text", "links", "attachments", "surface", "lang", "created_at", "x"]
+    return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randrange(6))}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_bodies_never_give_a_500(api: tuple[TestClient, dict[str, dict[str, str]]], seed: int) -> None:
+    client, keys = api
+    rng = random.Random(seed)
+    base = {"id": "p", "author": "a", "text": "t"}
+    for i in range(60):
+        body = _junk(rng)
+        if isinstance(body, dict) and rng.random() < 0.5:
+            body = {**base, **body}
+        for path in ("/v1/check", "/v1/posts", "/v1/redact", "/v1/pii", "/v1/rules", "/v1/requests"):
+            response = client.post(path, json=body, headers=keys["admin"])
+            assert response.status_code < 500, (path, body, response.text)
+            if response.status_code >= 400:
+                assert response.json()["error"]["code"], (i, path)
