@@ -199,3 +199,18 @@ def test_a_weak_signal_opens_a_case_for_a_person(db_url: str) -> None:
     with engine.db.session() as s:
         case = s.scalars(select(CaseRow)).one()
         assert (case.source, case.post_id, case.state) == ("detector", "p1", "open")
+
+
+def test_concurrent_ingests_lose_nothing(engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    posts = [post(f"c{i}", f"copy https://newsletter.example/{i}", author=f"new{i % 3}") for i in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        decisions = list(pool.map(engine.ingest, posts))
+    assert [d.verdict for d in decisions] == [Verdict.REMOVE] * 12
+    with engine.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == 12
+        assert s.scalar(select(func.count()).select_from(Strike)) == 12
+        from leakwarden.audit import log as audit
+
+        assert audit.verify(s).ok

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leakwarden.audit import log as audit
@@ -148,8 +149,10 @@ class Engine:
                     continue
                 try:
                     found = detector.detect(subject)
-                except Exception:  # a detector bug must not sink the check; it is logged (no content)
-                    log.exception("detector %s failed on a %s subject", detector.kind, subject.kind.value)
+                except Exception as exc:  # a detector bug must not sink the check
+                    # the type only: an exception's message may quote the content, private data included
+                    log.error("detector %s failed on a %s subject: %s", detector.kind, subject.kind.value,
+                              type(exc).__name__)
                     continue
                 for signal in found:
                     for evidence in signal.evidence:
@@ -193,9 +196,21 @@ class Engine:
                                    code="post_conflict")
                 return Decision.model_validate(existing.decision)
         decision = self.check(post, budget_s=budget_s)
+        for attempt in range(3):
+            try:
+                self._record(post, body, decision, actor)
+                break
+            except IntegrityError:  # a concurrent writer got there first; this transaction wrote nothing
+                with self.db.session() as s:
+                    if s.get(PostRow, post.id) is not None:
+                        raise Conflict(f"post {post.id!r} was ingested concurrently", code="post_conflict") from None
+                if attempt == 2:
+                    raise
+        self.rules.refresh(force=True)  # block_link actions may have added rules
+        return decision
+
+    def _record(self, post: Post, body: dict[str, object], decision: Decision, actor: str) -> None:
         with self.db.session() as s:
-            if s.get(PostRow, post.id) is not None:  # a concurrent ingest of the same post won
-                raise Conflict(f"post {post.id!r} is being ingested concurrently", code="post_conflict")
             ensure_account(s, post.author)
             now = utcnow()
             s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=post.text, body=body,
@@ -205,12 +220,10 @@ class Engine:
             s.flush()
             self._store_links(s, post.id, decision.chains)
             self._audit_decision(s, decision, actor, kind="decision")
-            decision.actions = self._enforce(s, decision, actor)
+            decision.actions = self._enforce(s, decision)
             s.get_one(PostRow, post.id).decision = decision.model_dump(mode="json")
-        self.rules.refresh(force=True)  # block_link actions may have added rules
-        return decision
 
-    def _enforce(self, s: Session, decision: Decision, actor: str) -> list[Action]:
+    def _enforce(self, s: Session, decision: Decision) -> list[Action]:
         result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto")
         skipped = {a.key() for a in result.skipped}
         ladder = [a for a in result.applied if a.clause == "strike-ladder"]
@@ -262,7 +275,7 @@ class Engine:
             self._store_links(s, post_id, decision.chains)
             if changed:
                 self._audit_decision(s, decision, actor, kind=kind)
-            decision.actions = self._enforce(s, decision, actor)
+            decision.actions = self._enforce(s, decision)
             row.verdict, row.partial = decision.verdict.value, decision.partial
             row.policy, row.policy_version = decision.policy, decision.policy_version
             row.decision, row.decided_at = decision.model_dump(mode="json"), decision.decided_at
