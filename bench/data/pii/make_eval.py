@@ -677,7 +677,8 @@ MESSY_NAMES = frozenset({
 _SPACED_OK = frozenset({"SSN", "SSNM", "PHONE", "CARD", "AEID", "TOLLFREE", "ORDER", "TRACK", "ISBN", "BADCARD"})
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 NBSP, THIN, EN_DASH, EM_DASH, NB_HYPHEN = "\u00a0", "\u2009", "\u2013", "\u2014", "\u2011"
-_SEP_BETWEEN = re.compile(r"(?<=[0-9A-Za-z\u0660-\u0669\u06f0-\u06f9])([ -]|, )(?=[0-9A-Za-z\u0660-\u0669\u06f0-\u06f9])")
+_ALNUM = "0-9A-Za-z\u0660-\u0669\u06f0-\u06f9"
+_SEP_BETWEEN = re.compile(rf"(?<=[{_ALNUM}])([ -]|, )(?=[{_ALNUM}])")
 
 
 def messy(value: str, name: str, lang: str, r: random.Random) -> str:

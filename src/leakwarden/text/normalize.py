@@ -15,6 +15,7 @@ match stay inside it and dropped characters at its edges stay outside.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -104,11 +105,30 @@ class Normalized:
         return self.original[s:e]
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold(text: str) -> str:
+    """``text.translate(_TABLE)``. ``str.translate`` looks every character up in the table, which
+    is slow on long texts; where only a few characters are not ASCII (English with a dash, a
+    non-breaking space or a few foreign digits), only those runs are translated."""
+    if len(text) < 2000 or len(text.encode("ascii", "ignore")) < len(text) * 0.95:
+        return text.translate(_TABLE)
+    out: list[str] = []
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        out.append(text[pos : m.start()])
+        out.append(m[0].translate(_TABLE))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching (see the module docstring). Pure ASCII text is returned as is."""
     if text.isascii():
         return Normalized(text, text)
-    folded = text.translate(_TABLE)
+    folded = _fold(text)
     if len(folded) == len(text):  # nothing dropped: offsets are unchanged
         return Normalized(text, folded)
     index = tuple(m for m, ch in enumerate(text) if _TABLE.get(ord(ch), ch) is not None)

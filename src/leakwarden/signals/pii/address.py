@@ -76,7 +76,10 @@ _EN = [
 ]
 
 _W = r"[\u0621-\u064a]+"
-_STOP = _alts("في|منذ|مع|من|الى|إلى|على|عند|حيث|قرب|بجوار|خلف|امام|أمام|و|او|أو|ثم|كان|كانت|هو|هي|يوم|بعد|قبل")
+# Words that end a street or district name: prepositions and the like, and the words that start
+# the next component ("شارع التحلية حي العليا" is a street and a district).
+_STOP = _alts("في|منذ|مع|من|الى|إلى|على|عند|حيث|قرب|بجوار|خلف|امام|أمام|و|او|أو|ثم|كان|كانت|هو|هي|يوم|بعد|قبل|"
+              "حي|الحي|منطقة|ضاحية|مبنى|عمارة|فيلا|شقة|شارع|طريق")
 _WORD = rf"(?:(?!(?:{_STOP})(?!\w)){_W}|\d{{1,3}}(?!\d))"
 _CITIES_AR = (
     "الرياض|جدة|مكة المكرمة|مكة|المدينة المنورة|الدمام|الخبر|الظهران|الطائف|تبوك|أبها|بريدة|الجبيل|ينبع|"
@@ -110,7 +113,7 @@ _AR = [
 # the scan skip most positions of ordinary text cheaply.
 def _component_pattern(parts: list[tuple[str, str]], first: str, offset: int) -> re.Pattern[str]:
     alts = "|".join(f"(?P<{kind}{offset + i}>{rx})" for i, (kind, rx) in enumerate(parts))
-    return re.compile(rf"(?<![\w])(?=[{first}])(?:{alts})")
+    return re.compile(rf"(?=[{first}])(?<![\w])(?:{alts})")
 
 
 # Components start a word with a digit, a capital or an Arabic letter: checking that first lets the
@@ -131,10 +134,10 @@ _GAP = re.compile(r"[\s,،\-–]{0,4}")
 _YEARLIKE = re.compile(r"(?:19|20)\d\d\s")
 
 
-def _components(text: str, arabic: bool) -> list[tuple[int, int, str]]:
-    found = [(m.start(), m.end(), _KIND[m.lastgroup or ""]) for m in _COMPONENTS_EN.finditer(text)]
+def _components(text: str, arabic: bool, ws: int, we: int) -> list[tuple[int, int, str]]:
+    found = [(m.start(), m.end(), _KIND[m.lastgroup or ""]) for m in _COMPONENTS_EN.finditer(text, ws, we)]
     if arabic:
-        found.extend((m.start(), m.end(), _KIND[m.lastgroup or ""]) for m in _COMPONENTS_AR.finditer(text))
+        found.extend((m.start(), m.end(), _KIND[m.lastgroup or ""]) for m in _COMPONENTS_AR.finditer(text, ws, we))
         found.sort()
         kept: list[tuple[int, int, str]] = []
         for comp in found:
@@ -145,6 +148,8 @@ def _components(text: str, arabic: bool) -> list[tuple[int, int, str]]:
 
 
 def _looks_like_us_street(line: str) -> bool:
+    """usaddress's verdict on a street line: a CRF parse, the costliest step here, so it is run
+    only on lines the street pattern already matched, once per line per text."""
     try:
         _, kind = usaddress.tag(line)
     except usaddress.RepeatedLabelError:
@@ -152,38 +157,65 @@ def _looks_like_us_street(line: str) -> bool:
     return bool(kind == "Street Address")
 
 
-#: Every address has one of these words (a street suffix, a building or unit word, a postal
-#: number word) or a Saudi short address: texts without any skip the component scan.
-_ANCHORS = re.compile(trie_regex(sorted(
-    {(" " + w.lower()) if len(w) <= 3 else w.lower() for w in _SUFFIX.split("|")}
-    | {" st", " rd", " ln", " dr", " ct", " pl", " sq", " pt", "ter", "cir", "way", "row", "run", "#",
-       "building", "bldg", "villa", "flat", "apartment", "apt", "house", "office", "unit", "floor",
-       "suite", "additional", "postal", "box", "makani"}
-    | {fold(w) for w in (*_AR_BUILDING.split("|"), *_AR_STREET.split("|"), "الدور", "الطابق", "إضافي", "بريد",
-                         "ص.ب", "ص ب", "مكاني")},
-    key=len, reverse=True)))
+#: usaddress parses per text at most: a long document full of street-like lines costs a bounded
+#: amount. Beyond it a line without a cue is kept at a lower confidence, unparsed.
+PARSE_BUDGET = 64
+
+# Written carelessly after a strong cue ("lives at", "home address:"): any case, no commas, no ZIP
+# code; a city and a state may follow. Tried only right after a cue.
+_US_CUED = re.compile(
+    rf"\d(?<![\w-]\d)\d{{0,5}}\s+(?:{_DIR}\s+)?(?:[a-z0-9'.-]+\s+){{0,3}}?[a-z0-9'.-]+\s+(?:{_SUFFIX})\.?"
+    rf"(?:\s+{_DIR})?(?![\w-])"
+    rf"(?:,?\s*(?:apt|apartment|suite|ste|unit|\#)\.?\s*\#?\s*[a-z0-9-]{{1,6}}(?![\w-]))?"
+    rf"(?P<tail>(?P<comma>,)?(?:\s+[a-z.'-]+){{1,3}}(?P<comma2>,)?\s+(?P<state>{_US_STATES})\.?(?![\w-]))?",
+    re.IGNORECASE,
+)
+#: Two-letter states that are also common English words: after a comma-less city they need the
+#: line to end there to count as a state.
+_STATE_WORDS = frozenset({"or", "in", "me", "hi", "oh", "ok", "la", "de", "al", "co", "ma", "pa", "id", "ne", "mo"})
+#: Between a home cue and the address it introduces: spaces, a colon or comma, "in" (في).
+_RIGHT_AFTER = re.compile(r"[\s:,\-]*(?:في\s+|in\s+)?")
+_CUE_GAP = re.compile(r"[\s:,\-]*")
+_LINE_END = re.compile(r"\s*(?:$|[\n.,;!?)])")
+
+
+#: Every run of address components that can count has a street, building or postal-number
+#: component, and each of those starts with or ends in one of these words (capitalized, as the
+#: component patterns are), or is a Saudi short address. Only the text within reach of them is
+#: scanned for components: texts without any skip the scan, and long documents scan a small part.
+_LATIN_ANCHORS = [
+    "Street", "St", "Road", "Rd", "Avenue", "Ave", "Building", "Bldg", "Villa", "Flat", "Apartment", "Apt",
+    "House", "Office", "Unit", "Floor", "Additional", "Postal", "Box", "Makani",
+]
+_ARABIC_ANCHORS = {fold(w) for w in (*_AR_BUILDING.split("|"), *_AR_STREET.split("|"), "الدور", "الطابق", "إضافي",
+                                     "بريد", "ص.ب", "ص ب", "مكاني")}
+_ANCHORS_EN = re.compile("(?:" + trie_regex(_LATIN_ANCHORS) + ")(?![a-z])")  # begins a word: checked after
+_ANCHORS_AR = re.compile(trie_regex(_ARABIC_ANCHORS))
+#: How far from an anchor word an address may reach.
+_REACH = 300
+#: A five-digit run: the ZIP code that a carelessly written US address (_US_LOOSE) ends with.
+_ZIP = re.compile(r"\d(?<!\d\d)\d{4}(?!\d)")
 _SHORT_ADDRESS = re.compile(r"[A-Z]{4}\d{4}")
 
 
 def street_address(scan: Scan) -> Iterator[Candidate]:
     text = scan.text
-    if not scan.has_digits:
-        return
-    low = scan.lower
-    if not _ANCHORS.search(low) and not _SHORT_ADDRESS.search(text):
-        return
+    if not scan.has_digits and not (scan.has_arabic and cues.HOME_CUES.search(text)):
+        return  # without a number, only a cued run of Arabic components can be an address
     spans: list[tuple[int, int, float, str]] = []
-    if "US" in scan.regions:
-        for m in _US.finditer(text):
-            home = cues.last_cue(cues.HOME_CUES, text, m.start(), 40)
-            if m["tail"]:
-                spans.append((m.start(), m.end(), 0.95, "US street, city, state"))
-            elif (home or not _YEARLIKE.match(m["line"])) and _looks_like_us_street(m["line"]):
-                conf = 0.9 if home else 0.75
-                spans.append((m.start(), m.end(), conf, "US street (usaddress)"))
-        for m in _US_LOOSE.finditer(text):
-            spans.append((m.start(), m.end(), 0.9, "US street, state, ZIP"))
-    comps = _components(text, scan.has_arabic)
+    if "US" in scan.regions and scan.has_digits:
+        # The US street pattern starts with a digit, so the regex engine skips through a whole
+        # text quickly; usaddress runs only on the lines it matches.
+        spans.extend(_us_streets(text))
+        if 5 in scan.runs:
+            # Any case, no commas, but a state and a ZIP code: looked for only before 5-digit runs.
+            for ws, we in _merge([m.end() for m in _ZIP.finditer(text)], 160, 6, len(text)):
+                for m in _US_LOOSE.finditer(text, ws, we):
+                    spans.append((m.start(), m.end(), 0.9, "US street, state, ZIP"))
+        spans.extend(_us_after_cue(scan))
+    comps: list[tuple[int, int, str]] = []
+    for ws, we in _windows(scan):
+        comps.extend(_components(text, scan.has_arabic, ws, we))
     i = 0
     while i < len(comps):
         j = i
@@ -201,8 +233,84 @@ def street_address(scan: Scan) -> Iterator[Candidate]:
             conf = 0.95 if len(run) >= 3 else 0.85
         elif has_number and home and anchored:
             conf = 0.75
+        elif placed and home and _RIGHT_AFTER.fullmatch(text, home.end(), start):
+            conf = 0.8  # "يسكن في شارع التحلية، حي العليا": no number, but a cue and two components
         else:
             continue
         spans.append((start, end, conf, "address: " + "+".join(dict.fromkeys(kinds))))
     for start, end, conf, why in spans:
         yield Candidate("STREET_ADDRESS", start, end, conf, why)
+
+
+def _windows(scan: Scan) -> list[tuple[int, int]]:
+    """The stretches of text within reach of an anchor word, merged; none when there is no anchor."""
+    text = scan.text
+    spots = [m.start() for m in _ANCHORS_EN.finditer(text) if not text[m.start() - 1 : m.start()].isalpha()]
+    spots.extend(m.start() for m in _SHORT_ADDRESS.finditer(text))
+    if scan.has_arabic:
+        spots.extend(m.start() for m in _ANCHORS_AR.finditer(text))
+    return _merge(spots, _REACH, _REACH, len(text))
+
+
+def _merge(spots: list[int], before: int, after: int, size: int) -> list[tuple[int, int]]:
+    windows: list[tuple[int, int]] = []
+    for spot in sorted(spots):
+        ws, we = max(0, spot - before), min(size, spot + after)
+        if windows and ws <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(we, windows[-1][1]))
+        else:
+            windows.append((ws, we))
+    return windows
+
+
+def _us_streets(text: str) -> Iterator[tuple[int, int, float, str]]:
+    """US street lines: with a city and state, or on their own when usaddress agrees (at most
+    PARSE_BUDGET new lines parsed per text)."""
+    budget = PARSE_BUDGET
+    parsed: dict[str, bool] = {}  # per text, so that a long document repeating a line parses it once
+    for m in _US.finditer(text):
+        home = cues.last_cue(cues.HOME_CUES, text, m.start(), 40)
+        if m["tail"]:
+            yield m.start(), m.end(), 0.95, "US street, city, state"
+        elif home or not _YEARLIKE.match(m["line"]):
+            line = m["line"]
+            if line not in parsed:
+                if budget <= 0:
+                    yield m.start(), m.end(), 0.6, "US street (parse budget spent)"
+                    continue
+                budget -= 1
+                parsed[line] = _looks_like_us_street(line)
+            if parsed[line]:
+                yield m.start(), m.end(), (0.9 if home else 0.75), "US street (usaddress)"
+
+
+#: Every Latin home cue contains one of these: where none is, there is no cue to look for.
+_HOME_HINT = re.compile("live|resid|home|addr|find|stay|house|apartment|located|moved")
+
+
+def _home_cues(scan: Scan) -> Iterator[re.Match[str]]:
+    text, low = scan.text, scan.lower
+    if scan.has_arabic or len(low) != len(text):
+        yield from cues.HOME_CUES.finditer(text)
+        return
+    for ws, we in _merge([m.start() for m in _HOME_HINT.finditer(low)], 15, 30, len(text)):
+        yield from cues.HOME_CUES.finditer(text, ws, we)
+
+
+def _us_after_cue(scan: Scan) -> Iterator[tuple[int, int, float, str]]:
+    """A US street line written in any case right after a strong home-address cue."""
+    text = scan.text
+    for cue in _home_cues(scan):
+        pos = _CUE_GAP.match(text, cue.end()).end()  # type: ignore[union-attr]
+        if pos >= len(text) or not text[pos].isdigit():
+            continue
+        m = _US_CUED.match(text, pos)
+        if m is None:
+            continue
+        end = m.end()
+        if m["tail"]:
+            state = m["state"].lower()
+            # "portland or lol" is a city and a state; "oak st or near the park" is not.
+            if state in _STATE_WORDS and not (m["comma2"] or _LINE_END.match(text, end)):
+                end = m.start("tail")
+        yield m.start(), end, 0.85, f"keyword: {cue[0]} + US street"

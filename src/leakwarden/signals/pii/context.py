@@ -42,7 +42,11 @@ class Cues:
         self.full = re.compile(
             f"(?=[{re.escape(firsts)}])" + r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE
         )
-        self.latin = re.compile(r"(?<!\w)(?:" + latin + r")(?!\w)", re.IGNORECASE)
+        latin_firsts = "".join(sorted({c for w in folded if not _is_arabic(w) for c in (w[0].lower(), w[0].upper())}))
+        # The first-character check before the look-behind: most positions fail it at once.
+        self.latin = re.compile(
+            f"(?=[{re.escape(latin_firsts)}])" + r"(?<!\w)(?:" + latin + r")(?!\w)", re.IGNORECASE
+        )
 
     def _pick(self, text: str, pos: int, endpos: int) -> re.Pattern[str]:
         ascii_only = text.isascii() if pos == 0 and endpos >= len(text) else text[pos:endpos].isascii()
@@ -78,12 +82,13 @@ def cue_after(pattern: Cues, text: str, pos: int, window: int) -> re.Match[str] 
 SSN_CUES = cue_pattern([
     "SSN", "SSNs", "SS#", "SS #", "social", "SSN/TIN", "SS no", "SS number", "SSN#", "social security",
     "social-security",
-    "soc sec", "soc. sec.", "social sec", "TIN",
+    "soc sec", "soc. sec.", "social sec", "TIN", "S.S.N.", "S.S.N", "S.S. No.", "S.S. #", "soc. sec. no.",
+    "social security no.", "SS No.",
     "الضمان الاجتماعي", "رقم الضمان", "الضمان الإجتماعي", "رقم التأمين الاجتماعي",
 ])
 PARTIAL_CUES = cue_pattern([
     "last four", "last 4", "last-four", "ending in", "ending with", "ends in", "ends with", "last four digits",
-    "final four", "last digits",
+    "final four", "last digits", "ending", "ends",
     "آخر أربعة", "اخر اربعة", "آخر ٤", "آخر 4", "الأرقام الأخيرة", "الأربعة الأخيرة", "ينتهي بـ", "ينتهي ب",
     "ينتهي", "المنتهي", "تنتهي",
 ])
@@ -105,6 +110,7 @@ PHONE_CUES = cue_pattern([
     "هاتف", "الهاتف", "هاتفه", "هاتفها", "جوال", "الجوال", "جواله", "جوالها", "موبايل", "الموبايل",
     "محمول", "المحمول", "اتصل", "اتصلوا", "اتصال", "واتساب", "واتس", "رقمه", "رقمها", "تليفون", "تلفون",
     "line", "direct line", "landline", "office", "home phone", "mobile no", "ت", "ج", "خلوي", "نقال",
+    "تواصل", "التواصل", "رقم التواصل", "رقم الاتصال", "رقم الجوال", "رقم الهاتف", "رقم الموبايل",
 ])
 NOT_PHONE_CUES = cue_pattern([
     "order", "order no", "order number", "invoice", "tracking", "tracking number", "shipment", "parcel",
@@ -134,6 +140,9 @@ ID_CUES = cue_pattern([
 HOME_CUES = cue_pattern([
     "lives at", "living at", "resides at", "home address", "address", "addr", "addr.", "residence",
     "his home", "her home", "their home", "home at", "house at", "apartment at", "located at", "moved to",
+    "live at", "find him at", "find her at", "find them at", "staying at", "stays at",
     "يسكن", "تسكن", "يسكن في", "تسكن في", "يقيم", "تقيم", "العنوان", "عنوان", "عنوانه", "عنوانها",
     "عنوان السكن", "منزله", "منزلها", "السكن", "مقر السكن", "العنوان الوطني",
+    "ساكن", "ساكنة", "ساكن في", "ساكنة في", "مقيم", "مقيمة", "مقيم في", "مقيمة في", "يعيش", "تعيش", "يعيش في",
+    "تعيش في", "عنوان التسليم", "عنوان المنزل", "يقيم في", "تقيم في",
 ])

@@ -28,8 +28,8 @@ _AR_MONTHS = "|".join(
 _YEAR = r"(?:19|20)\d{2}|1[34]\d{2}"  # Gregorian, or Hijri 13xx/14xx
 _DATE = re.compile(
     r"(?<![\w/.-])(?:"
-    rf"(?P<iso>(?:{_YEAR})[-/.]\d{{1,2}}[-/.]\d{{1,2}})"
-    rf"|(?P<num>\d{{1,2}}[-/.]\d{{1,2}}[-/.](?:(?:{_YEAR})|\d{{2}}))"
+    rf"(?P<iso>(?:{_YEAR})[-/.]\n?\d{{1,2}}[-/.]\n?\d{{1,2}})"
+    rf"|(?P<num>\d{{1,2}}[-/.]\n?\d{{1,2}}[-/.]\n?(?:(?:{_YEAR})|\d{{2}}))"
     rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_EN_MONTHS})\.?,?\s+(?:{_YEAR}))"
     rf"|(?P<mdy>(?:{_EN_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:{_YEAR}))"
     rf"|(?P<ar>\d{{1,2}}\s+(?:من\s+)?(?:{_AR_MONTHS})\s*,?\s*(?:{_YEAR}))"
@@ -60,9 +60,9 @@ def date_of_birth(scan: Scan) -> Iterator[Candidate]:
         return
     text = scan.text
     prev_end = 0
-    for m in _DATE.finditer(text):
+    for m in _dates_after_cues(text):
         start = m.start()
-        window_start = max(prev_end, start - 45)
+        window_start = max(prev_end, start - _REACH)
         prev_end = m.end()
         if not _plausible(m):
             continue
@@ -75,3 +75,28 @@ def date_of_birth(scan: Scan) -> Iterator[Candidate]:
         if cues.DOB_BREAKERS.search(gap):
             continue
         yield Candidate("DATE_OF_BIRTH", start, m.end(), 0.95, f"keyword: {cue[0]}")
+
+
+#: A birth date starts at most this many characters after its cue.
+_REACH = 45
+#: Longer than any date form: enough to find where a date that starts in a window begins.
+_LONGEST = 40
+
+
+def _dates_after_cues(text: str) -> Iterator[re.Match[str]]:
+    """Every date that starts within reach of a birth cue, in order. Cues are rare, so looking
+    only after them is much cheaper than matching dates across a whole long document."""
+    pos = 0
+    for cue in cues.DOB_CUES.finditer(text):
+        pos = max(pos, cue.end())
+        limit = cue.end() + _REACH
+        while pos <= limit:
+            found = _DATE.search(text, pos, min(len(text), limit + _LONGEST))
+            if found is None or found.start() > limit:
+                break
+            m = _DATE.match(text, found.start())  # the whole date: the window may have cut it
+            if m is None:
+                pos = found.start() + 1
+                continue
+            yield m
+            pos = m.end()

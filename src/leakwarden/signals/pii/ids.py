@@ -9,12 +9,15 @@ from datetime import date
 from stdnum import luhn
 
 from leakwarden.signals.pii import context as cues
-from leakwarden.signals.pii.scan import NA, Candidate, Scan, lead
+from leakwarden.signals.pii.scan import NA, SEP, Candidate, Scan, consistent, lead
 
-_SSN = re.compile("(" + lead(r"\d") + r"\d{2})([- .])(\d{2})\2(\d{4})" + NA)
+#: ddd-dd-dddd with hyphens, dots or spaces (one kind), or wrapped at a line end ("123-45-\n6789").
+_SSN = re.compile("(" + lead(r"\d") + rf"\d{{2}})({SEP})(\d{{2}})({SEP})(\d{{4}})" + NA)
 _SSN_BARE = re.compile("(" + lead(r"\d") + r"\d{2})(\d{2})(\d{4})" + NA)
 _MASK = r"[Xx*#•●]"
-_SSN_MASKED = re.compile(r"(?=[Xx*#•●])(?<![\w*#•●])" + _MASK + r"{3}[- .]?" + _MASK + r"{2}[- .]?(\d{4})" + NA)
+_SSN_MASKED = re.compile(  # the first mask character consumed before looking behind: faster scans
+    _MASK + r"(?<![\w*#•●][Xx*#•●])" + _MASK + rf"{{2}}{SEP}?" + _MASK + rf"{{2}}{SEP}?(\d{{4}})" + NA
+)
 _FOUR = re.compile(lead(r"\d") + r"\d{3}" + NA)
 
 
@@ -28,11 +31,13 @@ def us_ssn(scan: Scan) -> Iterator[Candidate]:
         return
     text = scan.text
     for m in _SSN.finditer(text):
-        if not ssn_is_valid(m[1], m[3], m[4]):
+        if not consistent(m[2], m[4]) or not ssn_is_valid(m[1], m[3], m[5]):
             continue
         cue = cues.last_cue(cues.SSN_CUES, text, m.start(), 60)
         if cue:
             yield Candidate("US_SSN", m.start(), m.end(), 0.99, f"keyword: {cue[0]}")
+        elif "\n" in m[2] + m[4]:
+            yield Candidate("US_SSN", m.start(), m.end(), 0.6, "format: ddd-dd-dddd across a line break")
         elif m[2] == "-":
             yield Candidate("US_SSN", m.start(), m.end(), 0.8, "format: ddd-dd-dddd")
         else:
@@ -117,7 +122,8 @@ def eg_national_id(scan: Scan) -> Iterator[Candidate]:
             yield Candidate("EG_NATIONAL_ID", m.start(), m.end(), 0.8, "structure: century, date, governorate")
 
 
-_AE_ID = re.compile(lead("7") + r"84([- ]?)(?:19|20)\d{2}\1\d{7}\1\d" + NA)
+_AESEP = r"((?:[- ]\n?|\n)?)"
+_AE_ID = re.compile(lead("7") + rf"84{_AESEP}(?:19|20)\d{{2}}{_AESEP}\d{{7}}{_AESEP}\d" + NA)
 
 
 def ae_emirates_id(scan: Scan) -> Iterator[Candidate]:
@@ -126,7 +132,7 @@ def ae_emirates_id(scan: Scan) -> Iterator[Candidate]:
         return
     for m in _AE_ID.finditer(scan.text):
         digits = re.sub(r"\D", "", m[0])
-        if luhn.is_valid(digits):
+        if consistent(m[1], m[2], m[3]) and luhn.is_valid(digits):
             cue = cues.last_cue(cues.ID_CUES, scan.text, m.start(), 50)
             why = f"keyword: {cue[0]} + luhn" if cue else "format 784-YYYY + luhn"
             yield Candidate("AE_EMIRATES_ID", m.start(), m.end(), 0.97 if cue or m[1] else 0.9, why)

@@ -44,11 +44,26 @@ class Scan:
             runs=frozenset(map(len, found)),
             digits=sum(map(len, found)),
             has_digits=bool(found),
-            has_arabic=not text.isascii() and any("\u0600" <= c <= "\u06ff" for c in text),
+            has_arabic=not text.isascii() and _ARABIC.search(text) is not None,
         )
 
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+
+#: A separator inside a number as text extracted from a PDF or a scan has it: a hyphen, a dot or a
+#: space, possibly followed by a line break, or a line break alone (the value wrapped at a line end).
+SEP = r"(?:[-. ]\n?|\n)"
+
+
+def consistent(*seps: str) -> bool:
+    """Whether the separators of one number agree: all the same (possibly none), except that a line
+    break may stand for a separator or follow one where the value wrapped."""
+    plain = {s for s in seps if "\n" not in s}
+    if len(plain) > 1:
+        return False
+    wrapped = {s.replace("\n", "") for s in seps if "\n" in s} - {""}
+    return not (wrapped and plain and wrapped != plain)
 
 
 @dataclass(slots=True)
