@@ -81,3 +81,16 @@ def test_default_install_does_not_import_torch() -> None:
             "e.embedder_from_env();print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("text,embeds", [
+    (AR, True),  # the translation states the item's figures: worth an embedding
+    (NEGATIVE_AR, False),  # same people, other figures: no item holds them, settled by the numbers gate
+    ("The county board meets on Tuesday to discuss the stormwater budget and the new library hours "
+     "for the summer, and residents are invited to speak.", False),  # no figures at all
+])
+def test_the_numbers_gate_keeps_embeddings_for_texts_that_can_match(nano_index: BankIndex, text: str,
+                                                                    embeds: bool) -> None:
+    before = nano_index.stats["semantic_run"]
+    nano_index.match(text)
+    assert (nano_index.stats["semantic_run"] > before) is embeds

@@ -140,6 +140,7 @@ class BankIndex:
         self.items: dict[int, ItemMeta] = {}
         self.by_sha_bytes: dict[str, set[int]] = {}
         self.by_sha_text: dict[str, set[int]] = {}
+        self.by_number: dict[str, set[int]] = {}  # number hash -> items stating it (stage 4's gate)
         self.lsh = MinHashLSH()
         self.fps = SortedMultiMap()
         self.vectors = _Vectors()
@@ -195,6 +196,8 @@ class BankIndex:
             meta = ItemMeta(rid, bank, ext, label, lang, enabled, bool(has_text), words, added_at, shb, sht,
                             frozenset((nums or "").split()))
             self.items[rid] = meta
+            for number in meta.numbers:
+                self.by_number.setdefault(number, set()).add(rid)
             if shb:
                 self.by_sha_bytes.setdefault(shb, set()).add(rid)
             if sht:
@@ -233,6 +236,12 @@ class BankIndex:
         if meta.sha_bytes:
             self.by_sha_bytes.get(meta.sha_bytes, set()).discard(rid)
         self.by_sha_text.get(meta.sha_text, set()).discard(rid)
+        for number in meta.numbers:
+            holders = self.by_number.get(number)
+            if holders is not None:
+                holders.discard(rid)
+                if not holders:
+                    del self.by_number[number]
         self.lsh.remove(rid)
         self.vectors.remove(rid)
         self._texts.pop(rid, None)
@@ -348,8 +357,23 @@ class BankIndex:
         return agree is None or agree >= self.t.excerpt_numbers or not contradicted
 
     def _semantic_gate(self, sk: Sketch) -> bool:
-        return (self.embedder is not None and len(self.vectors) > 0
-                and len(sk.toks) >= self.t.semantic_min_words)
+        if self.embedder is None or not len(self.vectors) or len(sk.toks) < self.t.semantic_min_words:
+            return False
+        return not self.t.semantic_needs_numbers or self._numbers_agree_somewhere(sk)
+
+    def _numbers_agree_somewhere(self, sk: Sketch) -> bool:
+        """Whether some item states enough of the query's numbers for verification to pass: a
+        translation or rewrite keeps its source's figures and dates, so most posts are settled
+        here by a few dict lookups instead of an embedding."""
+        query = number_hashes(numbers(sk.text))
+        if len(query) < 2:
+            return False
+        shared: dict[int, int] = {}
+        for number in query:
+            for rid in self.by_number.get(number, ()):
+                shared[rid] = shared.get(rid, 0) + 1
+        need = self.t.numbers * len(query)
+        return any(count >= need for count in shared.values())
 
     def _semantic(self, sk: Sketch, found: dict[int, Match]) -> None:
         for rid, m, ok in self.semantic_verdicts(sk, all_items=False):

@@ -15,6 +15,10 @@ class Thresholds:
     excerpt_numbers: float = 0.6  # ... this share of them (queries with fewer than 2 numbers pass)
     excerpt_contradictions: int = 3  # ... unless fewer than this many of the query's numbers are new
     semantic_min_words: int = 12  # shorter texts never pay for embeddings
+    # Stage 4 runs only when some item already holds >= ``numbers`` of the query's 2+ numbers (a
+    # condition verification needs anyway). Queries with fewer than 2 numbers skip stage 4 unless
+    # this is False: then they pay for embeddings and need ``document_no_numbers``.
+    semantic_needs_numbers: bool = True
     candidate: float = 0.35  # centred cosine of one passage pair that makes an item a candidate
     ann_k: int = 8  # neighbours per query passage
     passage: float = 0.45  # a query passage is aligned (and shown) from this centred cosine
