@@ -94,3 +94,35 @@ def test_the_numbers_gate_keeps_embeddings_for_texts_that_can_match(nano_index: 
     before = nano_index.stats["semantic_run"]
     nano_index.match(text)
     assert (nano_index.stats["semantic_run"] > before) is embeds
+
+
+def test_sentence_transformers_plugin_loads_a_local_model_only(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    """The seam for ``LEAKWARDEN_EMBEDDER=st:/path`` (the real package is an optional extra)."""
+    import sys
+    import types
+
+    import numpy as np
+
+    loaded: list[tuple[str, bool]] = []
+
+    class FakeModel:
+        def __init__(self, path: str, local_files_only: bool = False) -> None:
+            loaded.append((path, local_files_only))
+
+        def get_sentence_embedding_dimension(self) -> int:
+            return 4
+
+        def encode(self, texts: list[str], normalize_embeddings: bool = False) -> np.ndarray:
+            return np.array([[len(t), 1.0, 0.0, 2.0] for t in texts], dtype=np.float32)
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers",
+                        types.SimpleNamespace(SentenceTransformer=FakeModel))
+    model_dir = tmp_path / "my-local-model"
+    model_dir.mkdir()
+    embedder = embedder_from_env(f"st:{model_dir}")
+    assert embedder is not None and (embedder.name, embedder.dim) == ("st:my-local-model", 4)
+    assert loaded == [(str(model_dir), True)]
+    vectors = embedder.embed(["a", "bbb"])
+    assert vectors.shape == (2, 4) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert embedder.embed([]).shape == (0, 4)
