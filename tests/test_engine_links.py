@@ -109,3 +109,25 @@ def test_api_expands_and_completes_partial_posts(site: HostServer, db_url: str) 
         hits = site.hits["/p/dossier"]
         again = client.post("/v1/posts/p/refetch", headers=key)
         assert again.status_code == 200 and site.hits["/p/slow"] == 2 and site.hits["/p/dossier"] == hits
+
+
+def test_a_bank_item_can_be_added_by_url_through_the_safe_fetcher(site: HostServer, db_url: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakwarden.errors import FetchError
+    from leakwarden.signals.bank.repository import Banks
+
+    site.routes["/go/dossier"] = lambda h: h.send(302, b"", None, {"Location": "/files/dossier.pdf"})
+    banks = Banks(Engine(db_url, detectors=[]).db, embed=False)
+    banks.create("leaks", "hack-and-leak")
+    with pytest.raises(FetchError) as refused:  # 127.0.0.1 is not fetched unless a setting allows it
+        banks.add_url("leaks", site.url("/files/dossier.pdf"))
+    assert refused.value.code in ("blocked_address", "bad_port")
+    monkeypatch.setenv("LEAKWARDEN_FETCH_ALLOW_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("LEAKWARDEN_FETCH_PORTS", str(site.port))
+    item = banks.add_url("leaks", site.url("/go/dossier"), item_id="dossier")
+    assert item.id == "dossier" and site.hits["/files/dossier.pdf"] == 1
+    from leakwarden.signals.bank.index import BankIndex
+
+    [match] = BankIndex(banks.db, None).match("Opposition file: Daniel Harper Home address: 1482 Maple Ridge Drive, "
+                                              "Columbus, OH 43215 SSN: XXX-XX-4471")
+    assert (match.item, match.method) == ("dossier", "exact")

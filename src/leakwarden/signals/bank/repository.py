@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import numpy as np
 from pydantic import BaseModel
@@ -191,8 +192,16 @@ class Banks:
         from leakwarden.links.fetch import Fetcher
 
         fetcher = Fetcher()
+        current = url
         try:
-            response = fetcher.get(url)
+            for _ in range(fetcher.settings.max_redirects + 1):
+                response = fetcher.get(current)  # every hop is checked again (scheme, port, address)
+                if response.status not in (301, 302, 303, 307, 308) or not response.location:
+                    break
+                current = urljoin(current, response.location)
+            else:
+                raise FetchError(f"{url}: more than {fetcher.settings.max_redirects} redirects",
+                                 code="too_many_redirects")
         finally:
             fetcher.close()
         if response.status >= 400 or not response.body:
