@@ -214,3 +214,22 @@ def test_concurrent_ingests_lose_nothing(engine: Engine) -> None:
         from leakwarden.audit import log as audit
 
         assert audit.verify(s).ok
+
+
+def test_a_moderator_can_strike_again_after_an_overturn_but_automation_cannot(engine: Engine) -> None:
+    from leakwarden.enforcement.actions import apply
+    from leakwarden.enforcement.review import reverse_post
+    from leakwarden.model import Action, ActionType
+
+    decision = engine.ingest(post("p1", "https://newsletter.example/p/dossier"))
+    with engine.db.session() as s:
+        reverse_post(s, "p1", "mod:alice")
+        assert standing_of(s, "journo").state is StandingState.GOOD
+    engine.redecide("p1")  # automation does not undo a person's reversal
+    with engine.db.session() as s:
+        assert standing_of(s, "journo").state is StandingState.GOOD
+        assert s.get_one(PostRow, "p1").status == "visible"
+        manual = decision.model_copy(update={"actions": [Action(type=ActionType.STRIKE, clause="review:case-1")]})
+        applied = apply(s, manual, engine.policy, engine.rules, actor="mod:bob", automatic=False).applied
+        assert [a.type for a in applied] == [ActionType.STRIKE, ActionType.SUSPEND]
+        assert standing_of(s, "journo").state is StandingState.SUSPENDED

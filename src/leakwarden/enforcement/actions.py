@@ -24,6 +24,7 @@ from leakwarden.policy.schema import Policy, Rung
 from leakwarden.signals.urlrules import RuleBook
 from leakwarden.store.tables import Account, EnforcementAction, PostRow, Sanction, Strike
 
+_SANCTIONS = (ActionType.STRIKE, ActionType.SUSPEND, ActionType.BAN)
 _POST_STATUS = {ActionType.REMOVE: "removed", ActionType.LABEL: "labelled", ActionType.INTERSTITIAL: "labelled"}
 _STATUS_RANK = {"visible": 0, "labelled": 1, "restricted": 2, "removed": 3}
 
@@ -61,11 +62,17 @@ def _rung_action(rung: Rung) -> Action:
 def _record(session: Session, decision: Decision, action: Action, actor: str, automatic: bool) -> bool:
     """Insert the action row; False if this exact action was already applied to this post."""
     target = action.url or action.label or ""
-    exists = session.scalar(select(EnforcementAction.id).where(
+    existing = session.scalar(select(EnforcementAction).where(
         EnforcementAction.post_id == decision.post_id, EnforcementAction.type == action.type.value,
         EnforcementAction.clause == (action.clause or ""), EnforcementAction.target == target))
-    if exists is not None:
-        return False
+    if existing is not None:
+        if existing.reversed_at is None or automatic:
+            return False  # applied already; or reversed by a person, which no automatic act undoes
+        existing.reversed_at, existing.reversed_by = None, None  # a person applies it again
+        existing.actor, existing.automatic, existing.created_at = actor, False, utcnow()
+        audit.append(session, actor=actor, kind="action.reapplied", subject_type="post",
+                     subject_id=decision.post_id, payload={"action_id": existing.id, "type": action.type.value})
+        return True
     session.add(EnforcementAction(
         post_id=decision.post_id, account=decision.author, type=action.type.value, clause=action.clause or "",
         target=target, duration_s=action.duration_s, automatic=automatic, actor=actor,
@@ -89,17 +96,22 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
     account = ensure_account(session, decision.author)
     cleared = set(account.cleared_evidence or [])
     marks = fingerprints(decision.post_id, decision.reasons)
-    skip_sanctions = automatic and bool(marks & cleared) and marks - {f"post:{decision.post_id}"} <= cleared
+    post_mark = f"post:{decision.post_id}"
+    # a person judged this post (reinstated its author, overturned it): automation leaves it alone
+    post_judged = automatic and post_mark in cleared
+    # the same evidence, judged by a person, turns up in another post: no sanction for it
+    evidence = marks - {post_mark}
+    same_evidence = automatic and bool(evidence) and evidence <= cleared
     result = Enforced()
     new_strikes = 0
     strikes_before = active_strikes(session, decision.author)
     for action in decision.actions:
         if action.clause == "strike-ladder":
             continue  # recomputed below from the strikes actually added
-        if skip_sanctions and action.type in (ActionType.STRIKE, ActionType.SUSPEND, ActionType.BAN):
+        if post_judged or (same_evidence and action.type in _SANCTIONS):
+            why = "a moderator judged this post" if post_judged else "a moderator judged this evidence"
             audit.append(session, actor=actor, kind="action.skipped", subject_type="post",
-                         subject_id=decision.post_id,
-                         payload={"action": action.type.value, "why": "a moderator reinstated on this evidence"})
+                         subject_id=decision.post_id, payload={"action": action.type.value, "why": why})
             result.skipped.append(action)
             continue
         if action.type is ActionType.STRIKE and _has_strike(session, decision):
@@ -118,8 +130,8 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
 
 
 def _has_strike(session: Session, decision: Decision) -> bool:
-    return session.scalar(select(Strike.id).where(Strike.account == decision.author,
-                                                  Strike.post_id == decision.post_id)) is not None
+    return session.scalar(select(Strike.id).where(Strike.account == decision.author, Strike.post_id == decision.post_id,
+                                                  Strike.removed_at.is_(None))) is not None
 
 
 def _effect(session: Session, decision: Decision, action: Action, policy: Policy, rules: RuleBook,
