@@ -59,8 +59,8 @@ class BagEmbedder:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return Database(f"sqlite:///{tmp_path}/bank.db")
+def db(any_db_url: str) -> Database:
+    return Database(any_db_url)
 
 
 @pytest.fixture
@@ -148,9 +148,8 @@ def test_disable_enable_remove(banks: Banks, db: Database) -> None:
     assert [i.id for i in banks.items("leaks")] == ["harbour"]
 
 
-def test_new_item_is_matchable_within_a_second_from_another_index(banks: Banks, db: Database,
-                                                                  tmp_path: Path) -> None:
-    other_process_view = BankIndex(Database(f"sqlite:///{tmp_path}/bank.db"))
+def test_new_item_is_matchable_within_a_second_from_another_index(banks: Banks, db: Database) -> None:
+    other_process_view = BankIndex(Database(db.url))
     other_process_view.refresh(force=True)
     fresh = "A new leaked memo about the reservoir contract signed on 9 May 2024 for 7.5 million dollars."
     banks.add_text("leaks", fresh, item_id="memo")
