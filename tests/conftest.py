@@ -99,6 +99,19 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str
 
 
 @pytest.fixture
+def cheap_argon2() -> Iterator[None]:
+    """Argon2id still, at a cost that keeps the suite fast on a shared machine."""
+    from argon2 import PasswordHasher
+
+    from leakwarden.service.console import users
+
+    saved = users._hasher
+    users.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    users.use_hasher(saved)
+
+
+@pytest.fixture
 def db_url(tmp_path: object) -> str:
     return f"sqlite:///{tmp_path}/lw.db"
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from e2e.casework import ADDRESS, ARABIC, ENGLISH, PDF, casework_engine, seed
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -22,13 +21,7 @@ from leakwarden.store.tables import CaseRow, EnforcementAction, PostRow
 PASSWORD = "correct horse battery"
 ROLES = ("submitter", "moderator", "admin")
 
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id still, at a cost that keeps the suite fast on a shared machine."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(users, "_hasher", cheap)
-    monkeypatch.setattr(users, "_DUMMY", cheap.hash("dummy password"))
+pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
 @pytest.fixture

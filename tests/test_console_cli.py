@@ -6,7 +6,6 @@ import json
 
 import pytest
 import typer
-from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from leakwarden.cli import console
@@ -14,12 +13,7 @@ from leakwarden.errors import LeakwardenError
 from leakwarden.service.console import users
 from leakwarden.store.db import Database
 
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(users, "_hasher", cheap)
-    monkeypatch.setattr(users, "_DUMMY", cheap.hash("dummy password"))
+pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
 @pytest.fixture

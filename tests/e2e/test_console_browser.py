@@ -121,6 +121,8 @@ def case_of(engine: Engine, post_id: str, source: str = "policy") -> int:
 
 
 def test_review_story(page: Any, served: tuple[str, Engine]) -> None:
+    from playwright.sync_api import expect  # the fixtures skip first when playwright is absent
+
     base, engine = served
     # 1 log in
     page.goto(f"{base}/console/")
@@ -141,17 +143,16 @@ def test_review_story(page: Any, served: tuple[str, Engine]) -> None:
     assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
     shot(page, "03-case-evidence")
     page.get_by_role("button", name="Reveal STREET_ADDRESS (audited)").first.click()
-    assert page.locator("mark.revealed", has_text=ADDRESS).first.is_visible()
+    expect(page.locator("mark.revealed", has_text=ADDRESS).first).to_be_visible()
     shot(page, "04-pii-revealed")
     # 4 overturn a suspension
     page.goto(f"{base}/console/cases/{doxx}")
     assert page.locator(".standing").first.inner_text().count("suspended") == 1
     page.get_by_label("Note (optional, kept in the audit log)").fill("satire account; not a dossier")
     page.get_by_role("button", name="Overturn").click()
-    page.wait_for_load_state()
-    assert page.locator(".resolution").inner_text() == "overturned"
-    assert page.locator(".post-status").inner_text() == "visible"
-    assert "good" in page.locator(".standing").first.inner_text()
+    expect(page.locator(".resolution")).to_have_text("overturned")  # waits for the new page
+    expect(page.locator(".post-status")).to_have_text("visible")
+    expect(page.locator(".standing").first).to_contain_text("good")
     shot(page, "05-overturned")
     # 5 file an appeal (journo's suspension) and grant it
     with engine.db.session() as s:
@@ -164,13 +165,12 @@ def test_review_story(page: Any, served: tuple[str, Engine]) -> None:
     shot(page, "06-appeal-form")
     page.get_by_role("button", name="File appeal").click()
     page.wait_for_url(re.compile(r"/console/cases/\d+$"))
-    assert page.locator("h1 .state").inner_text() == "escalated"
+    expect(page.locator("h1 .state")).to_have_text("escalated")
     assert page.locator("q[dir=auto]").evaluate("e => getComputedStyle(e).direction") == "rtl"
     shot(page, "07-appeal-case")
     page.get_by_role("button", name="Grant appeal").click()
-    page.wait_for_load_state()
-    assert page.locator(".resolution").inner_text() == "appeal_granted"
-    assert "good" in page.locator(".standing").first.inner_text()
+    expect(page.locator(".resolution")).to_have_text("appeal_granted")
+    expect(page.locator(".standing").first).to_contain_text("good")
     shot(page, "08-appeal-granted")
     # 6 the audit log shows each step, by whom
     page.get_by_role("link", name="Audit log").click()
