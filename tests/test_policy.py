@@ -80,3 +80,24 @@ def test_strict_clauses(signals: list[Signal], verdict: Verdict, clauses: list[s
     assert outcome.verdict is verdict
     assert outcome.fired == clauses
     assert all(r.policy_version == "strict@2026.11.1" for r in outcome.reasons)
+
+
+def test_a_changed_policy_is_audited_once_and_decisions_keep_their_version(tmp_path: Path) -> None:
+    from leakwarden.audit import log as audit
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post
+
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD)
+    url = f"sqlite:///{tmp_path}/p.db"
+    first = Engine(url, policy=str(path), detectors=[])
+    first.ingest(Post(id="p1", author="a", text="hello"))
+    Engine(url, policy=str(path), detectors=[])  # the same file again: nothing new to record
+    path.write_text(GOOD.replace('version = "1"', 'version = "2"'))
+    second = Engine(url, policy=str(path), detectors=[])
+    second.ingest(Post(id="p2", author="a", text="hello"))
+    with second.db.session() as s:
+        loaded = [e.subject_id for e in audit.events(s, kind="policy.loaded")]
+        versions = {e.subject_id: audit.payload_of(e)["policy_version"] for e in audit.events(s, kind="decision")}
+    assert loaded == ["mine@1", "mine@2"]
+    assert versions == {"p1": "mine@1", "p2": "mine@2"}
