@@ -10,7 +10,9 @@ from leakwarden.errors import InvalidInput, InvalidURL
 from leakwarden.links.url import (
     _canonicalize_full,
     _fast_canonical,
+    _middle_canonical,
     _unescape_fully,
+    canonical_cache,
     canonicalize,
     extract_urls,
     find_urls,
@@ -452,3 +454,129 @@ def test_idna_removals_do_not_break_the_fixed_point(url: str, expected: str | No
     else:
         assert canonicalize(url) == expected
         assert canonicalize(expected) == expected
+
+
+# --------------------------------------------------------------- middle path == full path
+
+_VARIANT_PERCENT = [
+    "%41", "%2e", "%2E%2e", "%2F", "%3F", "%3A", "%7e", "%23", "%25", "%20", "%5C", "%zz", "%4", "%C3%A9"
+]
+
+
+def _variant_url(rng: random.Random) -> str:
+    """A clean URL with the variants the middle path is for, and some it must refuse."""
+    scheme = rng.choice(["http://", "https://", "HTTP://", "Https://", "", "http:", "http:/", "http%3A%2F%2F"])
+    user = rng.choice(["", "", "", "u@", "u:pw@", ":@", "@", "a@b@"])
+    labels = [rng.choice(["www", "News", "a", "x-y", "1", "0x7f", "b_c", "", "COM", "9a", "%41"])
+              for _ in range(rng.randint(1, 4))]
+    host = ".".join(labels) + rng.choice(["", "", ".", ".."])
+    if rng.random() < 0.1:
+        host = "." + host
+    port = rng.choice(["", "", "", ":", ":80", ":443", ":0", ":x"])
+    segs = rng.choices(["p", ".", "..", "", "a.pdf", ".x", "x.", "~u", "@", ":", ";", "!$&'()*+,=", *_VARIANT_PERCENT],
+                       k=rng.randint(0, 5))
+    path = rng.choice(["", "/", "/" + "/".join(segs), "/" + "/".join(segs) + "/", "/".join(segs)])
+    query = rng.choice(["", "", "?", "?a=1&b=/./", "?x//y", "?q?r", "?#", "?v=%41", "?v=%20"])
+    fragment = rng.choice(["", "", "#", "#f", "#a b\té", "#%41"])
+    return scheme + user + host + port + path + query + fragment
+
+
+def test_middle_path_matches_full_path_on_generated_variants() -> None:
+    rng = random.Random(20241122)
+    taken = declined = 0
+    for _ in range(8000):
+        url = _variant_url(rng)
+        try:
+            expected: str | None = _canonicalize_full(url.encode("utf-8"), url)
+        except InvalidURL:
+            expected = None
+        middle = _middle_canonical(url)
+        if middle is None:
+            declined += 1
+            continue
+        taken += 1
+        assert middle == expected, url
+        assert canonicalize(url) == expected, url
+        assert canonicalize(middle) == middle, url
+    # Both outcomes must really have been exercised for the comparison to mean anything.
+    assert taken > 1500 and declined > 1500
+
+
+def test_middle_path_never_disagrees_on_hostile_input() -> None:
+    rng = random.Random(4242)
+    taken = 0
+    for _ in range(8000):
+        prefix = rng.choice(["http://", "https://", "", "HTTP://", "//", "http:", "ftp://", "mailto:"])
+        plain = list("abcxyzABC019./:@?") * 3
+        url = prefix + "".join(rng.choices([*_HOSTILE_PIECES, *plain], k=rng.randint(0, 12)))
+        middle = _middle_canonical(url)
+        if middle is None:
+            continue
+        taken += 1
+        assert middle == _canonicalize_full(url.encode("utf-8", "surrogatepass"), url), url
+    assert taken > 250
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://News.Example.COM/A/b?Q=1", "https://news.example.com/A/b?Q=1"),
+        ("https://example.com/x#page=2", "https://example.com/x"),
+        ("https://example.com:443/x", "https://example.com/x"),
+        ("http://example.com.:80", "http://example.com/"),
+        ("http://example..com./a/./b/../c/", "http://example.com/a/c/"),
+        ("HTTP://example.com//a//b", "http://example.com/a/b"),
+        ("http://reader:pw@example.com/x", "http://example.com/x"),
+        ("example.com/p?x//y", "http://example.com/p?x//y"),
+        ("example.com:8080", "http://example.com/"),
+        ("http://example.com?x", "http://example.com/?x"),
+        ("http://example.com/%64ossier.pdf", "http://example.com/dossier.pdf"),
+        ("http%3A%2F%2Fexample.com%2Fa%2E", "http://example.com/a."),
+        ("http://example.com/a%2f..%2Fb#%zz", "http://example.com/b"),
+        ("http://ex_ample.com/#é\t", "http://ex_ample.com/"),
+    ],
+)
+def test_middle_path_takes_common_variants(url: str, expected: str) -> None:
+    assert _fast_canonical(url) is None
+    assert _middle_canonical(url) == expected
+    assert _canonicalize_full(url.encode(), url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://1.2.3.4/", "http://0x7f.1/", "http://3279880203/", "http://é.com/", "http://a.com/é",
+        "http://a.com/%20x", "http://a.com/%23", "http://a.com/%2525", "http://a.com/%zz", "http://a.com/a\\b",
+        " http://a.com/", "http://a.com/a b", "http://[::1]/", "a.com:/x", "mailto:x@a.com", "ftp://a.com/",
+        "http:/a.com/", "http:///a.com/", "//a.com/", "u@a.com/", "http://a@b@c.com/", "http://.../",
+        "http://a.com:80:80/", "http://a.com:8o/",
+    ],
+)
+def test_middle_path_declines_what_needs_the_full_path(url: str) -> None:
+    assert _middle_canonical(url) is None
+
+
+# -------------------------------------------------------------------------- canonical cache
+
+
+def test_canonical_cache_gives_canonical_forms_and_is_bounded() -> None:
+    cached = canonical_cache(2)
+    urls = ["HTTP://A.example/x#f", "http://b.example/%41", "http://c.example", "HTTP://A.example/x#f"]
+    assert [cached(u) for u in urls] == [canonicalize(u) for u in urls]
+    info = cached.cache_info()  # type: ignore[attr-defined]
+    assert info.maxsize == 2 and info.currsize == 2
+    assert info.hits == 0  # the first URL was evicted by the two after it
+
+
+def test_canonical_cache_does_not_cache_errors() -> None:
+    cached = canonical_cache(8)
+    for _ in range(2):
+        with pytest.raises(InvalidURL, match="scheme 'ftp'"):
+            cached("ftp://a.example/")
+    assert cached.cache_info().currsize == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("size", [0, -1, 1.5, True, "64"])
+def test_canonical_cache_rejects_bad_sizes(size: object) -> None:
+    with pytest.raises(InvalidInput, match="positive integer size"):
+        canonical_cache(size)  # type: ignore[arg-type]

@@ -398,3 +398,85 @@ def test_index_agrees_with_brute_force() -> None:
     for r in kept:
         index.remove(r.id)
     _assert_empty(index)
+
+
+# ------------------------------------------------- host filter and domain label range
+
+
+def test_host_filter_grows_and_is_rebuilt_without_changing_results() -> None:
+    rng = random.Random(11)
+    hosts = [f"h{i}.example" for i in range(1500)]
+    rules = []
+    for i, host in enumerate(hosts):
+        kind = ("exact", "prefix", "domain")[i % 3]
+        value = host if kind == "domain" else f"{rng.choice(['http', 'https'])}://{host}/p/{i % 7}"
+        rules.append(rule(i, kind, value))
+    index = RuleIndex(rules)
+    flt, _ = index._filter
+    assert len(flt) >= 8 * len(hosts)  # grew with the hosts (started at 1024 slots)
+
+    def random_url() -> str:
+        host = rng.choice([*hosts, "other.example", "sub.h3.example"])
+        return f"{rng.choice(['http', 'https'])}://{rng.choice(['', 'www.'])}{host}/p/{rng.randrange(8)}?x"
+
+    urls = [random_url() for _ in range(600)]
+    for url in urls:
+        assert {m.rule.id for m in index.match(url)} == _reference_match(rules, url), url
+
+    removed = rules[:1200]
+    for r in removed:
+        index.remove(r.id)
+    assert index._filter_stale < 1200  # a rebuild dropped the stale flags on the way
+    kept = rules[1200:]
+    for url in urls:
+        assert {m.rule.id for m in index.match(url)} == _reference_match(kept, url), url
+    for r in kept:
+        index.remove(r.id)
+    _assert_empty(index)
+    assert index.match("http://h1400.example/p/1") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://a.example/p/x.pdf", "https://a.example/p/x.pdf", "https://A.example:443/p/./x.pdf#f",
+     "http://x.y.example.com/q", "https://b.example/v?id=1&x=2", "http://195.127.0.11/a", "https://c.example/",
+     "http://a.example/p?", "https://a.example/q?"],
+)
+def test_match_equals_match_canonical_on_both_schemes(url: str) -> None:
+    index = RuleIndex(SEMANTICS_RULES)
+    by_url = [m.rule.id for m in index.match(url)]
+    assert by_url == [m.rule.id for m in index.match_canonical(canonicalize(url))]
+    other = url.replace("https://", "http://", 1) if url.startswith("https") else url.replace("http://", "https://", 1)
+    assert sorted(by_url) == sorted(m.rule.id for m in index.match(other))  # the scheme never matters
+
+
+@pytest.mark.parametrize(
+    ("patterns", "url", "expected"),
+    [
+        (["example", "b.example"], "http://a.b.example/", {0, 1}),
+        (["example", "b.example"], "http://example/", {0}),
+        (["c.d.example"], "http://a.b.c.d.example/", {0}),
+        (["c.d.example"], "http://d.example/", set()),
+        (["a.b.c.d.e.f.example"], "http://x.y.z.a.b.c.d.e.f.example/", {0}),
+        (["example.com", "1.2.3.4"], "http://5.1.2.3.4/", set()),
+        (["example", "b.example", "d.c.b.example"], "http://f.e.d.c.b.example/", {0, 1, 2}),
+        (["example", "b.example", "d.c.b.example"], "http://c.b.example/", {0, 1}),
+        (["b.example", "d.c.b.example"], "http://e.d.c.b.example./x", {0, 1}),
+    ],
+)
+def test_domain_rules_of_any_label_count_match_every_suffix(patterns: list[str], url: str,
+                                                            expected: set[int]) -> None:
+    index = RuleIndex([rule(i, "domain", p) for i, p in enumerate(patterns)])
+    assert {m.rule.id for m in index.match(url)} == expected
+
+
+def test_domain_label_range_follows_adds_and_removals() -> None:
+    index = RuleIndex([rule(1, "domain", "example"), rule(2, "domain", "a.b.example")])
+    assert index._domain_labels == (1, 3)
+    assert {m.rule.id for m in index.match("http://x.a.b.example/")} == {1, 2}
+    index.remove(1)
+    assert index._domain_labels == (3, 3)
+    assert {m.rule.id for m in index.match("http://x.a.b.example/")} == {2}
+    index.remove(2)
+    assert not index._domain_label_counts
+    assert index.match("http://x.a.b.example/") == []

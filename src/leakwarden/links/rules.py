@@ -27,7 +27,9 @@ action wins: ``block`` > ``warn`` > ``allow``; then the lowest rule id.
 
 Lookups are dictionary probes: one for exact rules, one per host suffix for domain rules, and for
 prefix rules one per distinct prefix length present on the URL's host. Cost grows with the URL's
-length, never with the number of rules.
+length, never with the number of rules. With many rules each probe is a few cache misses, so a
+small filter on the host's hash first says which tables may hold rules on the host (most hosts
+have none), and host suffixes are probed only for the label counts that domain rules have.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ from typing import Literal, NamedTuple, get_args
 
 from leakwarden.errors import InvalidInput, InvalidURL
 from leakwarden.links.url import (
+    _CANONICAL_URL,
     MAX_URL_CHARS,
-    _canonicalize_text,
-    _fast_canonical,
+    _canonicalize_rest,
+    _fast_variant,
     canonicalize,
     is_ip_host,
 )
@@ -191,19 +194,34 @@ def _bucket_remove(table: dict[str, _Bucket], key: str, rule_id: int) -> None:
 
 
 def _url_key(canonical: str) -> str:
-    """The scheme-folded key: ``https://x/...`` is looked up as ``http://x/...``."""
-    if canonical.startswith("https://"):
-        return "http://" + canonical[8:]
+    """The scheme-folded key: ``http://x/...`` is looked up as ``https://x/...`` (the commoner
+    scheme, so that most URLs are their own key)."""
+    if canonical.startswith("http://"):
+        return "https://" + canonical[7:]
     return canonical
+
+
+def _key_host(key: str) -> str:
+    """The host of a key (``https://host/...``)."""
+    return key[8 : key.index("/", 8)]
 
 
 def _specificity(rule: UrlRule) -> Specificity:
     if rule.kind == "domain":
         return Specificity(1, 4 if is_ip_host(rule.pattern) else rule.pattern.count(".") + 1)
-    return Specificity(_KIND_RANK[rule.kind], len(_url_key(rule.pattern)))
+    scheme_folded = len(rule.pattern) - rule.pattern.startswith("https://")  # as if http
+    return Specificity(_KIND_RANK[rule.kind], scheme_folded)
 
 
 _IP_LAST_CHARS = frozenset("0123456789]")
+
+# Flags in the host filter (RuleIndex._filter): which tables may hold rules on a host.
+_HOST_PREFIX = 1
+_HOST_DOMAIN = 2
+_HOST_EXACT = 4
+_FILTER_MIN_SIZE = 1024
+_NO_LABELS = 1 << 30  # the fewest labels of the domain rules when there are none
+_FILTER_SLOTS_PER_HOST = 16  # about 6% of hosts without rules share a slot with one that has
 
 
 class RuleIndex:
@@ -213,6 +231,12 @@ class RuleIndex:
     grow memory). Readers need no lock while one writer adds or removes (each step is a single
     dict operation under the GIL; during an upsert a reader may briefly see neither version);
     several writers must share a lock.
+
+    With a million rules the tables are far bigger than the CPU caches, so each probe costs a
+    few memory reads. A small filter (one byte per slot, slot = hash of the host) says which
+    tables may hold rules on a host; the host of a URL, and each host suffix, costs a probe
+    only where its slot says so. Flags are only ever added to a slot; removing rules leaves
+    stale flags (they cost a wasted probe, never a wrong answer) until the filter is rebuilt.
     """
 
     def __init__(self, rules: Iterable[UrlRule] = ()) -> None:
@@ -226,6 +250,15 @@ class RuleIndex:
         self._prefix_shared: dict[tuple[str, int], int] = {}
         self._domain: dict[str, _Bucket] = {}  # host names: matched with every host suffix
         self._domain_ip: dict[str, _Bucket] = {}  # IP addresses: matched exactly
+        # label count -> how many domain rules (not IPs) have it; the fewest and most labels,
+        # so a URL's host suffixes outside that range are not looked up.
+        self._domain_label_counts: dict[int, int] = {}
+        self._domain_labels: tuple[int, int] = (_NO_LABELS, 0)
+        # The host filter and its mask, swapped as one object; marks: flags set since the last
+        # rebuild; stale: rules removed since then.
+        self._filter: tuple[bytearray, int] = (bytearray(_FILTER_MIN_SIZE), _FILTER_MIN_SIZE - 1)
+        self._filter_marks = 0
+        self._filter_stale = 0
         for rule in rules:
             self.add(rule)
 
@@ -253,12 +286,19 @@ class RuleIndex:
             self.remove(rule.id)
         entry = RuleMatch(rule, _specificity(rule))
         if rule.kind == "domain":
-            _bucket_add(self._domain_ip if is_ip_host(pattern) else self._domain, pattern, entry)
+            if is_ip_host(pattern):
+                _bucket_add(self._domain_ip, pattern, entry)
+            else:
+                _bucket_add(self._domain, pattern, entry)
+                self._count_domain_labels(pattern, 1)
+            host, flag = pattern, _HOST_DOMAIN
         elif rule.kind == "exact":
-            _bucket_add(self._exact, _url_key(pattern), entry)
+            key = _url_key(pattern)
+            _bucket_add(self._exact, key, entry)
+            host, flag = _key_host(key), _HOST_EXACT
         else:
             key = _url_key(pattern)
-            host = key[7 : key.index("/", 7)]
+            host, flag = _key_host(key), _HOST_PREFIX
             if key not in self._prefix:  # a new key: record its length on the host
                 lengths = self._prefix_lengths.get(host, ())
                 if len(key) in lengths:
@@ -268,6 +308,7 @@ class RuleIndex:
                     self._prefix_lengths[host] = tuple(sorted((*lengths, len(key))))
             _bucket_add(self._prefix, key, entry)
         self._by_id[rule.id] = entry
+        self._mark(host, flag)  # after the tables: a reader never sees a flag before its rule
         return rule
 
     def remove(self, rule_id: int) -> UrlRule | None:
@@ -277,14 +318,17 @@ class RuleIndex:
             return None
         rule = entry.rule
         if rule.kind == "domain":
-            table = self._domain_ip if is_ip_host(rule.pattern) else self._domain
-            _bucket_remove(table, rule.pattern, rule_id)
+            if is_ip_host(rule.pattern):
+                _bucket_remove(self._domain_ip, rule.pattern, rule_id)
+            else:
+                _bucket_remove(self._domain, rule.pattern, rule_id)
+                self._count_domain_labels(rule.pattern, -1)
         elif rule.kind == "exact":
             _bucket_remove(self._exact, _url_key(rule.pattern), rule_id)
         else:
             key = _url_key(rule.pattern)
             _bucket_remove(self._prefix, key, rule_id)
-            host = key[7 : key.index("/", 7)]
+            host = _key_host(key)
             shared = (host, len(key))
             if key in self._prefix:
                 pass  # other rules share the key
@@ -298,16 +342,57 @@ class RuleIndex:
                     self._prefix_lengths[host] = lengths
                 else:
                     self._prefix_lengths.pop(host, None)
+        self._filter_stale += 1
+        if self._filter_stale > max(_FILTER_MIN_SIZE, self._filter_marks // 2):
+            self._rebuild_filter()
         return rule
+
+    def _count_domain_labels(self, pattern: str, change: int) -> None:
+        labels = pattern.count(".") + 1
+        counts = self._domain_label_counts
+        counts[labels] = counts.get(labels, 0) + change
+        if not counts[labels]:
+            del counts[labels]
+        self._domain_labels = (min(counts), max(counts)) if counts else (_NO_LABELS, 0)
+
+    def _mark(self, host: str, flag: int) -> None:
+        flt, mask = self._filter
+        self._filter_marks += 1
+        if self._filter_marks * _FILTER_SLOTS_PER_HOST > 2 * len(flt):
+            self._rebuild_filter()  # grown past half its size: twice as big (the rule is in)
+        else:
+            flt[hash(host) & mask] |= flag
+
+    def _rebuild_filter(self) -> None:
+        """A fresh filter from the tables, sized for the hosts they hold (no stale flags)."""
+        hosts = len(self._exact) + len(self._prefix_lengths) + len(self._domain) + len(self._domain_ip)
+        size = _FILTER_MIN_SIZE
+        while size < hosts * _FILTER_SLOTS_PER_HOST:
+            size *= 2
+        flt, mask = bytearray(size), size - 1
+        for key in self._exact:
+            flt[hash(_key_host(key)) & mask] |= _HOST_EXACT
+        for host in self._prefix_lengths:
+            flt[hash(host) & mask] |= _HOST_PREFIX
+        for table in (self._domain, self._domain_ip):
+            for host in table:
+                flt[hash(host) & mask] |= _HOST_DOMAIN
+        self._filter = (flt, mask)  # one store: readers see the old filter or the new one
+        self._filter_marks, self._filter_stale = hosts, 0
 
     def match(self, url: str) -> list[RuleMatch]:
         """Every rule matching ``url`` (canonicalized first), winner first.
 
         Raises :class:`InvalidURL` when ``url`` cannot be canonicalized."""
-        canonical = _fast_canonical(url) if isinstance(url, str) and len(url) <= MAX_URL_CHARS else None
-        if canonical is None:
-            canonical = canonicalize(url) if not isinstance(url, str) else _canonicalize_text(url)
-        return self.match_canonical(canonical)
+        if type(url) is str and len(url) <= MAX_URL_CHARS:
+            m = _CANONICAL_URL.fullmatch(url)  # the commonest case, inline
+            if m is not None:
+                return self._match(url, 7 if url[4] == ":" else 8, m.group(1))
+            canonical = _fast_variant(url) or _canonicalize_rest(url)
+        else:
+            canonical = canonicalize(url)
+        host_start = 7 if canonical[4] == ":" else 8
+        return self._match(canonical, host_start, canonical[host_start : canonical.index("/", host_start)])
 
     def verdict(self, url: str) -> RuleMatch | None:
         """The winning rule for ``url`` (see :func:`decide`), or None."""
@@ -316,63 +401,84 @@ class RuleIndex:
     def match_canonical(self, canonical: str) -> list[RuleMatch]:
         """Like :meth:`match` for a URL already in canonical form (e.g. ``Hop.canonical``)."""
         if canonical.startswith("https://"):
-            key = "http://" + canonical[8:]
+            host_start = 8
         elif canonical.startswith("http://"):
-            key = canonical
+            host_start = 7
         else:
             raise InvalidURL(f"not a canonical http(s) URL: {canonical[:200]!r}")
-        host_end = key.find("/", 7)
+        host_end = canonical.find("/", host_start)
         if host_end < 0:
             raise InvalidURL(f"not a canonical http(s) URL (no path): {canonical[:200]!r}")
+        return self._match(canonical, host_start, canonical[host_start:host_end])
+
+    def _match(self, canonical: str, host_start: int, host: str) -> list[RuleMatch]:
+        """The matches of a canonical URL whose ``host`` starts at ``host_start``, winner first.
+
+        Hot path: the filter says which tables may hold rules on the host; rules are looked up
+        by the scheme-folded key (``https://host/...``), built only when a table needs it."""
         found: list[RuleMatch] = []
-
-        bucket = self._exact.get(key)
-        if bucket is not None:
-            if isinstance(bucket, RuleMatch):
-                found.append(bucket)
-            else:
-                found.extend(bucket)
-
-        host = key[7:host_end]
-        lengths = self._prefix_lengths.get(host)
-        if lengths is not None:
-            for bucket in self._prefix_buckets(key, host_end, lengths):
-                if isinstance(bucket, RuleMatch):
-                    found.append(bucket)
-                else:
-                    found.extend(bucket)
-
-        if host[-1] in _IP_LAST_CHARS and is_ip_host(host):
-            bucket = self._domain_ip.get(host)
-            if bucket is not None:
-                if isinstance(bucket, RuleMatch):
-                    found.append(bucket)
-                else:
-                    found.extend(bucket)
-        elif self._domain:
-            domain = self._domain
-            while True:
-                bucket = domain.get(host)
+        flt, mask = self._filter
+        flags = flt[hash(host) & mask]
+        if flags:
+            key = canonical if host_start == 8 else "https://" + canonical[7:]
+            if flags & _HOST_EXACT:
+                bucket = self._exact.get(key)
                 if bucket is not None:
-                    if isinstance(bucket, RuleMatch):
+                    if type(bucket) is RuleMatch:
                         found.append(bucket)
                     else:
-                        found.extend(bucket)
-                dot = host.find(".")
-                if dot < 0:
+                        found.extend(bucket)  # type: ignore[arg-type]
+            if flags & _HOST_PREFIX:
+                lengths = self._prefix_lengths.get(host)
+                if lengths is not None:
+                    self._add_prefix_matches(found, key, 8 + len(host), lengths)
+            if flags & _HOST_DOMAIN:
+                bucket = self._domain.get(host) or self._domain_ip.get(host)
+                if bucket is not None:
+                    if type(bucket) is RuleMatch:
+                        found.append(bucket)
+                    else:
+                        found.extend(bucket)  # type: ignore[arg-type]
+
+        # Domain rules on the host's proper suffixes, longest first, for the label counts that
+        # domain rules have (none for an IP address).
+        fewest, most = self._domain_labels
+        labels = host.count(".")  # the labels of the longest proper suffix
+        if labels >= fewest and not (host[-1] in _IP_LAST_CHARS and is_ip_host(host)):
+            if labels > most:  # a deep host: start at the suffix of `most` labels
+                start = len(host)
+                for _ in range(most):
+                    start = host.rfind(".", 0, start)
+                start += 1
+                labels = most
+            else:
+                start = host.find(".") + 1
+            domain = self._domain
+            while True:
+                suffix = host[start:]
+                if flt[hash(suffix) & mask] & _HOST_DOMAIN:
+                    bucket = domain.get(suffix)
+                    if bucket is not None:
+                        if type(bucket) is RuleMatch:
+                            found.append(bucket)
+                        else:
+                            found.extend(bucket)  # type: ignore[arg-type]
+                if labels <= fewest:
                     break
-                host = host[dot + 1 :]
+                start = host.find(".", start) + 1
+                labels -= 1
 
         if len(found) > 1:
             found.sort(key=_precedence, reverse=True)
         return found
 
-    def _prefix_buckets(self, key: str, host_end: int, lengths: tuple[int, ...]) -> list[_Bucket]:
-        """The prefix buckets matching ``key``: for each prefix length on the host, the key's
+    def _add_prefix_matches(self, found: list[RuleMatch], key: str, host_end: int,
+                            lengths: tuple[int, ...]) -> None:
+        """Add the prefix rules matching ``key``: for each prefix length on the host, the key's
         prefix of that length, if it ends at a boundary (see the module docstring)."""
-        out: list[_Bucket] = []
         size = len(key)
         q = key.find("?", host_end)
+        prefix = self._prefix
         for n in lengths:
             if n > size:
                 break
@@ -383,10 +489,12 @@ class RuleIndex:
                         continue
                 elif not (n == q + 1 or after == "&"):  # the prefix ends in the query
                     continue
-            bucket = self._prefix.get(key[:n])
+            bucket = prefix.get(key[:n])
             if bucket is not None:
-                out.append(bucket)
-        return out
+                if type(bucket) is RuleMatch:
+                    found.append(bucket)
+                else:
+                    found.extend(bucket)  # type: ignore[arg-type]
 
 
 def _precedence(match: RuleMatch) -> tuple[Specificity, int, int]:

@@ -21,23 +21,31 @@ variants of one address (``HTTP://WWW.Example.COM.:80/a/./b/../c#x``, ``http://3
 8. escape every byte <= 0x20, >= 0x7f, ``#`` and ``%`` as ``%XX`` (upper-case hex).
 
 The canonical form is idempotent: ``canonicalize(canonicalize(u)) == canonicalize(u)``.
-A fast path handles already-clean ASCII URLs; it gives the same result as the full path.
+Most URLs never reach the full (bytes-level) path: a fast path takes already-clean ASCII URLs
+(one regular-expression match when the URL is already canonical), and a middle path takes the
+common ASCII variants (scheme or host case, userinfo, port, fragment, trailing or doubled dots,
+``/./``, ``/../``, ``//``, escapes of printable characters). Both give the same result as the
+full path: tested over generated URLs. :func:`canonical_cache` adds an LRU cache for callers
+that see the same URLs again and again.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import NamedTuple
 
 import idna
 
-from leakwarden.errors import InvalidURL
+from leakwarden.errors import InvalidInput, InvalidURL
 
 __all__ = [
     "MAX_URL_CHARS",
     "UrlSpan",
+    "canonical_cache",
     "canonicalize",
     "extract_urls",
     "find_urls",
@@ -60,14 +68,16 @@ _POSSIBLE_IP_B = re.compile(rb"(?:0x[0-9a-f]+|[0-9.])+", re.IGNORECASE)
 # An already-clean URL: lower-case http(s) scheme; a host of [A-Za-z0-9-] labels (no port, no
 # userinfo, no empty label); a path whose segments are non-empty and do not start with '.'
 # (so no '//', '/./', '/../'), with a trailing '/' allowed; printable ASCII throughout with no
-# space, '%', '#' or backslash. One C-level match does all the checking.
-_UNSAFE = r"\x00-\x20\x7f-\U0010ffff#%\\"  # needs escaping, a fragment, or a backslash
-_SEGMENT = rf"[^{_UNSAFE}/?.][^{_UNSAFE}/?]*"
-_FAST_URL = re.compile(
-    rf"(https?://)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
-    rf"(/(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?)?"
-    rf"(\?[^{_UNSAFE}]*)?"
-)
+# '%', '#' or backslash. One C-level match does all the checking. The character classes are
+# written as ASCII sets (not negated ones) so that each compiles to a bitmap test.
+_SEG_FIRST = r"[!\"$&-\-0->@-\[\]-~]"  # printable ASCII but '#', '%', '.', '/', '?', backslash
+_SEG_CHAR = r"[!\"$&-.0->@-\[\]-~]"  # the same and '.'
+_QUERY_CHAR = r"[!\"$&-\[\]-~]"  # printable ASCII but '#', '%', backslash
+_PATH_AND_QUERY = rf"/(?:{_SEG_FIRST}{_SEG_CHAR}*+/)*+(?:{_SEG_FIRST}{_SEG_CHAR}*+)?+(?:\?{_QUERY_CHAR}*+)?+"
+_FAST_URL = re.compile(rf"(https?://)([A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*+)({_PATH_AND_QUERY})?+")
+# The commonest case, a URL that is already canonical: as above, with a path, and a lower-case
+# host whose first letter rules out an IP address: the URL is the answer (group 1: its host).
+_CANONICAL_URL = re.compile(rf"https?://([a-z][a-z0-9-]*+(?:\.[a-z0-9-]++)*+){_PATH_AND_QUERY}")
 
 
 def _fast_canonical(url: str) -> str | None:
@@ -75,6 +85,13 @@ def _fast_canonical(url: str) -> str | None:
     path is needed. Such a URL is canonical once its host is lower-cased and an empty path
     becomes ``/``, unless its host could be read as an IP address; the equivalence with the
     full path is tested over generated URLs. This runs once per URL checked: keep it lean."""
+    if _CANONICAL_URL.fullmatch(url) is not None:
+        return url
+    return _fast_variant(url)
+
+
+def _fast_variant(url: str) -> str | None:
+    """``_fast_canonical`` for a URL known not to be canonical already."""
     m = _FAST_URL.fullmatch(url)
     if m is None:
         return None
@@ -87,6 +104,91 @@ def _fast_canonical(url: str) -> str | None:
     if lower is host or lower == host:
         return url
     return m.group(1) + lower + url[m.end(2) :]
+
+
+# --------------------------------------------------------------------------- middle path
+
+# The common variants of a clean URL: any-case scheme, userinfo, a host of [A-Za-z0-9_.-] in any
+# case with empty labels or trailing dots, a port, '/./', '/../' and '//' in the path, a
+# fragment (its text is cut unread).
+_MIDDLE_URL = re.compile(
+    r"(?:([Hh][Tt][Tt][Pp][Ss]?)://(?:[^\x00-\x20\x7f-\U0010ffff#%\\/?@]*+@)?)?"
+    r"([A-Za-z0-9_.-]++)"
+    r"(?::([0-9]*+))?"
+    rf"([/?]{_QUERY_CHAR}*+)?"
+    r"(?:#.*+)?",
+    re.DOTALL,
+)
+
+
+_PERCENT_ESCAPE_TEXT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PLAIN_ESCAPES: dict[str, str] = {
+    f"%{hi}{lo}": chr(int(hi + lo, 16))
+    for hi in "0123456789abcdefABCDEF"
+    for lo in "0123456789abcdefABCDEF"
+    if 0x21 <= int(hi + lo, 16) <= 0x7E and chr(int(hi + lo, 16)) not in "#%\\"
+}
+
+
+def _plain_escape(m: re.Match[str]) -> str:
+    return _PLAIN_ESCAPES.get(m.group(), "\x00")
+
+
+def _middle_canonical(url: str) -> str | None:
+    """The canonical form of a URL that is clean but for common variants (see ``_MIDDLE_URL``),
+    or None when the full path is needed: a backslash, space, control or non-ASCII character
+    before the fragment (written as is or ``%``-escaped, as are '#' and '%'), an IP-like host,
+    or no ``http(s)://`` with a userinfo or an empty port, which the full path reads as a
+    scheme. Equal to the full path's result: tested over generated URLs.
+
+    ``%XX`` escapes of the other printable characters are decoded first, as the full path
+    does (all at once: none of them can make a new escape)."""
+    if "%" in url:
+        cut = url.find("#")
+        # A non-plain escape becomes NUL, which the pattern refuses.
+        url = _PERCENT_ESCAPE_TEXT.sub(_plain_escape, url if cut < 0 else url[:cut])
+    m = _MIDDLE_URL.fullmatch(url)
+    if m is None:
+        return None
+    scheme, host, port, rest = m.groups()
+    if scheme is None:
+        if port == "":  # 'a.com:' and 'mailto:x' are schemes to the full path
+            return None
+        scheme = "http"
+    else:
+        scheme = scheme.lower()
+    if ".." in host:
+        host = _UNICODE_DOTS_RUN.sub(".", host)
+    host = host.strip(".")
+    if not host or (host[0] in "0123456789" and _POSSIBLE_IP.fullmatch(host) is not None):
+        return None
+    host = host.lower()
+    if rest is None:
+        return f"{scheme}://{host}/"
+    q = rest.find("?")
+    path, query = (rest, "") if q < 0 else (rest[:q], rest[q:])
+    if "/." in path or "//" in path:
+        path = _clean_path_text(path)
+    elif not path:
+        path = "/"
+    return f"{scheme}://{host}{path}{query}"
+
+
+def _clean_path_text(path: str) -> str:
+    """``_clean_path`` for text."""
+    segments: list[str] = []
+    for seg in path.split("/"):
+        if seg == "" or seg == ".":
+            continue
+        if seg == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(seg)
+    clean = "/" + "/".join(segments)
+    if path.endswith("/") and clean != "/":
+        clean += "/"
+    return clean
 
 
 # --------------------------------------------------------------------------- full path
@@ -349,6 +451,15 @@ def _canonicalize_text(url: str) -> str:
     return _canonicalize_full(raw, url[:200])
 
 
+def _canonicalize_rest(url: str) -> str:
+    """The middle path, else the full path (for callers that already tried the fast path)."""
+    if len(url) <= MAX_URL_CHARS:
+        middle = _middle_canonical(url)
+        if middle is not None:
+            return middle
+    return _canonicalize_text(url)
+
+
 def canonicalize(url: str | bytes) -> str:
     """The Safe Browsing canonical form of ``url`` (see the module docstring).
 
@@ -358,12 +469,23 @@ def canonicalize(url: str | bytes) -> str:
     """
     if isinstance(url, str):
         fast = _fast_canonical(url) if len(url) <= MAX_URL_CHARS else None
-        return fast if fast is not None else _canonicalize_text(url)
+        return fast if fast is not None else _canonicalize_rest(url)
     if isinstance(url, bytes | bytearray):
         if len(url) > MAX_URL_CHARS:
             raise InvalidURL(f"URL is longer than {MAX_URL_CHARS} bytes")
         return _canonicalize_full(bytes(url), bytes(url[:200]).decode("utf-8", "replace"))
     raise InvalidURL(f"a URL must be text, not {type(url).__name__}")
+
+
+def canonical_cache(maxsize: int) -> Callable[[str], str]:
+    """:func:`canonicalize` behind a bounded LRU cache of the last ``maxsize`` distinct URLs.
+
+    Worth it where URLs repeat (a viral link is checked many times): a hit costs one hash
+    probe. Errors are not cached. Each cache is private to its caller and thread-safe; it holds
+    URLs in memory only (never logged). Raises :class:`InvalidInput` for a bad ``maxsize``."""
+    if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize < 1:
+        raise InvalidInput(f"a canonical-form cache needs a positive integer size, not {maxsize!r}")
+    return functools.lru_cache(maxsize=maxsize)(canonicalize)
 
 
 # --------------------------------------------------------------------------- canonical parts
