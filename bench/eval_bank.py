@@ -8,9 +8,11 @@ shipped thresholds; for stage 4 the features of every (query, item) pair are com
 the document and numbers thresholds can be searched on a grid.
 
 Threshold choice (held-out): files ``*_A.jsonl`` form split A and ``*_B.jsonl`` split B (two
-independent writers). On each split, the grid point with zero false matches (negatives and
-unrelated) and the best worst-kind recall (ties: the highest document threshold) is chosen, and
-reported on the *other* split. The shipped defaults are the point chosen on A ∪ B with the same
+independent writers). On each split, the grid points with zero false matches (negatives and
+unrelated) and the best worst-kind recall form a band; its centre is chosen (``choose``: the
+middle feasible ``numbers`` value, then the middle feasible ``document`` value there, so the
+threshold sits as far from the lowest true variant as from the highest non-match) and reported
+on the *other* split. The shipped defaults are the point chosen on A ∪ B with the same
 rule, rounded; the last table reports them.
 """
 
@@ -89,20 +91,46 @@ def score(queries: list[dict[str, Any]], t: Thresholds) -> dict[str, Any]:
             "false_unrelated": (false_unrel, n_unrel), "wrong_item": wrong_item}
 
 
+DOCUMENT_GRID = [round(float(d), 2) for d in np.arange(0.20, 0.80, 0.01)]
+NUMBERS_GRID = [round(float(n), 2) for n in np.arange(0.50, 1.001, 0.05)]
+
+
+def _middle(values: list[float], step: float) -> float:
+    """The middle of the longest run of consecutive grid values (the widest zero-error band)."""
+    runs: list[list[float]] = []
+    for v in sorted(values):
+        if runs and round(v - runs[-1][-1], 4) <= step:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    run = max(runs, key=lambda r: (r[-1] - r[0], r[0]))
+    return run[(len(run) - 1) // 2]  # even length: the lower middle (the recall-friendly side)
+
+
 def choose(queries: list[dict[str, Any]]) -> Thresholds:
-    best: tuple[float, float, float] | None = None
-    chosen = DEFAULT
-    for doc in np.arange(0.30, 0.80, 0.01):
-        for num in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0):
-            t = replace(DEFAULT, document=round(float(doc), 2), numbers=num,
-                        document_no_numbers=max(DEFAULT.document_no_numbers, round(float(doc), 2)))
+    """The grid points with zero false matches (hard negatives, unrelated posts, wrong items) and
+    the best worst-kind recall form a band; the shipped point is its centre, as far from the
+    lowest true variant as from the highest non-match on both axes: first the middle of the
+    feasible ``numbers`` values, then the middle of the feasible ``document`` values there."""
+    feasible: dict[float, list[float]] = defaultdict(list)
+    best_worst = -1.0
+    for num in NUMBERS_GRID:
+        for doc in DOCUMENT_GRID:
+            t = replace(DEFAULT, document=doc, numbers=num,
+                        document_no_numbers=max(DEFAULT.document_no_numbers, doc))
             s = score(queries, t)
             if s["false_negatives"][0] or s["false_unrelated"][0] or s["wrong_item"]:
                 continue
-            key = (s["worst"], num, float(doc))  # ties: the most conservative point
-            if best is None or key > best:
-                best, chosen = key, t
-    return chosen
+            if s["worst"] > best_worst:
+                best_worst, feasible = s["worst"], defaultdict(list)
+            if s["worst"] == best_worst:
+                feasible[num].append(doc)
+    if not feasible:
+        return DEFAULT
+    num = _middle(list(feasible), 0.05)
+    doc = _middle(feasible[num], 0.01)
+    return replace(DEFAULT, document=doc, numbers=num,
+                   document_no_numbers=max(DEFAULT.document_no_numbers, doc))
 
 
 def table(title: str, s: dict[str, Any], t: Thresholds) -> str:
@@ -119,29 +147,40 @@ def table(title: str, s: dict[str, Any], t: Thresholds) -> str:
     return "\n".join(lines)
 
 
-def margins(queries: list[dict[str, Any]], t: Thresholds) -> None:
-    """How close the data came to each side of the stage-4 thresholds."""
-    true_means = sorted((q["sem"][q["source_id"]]["mean"], q["id"]) for q in queries
-                        if q["type"] == "variant" and not q["cheap"] and q["source_id"] in q["sem"])
-    true_nums = sorted((q["sem"][q["source_id"]]["numbers"], q["id"]) for q in queries
-                       if q["type"] == "variant" and not q["cheap"] and q["source_id"] in q["sem"]
-                       and q["sem"][q["source_id"]]["numbers"] is not None)
-    false_side = []
-    for q in queries:
-        if q["type"] == "variant" or q["cheap"]:
-            continue
-        for item, f in q["sem"].items():
-            if f["numbers"] is None or f["numbers"] >= t.numbers:
-                false_side.append((f["mean"], q["id"], item, f["numbers"]))
-    false_side.sort(reverse=True)
-    neg_nums = sorted(((f["numbers"], q["id"]) for q in queries if q["type"] == "negative"
-                       for item, f in q["sem"].items() if item == q["source_id"] and f["numbers"] is not None),
-                      reverse=True)
+def margins(queries: list[dict[str, Any]], t: Thresholds) -> dict[str, Any]:
+    """How far the data sits from each side of the stage-4 thresholds (document score and numbers
+    agreement): the lowest true variant and the highest non-match on each axis, where a non-match
+    counts on one axis when it already clears the other (that is what keeps it out)."""
+    true = [(q["sem"][q["source_id"]], q["id"]) for q in queries
+            if q["type"] == "variant" and not q["cheap"] and q["source_id"] in q["sem"]]
+    false = [(f, q["id"], item) for q in queries if q["type"] != "variant" and not q["cheap"]
+             for item, f in q["sem"].items()]
+    low_doc = min((f["mean"], i) for f, i in true)
+    low_num = min((f["numbers"], i) for f, i in true if f["numbers"] is not None)
+    past_numbers = max(((f["mean"], q, i) for f, q, i in false
+                        if f["numbers"] is not None and f["numbers"] >= t.numbers), default=(0.0, "", ""))
+    no_numbers = max(((f["mean"], q, i) for f, q, i in false if f["numbers"] is None), default=(0.0, "", ""))
+    past_doc = max(((f["numbers"], q, i) for f, q, i in false
+                    if f["numbers"] is not None and f["mean"] >= t.document), default=(0.0, "", ""))
+    out = {"document": {"threshold": t.document, "lowest_true": low_doc, "highest_false": past_numbers,
+                        "true_side": round(low_doc[0] - t.document, 4),
+                        "false_side": round(t.document - past_numbers[0], 4)},
+           "numbers": {"threshold": t.numbers, "lowest_true": low_num, "highest_false": past_doc,
+                       "true_side": round(low_num[0] - t.numbers, 4),
+                       "false_side": round(t.numbers - past_doc[0], 4)},
+           "no_numbers": {"threshold": t.document_no_numbers, "highest_false": no_numbers,
+                          "false_side": round(t.document_no_numbers - no_numbers[0], 4)}}
     print("\n## margins at the shipped thresholds (stage 4)")
-    print(f"  lowest document score of a true variant:  {true_means[:3]}")
-    print(f"  highest score of a non-match past the numbers gate: {false_side[:3]}")
-    print(f"  lowest numbers agreement of a true variant: {true_nums[:3]}")
-    print(f"  highest numbers agreement of a hard negative with its source: {neg_nums[:3]}")
+    d, n, z = out["document"], out["numbers"], out["no_numbers"]
+    print(f"  document score: lowest true variant {low_doc[0]:.4f} ({low_doc[1]}), threshold {t.document}, "
+          f"highest non-match past the numbers gate {past_numbers[0]:.4f} {past_numbers[1:]}; "
+          f"margins {d['true_side']:+.4f} / {d['false_side']:+.4f}")
+    print(f"  numbers agreement: lowest true variant {low_num[0]:.3f} ({low_num[1]}), threshold {t.numbers}, "
+          f"highest non-match past the document threshold {past_doc[0]:.3f} {past_doc[1:]}; "
+          f"margins {n['true_side']:+.4f} / {n['false_side']:+.4f}")
+    print(f"  queries with < 2 numbers: highest non-match {no_numbers[0]:.4f} {no_numbers[1:]}, "
+          f"threshold {t.document_no_numbers}; margin {z['false_side']:+.4f}")
+    return out
 
 
 def main() -> int:
@@ -203,7 +242,7 @@ def main() -> int:
     misses = [q["id"] for q in queries if q["type"] == "variant" and q["source_id"] not in decide(q, DEFAULT)]
     falses = [q["id"] for q in queries if q["type"] != "variant" and decide(q, DEFAULT)]
     print(f"missed variants: {misses}\nfalse matches: {falses}")
-    margins(queries, DEFAULT)
+    report["margins"] = margins(queries, DEFAULT)
     if args.json:
         Path(args.json).write_text(json.dumps({"report": report, "queries": queries}, indent=1, default=str))
     return 0

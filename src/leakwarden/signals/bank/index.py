@@ -415,8 +415,8 @@ class BankIndex:
             v = verify(qv, qwords, iv, qnums, meta.numbers, self.t)
             text = self._text(rid)
             passages = [{"query": _span(sk.text, ps[i].start, ps[i].end),
-                         "item": _span(text, spans[j][0], spans[j][1]), "score": round(s, 4)}
-                        for i, j, s in v.pairs]
+                         "item": _span(text, spans[j0][0], spans[j1][1]), "score": round(s, 4)}
+                        for i, j0, j1, s in v.pairs]
             m = self._mk(rid, "semantic", v.score, passages)
             m.details = v.features()
             out.append((rid, m, v.matched))

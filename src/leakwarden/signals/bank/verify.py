@@ -2,7 +2,8 @@
 
 One lucky sentence does not make a match. Given the query's passages and one item's passages
 (vectors from the same embedder), :func:`verify` aligns each query passage to its best item
-passage and measures:
+*unit*: one item passage, or a run of 2 or 3 consecutive item passages (``units``; a short
+paraphrase or a summary merges several sentences into one), and measures:
 
 - ``coverage``: share of the query's words in passages aligned above the passage threshold;
 - ``mean``: word-weighted mean of the best similarity of every query passage;
@@ -48,6 +49,11 @@ _WORDS = {
 _AR_TEENS = {"أحد": 11, "إحدى": 11, "اثنا": 12, "اثنتا": 12, "اثني": 12, "اثنتي": 12, "ثلاثة": 13,
              "ثلاث": 13, "أربعة": 14, "أربع": 14, "خمسة": 15, "خمس": 15, "ستة": 16, "ست": 16,
              "سبعة": 17, "سبع": 17, "ثمانية": 18, "ثماني": 18, "تسعة": 19, "تسع": 19}
+_AR_TEENS.update({"حادي": 11, "حادية": 11, "ثاني": 12, "ثانية": 12})
+_AR_PREFIXES = ("", "و", "ال", "وال", "بال")
+_PERCENT = {"مئة", "مائة"}
+_RANGE_SCALE = re.compile(
+    r"\s*(?:to|-|–|إلى|الى)\s*[0-9٠-٩۰-۹]+(?:[.,٫٬][0-9٠-٩۰-۹]+)*" + _SCALE_AFTER.pattern, re.IGNORECASE)
 _WORD_NUM = re.compile(r"[A-Za-z\u0621-\u064a]+(?:\s+(?:عشر|عشرة))?")
 
 
@@ -55,10 +61,37 @@ def _canon(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.6g}"
 
 
+def _scale(text: str, end: int) -> float:
+    """The scale word right after ``end`` ("million", "مليون", "مليونًا"), or that of a range's
+    upper bound: in "4.2 to 4.8 billion" / "من ٤٫٢ إلى ٤٫٨ مليار" both ends are billions."""
+    m = _SCALE_AFTER.match(text, end)
+    if m is None:
+        m = _RANGE_SCALE.match(text, end)
+    return _SCALES.get(m.group(1).lower(), 1.0) if m else 1.0
+
+
+def _word_value(parts: list[str]) -> int | None:
+    """A number written as a word (English or Arabic), with Arabic's attached conjunction and
+    article stripped: "ثلاثين" = "والثلاثين" = 30; "إحدى عشرة" = "الحادية عشرة" = 11."""
+    for prefix in _AR_PREFIXES:
+        if prefix and not parts[0].startswith(prefix):
+            continue
+        head = parts[0][len(prefix):]
+        if "ال" in prefix and head in _PERCENT:
+            continue  # "في المئة", "بالمئة": per cent, not a hundred
+        if len(parts) == 2 and head in _AR_TEENS:
+            return _AR_TEENS[head]
+        if len(parts) == 1 and head.lower() in _WORDS:
+            return _WORDS[head.lower()]
+    return None
+
+
 def numbers(text: str) -> set[str]:
     """The numbers of a text as canonical values: ``4,200`` = ``٤٬٢٠٠`` = ``4200``;
     ``3.8 million`` = ``3.8 مليون`` = ``3800000``; ``75 ألف`` = ``$75,000``; ``eleven`` =
-    ``إحدى عشرة`` = ``11``. Values under 10 are ignored (list markers, "one of 3")."""
+    ``إحدى عشرة`` = ``الحادية عشرة`` = ``11``; ``forty million`` = ``40 مليونًا``; ``4.2 to 4.8
+    billion`` = ``4200000000`` and ``4800000000``. Values under 10 are ignored (list markers,
+    "one of 3")."""
     out: set[str] = set()
     for m in _NUM.finditer(text):
         raw = fold_word(m.group()).replace(",", "")
@@ -66,21 +99,14 @@ def numbers(text: str) -> set[str]:
             value = float(raw)
         except ValueError:
             continue
-        scale = _SCALE_AFTER.match(text, m.end())
-        if scale:
-            value *= _SCALES.get(scale.group(1).lower(), 1.0)
+        value *= _scale(text, m.end())
         if value >= 10:
             out.add(_canon(value))
     for m in _WORD_NUM.finditer(text):
-        word = m.group()
-        parts = word.split()
-        low = parts[0].lower()
-        if len(parts) == 2 and parts[0] in _AR_TEENS:
-            out.add(str(_AR_TEENS[parts[0]]))
-        elif low in _WORDS:
-            out.add(str(_WORDS[low]))
-        elif low.startswith("و") and low[1:] in _WORDS:
-            out.add(str(_WORDS[low[1:]]))
+        got = _word_value(m.group().split())
+        if got is not None:
+            value = got * _scale(text, m.end())
+            out.add(_canon(value))
     return out
 
 
@@ -107,6 +133,29 @@ def _lis(seq: list[int]) -> int:
     return len(tails)
 
 
+WINDOWS = (2, 3)  # item passages are also aligned as runs of this many consecutive sentences
+
+
+def units(iv: np.ndarray, windows: tuple[int, ...] = WINDOWS) -> tuple[np.ndarray, np.ndarray]:
+    """The item's alignment units: every passage, and every run of ``windows`` consecutive
+    passages (a short paraphrase or a summary merges sentences). A run's vector is the
+    re-normalized sum of its passages' vectors, so no extra embedding is paid. Returns the unit
+    vectors and each unit's (first, last) passage index."""
+    vecs = [iv]
+    bounds = [np.stack([np.arange(len(iv))] * 2, axis=1)]
+    for n in windows:
+        if len(iv) < n:
+            continue
+        c = np.cumsum(np.vstack([np.zeros((1, iv.shape[1]), dtype=iv.dtype), iv]), axis=0)
+        w = c[n:] - c[:-n]
+        norm = np.linalg.norm(w, axis=1, keepdims=True)
+        norm[norm == 0] = 1.0
+        vecs.append((w / norm).astype(iv.dtype))
+        first = np.arange(len(iv) - n + 1)
+        bounds.append(np.stack([first, first + n - 1], axis=1))
+    return np.concatenate(vecs), np.concatenate(bounds)
+
+
 @dataclass
 class Verdict:
     matched: bool
@@ -116,7 +165,8 @@ class Verdict:
     numbers: float | None
     order: float
     best: float = 0.0
-    pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (query p, item p, sim)
+    # (query passage, first item passage, last item passage, similarity) of every aligned pair
+    pairs: list[tuple[int, int, int, float]] = field(default_factory=list)
 
     def features(self) -> dict[str, Any]:
         return {"score": round(self.score, 4), "coverage": round(self.coverage, 3),
@@ -125,21 +175,26 @@ class Verdict:
 
 
 def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, q_numbers: set[str],
-           i_numbers: set[str] | frozenset[str], t: Thresholds) -> Verdict:
-    sims = qv @ iv.T
-    best_j = sims.argmax(axis=1)
-    best = sims[np.arange(len(qv)), best_j]
+           i_numbers: set[str] | frozenset[str], t: Thresholds,
+           windows: tuple[int, ...] = WINDOWS) -> Verdict:
+    """Align every query passage to its best item unit (a passage or a run of ``windows``
+    consecutive passages) and verify the document as a whole."""
+    uv, bounds = units(iv, windows)
+    sims = qv @ uv.T
+    best_u = sims.argmax(axis=1)
+    best = sims[np.arange(len(qv)), best_u]
     w = np.asarray(q_words, dtype=np.float64)
     total = float(w.sum()) or 1.0
     aligned = best >= t.passage
     coverage = float(w[aligned].sum()) / total
     mean = float((best * w).sum()) / total
     nums = number_agreement(q_numbers, i_numbers)
-    order_seq = [int(j) for j, a in zip(best_j.tolist(), aligned.tolist(), strict=True) if a]
+    order_seq = [int(bounds[u, 0]) for u, a in zip(best_u.tolist(), aligned.tolist(), strict=True) if a]
     order = _lis(order_seq) / len(order_seq) if order_seq else 0.0
     score = mean
     floor = t.document_no_numbers if nums is None else t.document
     matched = (coverage >= t.coverage and score >= floor and (nums is None or nums >= t.numbers))
-    pairs = [(i, int(best_j[i]), float(best[i])) for i in range(len(qv)) if aligned[i]]
+    pairs = [(i, int(bounds[best_u[i], 0]), int(bounds[best_u[i], 1]), float(best[i]))
+             for i in range(len(qv)) if aligned[i]]
     return Verdict(matched, float(min(1.0, max(0.0, score))), coverage, mean, nums, order,
                    float(best.max()), pairs)
