@@ -184,7 +184,30 @@ def test_a_passage_that_merges_two_sentences_aligns_to_both(windows: tuple[int, 
 
     iv = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
     qv = np.stack([_unit(1, 1, 0)])  # one query passage saying what item passages 0 and 1 say
-    t = Thresholds(passage=0.5, document=0.9, numbers=0.9)
+    t = Thresholds(passage=0.5, document=0.9, numbers=0.9, figures=0)  # runs, not figures, are tested here
     v = verify(qv, [20], iv, {"11", "30"}, {"11", "30", "2019"}, t, windows)
     assert v.matched is matched
     assert v.pairs[0][:3] == pair
+
+
+@pytest.mark.parametrize("commentary", [
+    "Whatever you think of the leak, Marisol Trent has questions to answer about her votes on the Halden "
+    "Paving contracts between 2021 and 2023 and about her brother-in-law's stake in the firm.",
+    "رأي: بغض النظر عن التسريب، على ماريسول ترنت أن تجيب عن تصويتها على عقود شركة هالدن للرصف بين 2021 و2023 "
+    "وعن حصة صهرها في الشركة.",
+])
+def test_commentary_on_the_same_story_is_not_the_leaked_document(nano_index: BankIndex, commentary: str) -> None:
+    """Same people, same topic, the same years: talk about the leak, not a copy of it."""
+    assert nano_index.match(commentary) == []
+
+
+@pytest.mark.parametrize("query,item,figures", [
+    ("between 2021 and 2023", "from 2021 to 2023 the board met", 0),  # years only
+    ("$3.8 million in 2022, 30 percent", "3.8 مليون دولار عام 2022 وحصة 30 في المئة", 2),
+    ("٤١٬٥٠٠ دولار و١٤ يونيو", "$41,500 on 14 June", 2),
+    ("12 votes", "eleven votes", 0),
+])
+def test_shared_figures_leave_years_out(query: str, item: str, figures: int) -> None:
+    from leakwarden.signals.bank.verify import number_hashes, numbers, shared_figures
+
+    assert shared_figures(number_hashes(numbers(query)), number_hashes(numbers(item))) == figures

@@ -35,7 +35,7 @@ from leakwarden.signals.bank.sketch import Sketch, sketch, unpack_fingerprints
 from leakwarden.signals.bank.sortedmap import SortedMultiMap
 from leakwarden.signals.bank.tables import BankRow, ChangeRow, ItemRow, PassageRow
 from leakwarden.signals.bank.thresholds import DEFAULT, Thresholds
-from leakwarden.signals.bank.verify import number_agreement, number_hashes, numbers, verify
+from leakwarden.signals.bank.verify import YEAR_HASHES, number_agreement, number_hashes, numbers, verify
 from leakwarden.store.db import Database
 
 _POS_MASK = (1 << excerpt.POS_BITS) - 1
@@ -369,11 +369,14 @@ class BankIndex:
         if len(query) < 2:
             return False
         shared: dict[int, int] = {}
+        figures: dict[int, int] = {}
         for number in query:
             for rid in self.by_number.get(number, ()):
                 shared[rid] = shared.get(rid, 0) + 1
+                if number not in YEAR_HASHES:
+                    figures[rid] = figures.get(rid, 0) + 1
         need = self.t.numbers * len(query)
-        return any(count >= need for count in shared.values())
+        return any(count >= need and figures.get(rid, 0) >= self.t.figures for rid, count in shared.items())
 
     def _semantic(self, sk: Sketch, found: dict[int, Match]) -> None:
         for rid, m, ok in self.semantic_verdicts(sk, all_items=False):

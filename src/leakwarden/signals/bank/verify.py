@@ -115,6 +115,16 @@ def number_hashes(values: set[str]) -> set[str]:
     return {hashlib.sha256(f"num:{v}".encode()).hexdigest()[:16] for v in values}
 
 
+#: The hashes of years (1900-2100): dates say when, not what. Commentary on a leaked story names the
+#: same years; a translation or rewrite of the leak keeps its amounts, counts and percentages too.
+YEAR_HASHES = frozenset(number_hashes({str(y) for y in range(1900, 2101)}))
+
+
+def shared_figures(query: set[str] | frozenset[str], item: set[str] | frozenset[str]) -> int:
+    """How many numbers other than years the query and the item both state (as hashes)."""
+    return len((query & item) - YEAR_HASHES)
+
+
 def number_agreement(query: set[str] | frozenset[str], item: set[str] | frozenset[str]) -> float | None:
     """Share of the query's numbers the item contains; None when the query has fewer than 2."""
     if len(query) < 2:
@@ -193,7 +203,8 @@ def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, q_numbers: set[st
     order = _lis(order_seq) / len(order_seq) if order_seq else 0.0
     score = mean
     floor = t.document_no_numbers if nums is None else t.document
-    matched = (coverage >= t.coverage and score >= floor and (nums is None or nums >= t.numbers))
+    figures_agree = nums is None or (nums >= t.numbers and shared_figures(q_numbers, i_numbers) >= t.figures)
+    matched = coverage >= t.coverage and score >= floor and figures_agree
     pairs = [(i, int(bounds[best_u[i], 0]), int(bounds[best_u[i], 1]), float(best[i]))
              for i in range(len(qv)) if aligned[i]]
     return Verdict(matched, float(min(1.0, max(0.0, score))), coverage, mean, nums, order,
