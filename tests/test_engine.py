@@ -233,3 +233,33 @@ def test_a_moderator_can_strike_again_after_an_overturn_but_automation_cannot(en
         applied = apply(s, manual, engine.policy, engine.rules, actor="mod:bob", automatic=False).applied
         assert [a.type for a in applied] == [ActionType.STRIKE, ActionType.SUSPEND]
         assert standing_of(s, "journo").state is StandingState.SUSPENDED
+
+
+LIMITING = """name = "limiting"
+version = "1"
+[strikes]
+expire_after = "30d"
+ladder = [{ count = 1, action = "limit" }, { count = 2, action = "suspend", duration = "1d" }]
+[[clauses]]
+id = "blocked"
+when = { signal = "url_rule", attrs = { action = "block" } }
+verdict = "remove"
+actions = ["remove", "strike"]
+"""
+
+
+def test_strikes_expire_and_a_rung_can_limit(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "limiting.toml"
+    path.write_text(LIMITING)
+    limiting = engine.with_policy(str(path))
+    first = limiting.ingest(post("p1", "https://newsletter.example/1"))
+    assert [a.type.value for a in first.actions] == ["remove", "strike", "limit"]
+    with engine.db.session() as s:
+        assert standing_of(s, "journo").state is StandingState.LIMITED
+        s.execute(update(Strike).values(expires_at=utcnow() - timedelta(seconds=1)))  # 30 days pass
+    second = limiting.ingest(post("p2", "https://newsletter.example/2"))
+    assert [a.type.value for a in second.actions] == ["remove", "strike", "limit"]  # the first strike expired
+    with engine.db.session() as s:
+        assert standing_of(s, "journo").active_strikes == 1
+        reinstate(s, "journo", "mod:alice")
+        assert standing_of(s, "journo").state is StandingState.GOOD

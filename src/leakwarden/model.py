@@ -144,6 +144,7 @@ class ActionType(StrEnum):
     STRIKE = "strike"
     SUSPEND = "suspend"
     BAN = "ban"
+    LIMIT = "limit"  # the account's reach is limited (standing "limited") until a moderator reinstates
     QUEUE_REVIEW = "queue_review"
 
 

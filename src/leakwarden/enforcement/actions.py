@@ -24,7 +24,7 @@ from leakwarden.policy.schema import Policy, Rung
 from leakwarden.signals.urlrules import RuleBook
 from leakwarden.store.tables import Account, EnforcementAction, PostRow, Sanction, Strike
 
-_SANCTIONS = (ActionType.STRIKE, ActionType.SUSPEND, ActionType.BAN)
+_SANCTIONS = (ActionType.STRIKE, ActionType.SUSPEND, ActionType.BAN, ActionType.LIMIT)
 _POST_STATUS = {ActionType.REMOVE: "removed", ActionType.LABEL: "labelled", ActionType.INTERSTITIAL: "labelled"}
 _STATUS_RANK = {"visible": 0, "labelled": 1, "restricted": 2, "removed": 3}
 
@@ -55,8 +55,7 @@ def _rung_action(rung: Rung) -> Action:
     if rung.action == "suspend":
         return Action(type=ActionType.SUSPEND, clause="strike-ladder", duration_s=rung.duration,
                       note=f"strike {rung.count}")
-    return Action(type=ActionType.LABEL, clause="strike-ladder", label="account limited",
-                  note=f"strike {rung.count}")
+    return Action(type=ActionType.LIMIT, clause="strike-ladder", note=f"strike {rung.count}")
 
 
 def _record(session: Session, decision: Decision, action: Action, actor: str, automatic: bool) -> bool:
@@ -151,6 +150,8 @@ def _effect(session: Session, decision: Decision, action: Action, policy: Policy
         until = None if action.type is ActionType.BAN else now + timedelta(seconds=action.duration_s or 0)
         session.add(Sanction(account=decision.author, kind=action.type.value, post_id=decision.post_id,
                              clause=action.clause or "", starts_at=now, until=until, automatic=automatic))
+    elif action.type is ActionType.LIMIT:
+        ensure_account(session, decision.author).limited = True
     elif action.type is ActionType.BLOCK_LINK and action.url:
         rules.add("exact", action.url, "block", f"blocked from sharing by clause {action.clause}",
                   f"policy:{policy.label}", session=session)
@@ -181,7 +182,7 @@ def reinstate(session: Session, account: str, moderator: str, note: str = "") ->
                 reasons = [Reason.model_validate(r) for r in post.decision.get("reasons", [])]
                 cleared |= fingerprints(post.id, reasons)
     row.cleared_evidence = sorted(cleared)
-    row.reinstated_at, row.reinstated_by = now, moderator
+    row.reinstated_at, row.reinstated_by, row.limited = now, moderator, False
     audit.append(session, actor=moderator, kind="account.reinstated", subject_type="account", subject_id=account,
                  payload={"lifted": [s.id for s in sanctions], "note": note})
     return len(sanctions)

@@ -161,6 +161,8 @@ def reverse_post(session: Session, post_id: str, actor: str, *, clear_evidence: 
                                                                EnforcementAction.reversed_at.is_(None))):
         row.reversed_at, row.reversed_by = now, actor
         result.actions.append(row.id)
+        if row.type == ActionType.LIMIT.value:
+            ensure_account(session, row.account).limited = False
     for strike in session.scalars(select(Strike).where(Strike.post_id == post_id, Strike.removed_at.is_(None))):
         strike.removed_at = now
         result.strikes.append(strike.id)
