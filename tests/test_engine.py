@@ -263,3 +263,11 @@ def test_strikes_expire_and_a_rung_can_limit(engine: Engine, tmp_path: Path) -> 
         assert standing_of(s, "journo").active_strikes == 1
         reinstate(s, "journo", "mod:alice")
         assert standing_of(s, "journo").state is StandingState.GOOD
+
+
+def test_a_blocked_link_stays_a_source_when_a_narrower_rule_wins(engine: Engine) -> None:
+    first = engine.ingest(post("p1", "https://newsletter.example/p/dossier"))  # adds an exact block rule
+    assert any(a.type.value == "block_link" for a in first.actions)
+    again = engine.check(post("p2", "https://newsletter.example/p/dossier", author="other"))
+    assert [r.clause for r in again.reasons] == ["source-of-hacked-material"]
+    assert "strike" in {a.type.value for a in again.actions}

@@ -176,14 +176,18 @@ class UrlRuleDetector:
             canonical = canonicalize(subject.url)
         except InvalidURL:
             return []
-        winner = decide(self.book.index.match_canonical(canonical))
+        matches = self.book.index.match_canonical(canonical)
+        winner = decide(matches)
         if winner is None or winner.rule.action == "allow":
             return []
         rule = winner.rule
+        # a URL under a source a moderator marked stays "source" even when a narrower rule (say,
+        # the exact rule a block_link action added) is the one that wins
+        source = rule.action == "block" and any(m.rule.source and m.rule.action == "block" for m in matches)
         summary = f"{canonical} ({rule.action}ed by rule {rule.id}: {rule.kind} {rule.pattern})"
         return [Signal(
             kind=self.kind, strength=1.0, subject_kind=subject.kind, subject=subject.ref,
-            attrs={"action": rule.action, "rule_id": rule.id, "match": rule.kind, "source": rule.source},
+            attrs={"action": rule.action, "rule_id": rule.id, "match": rule.kind, "source": source},
             evidence=[Evidence(summary=summary, subject=subject.ref, item=f"rule:{rule.id}",
                                path=list(subject.path), data={"url": canonical, "reason": rule.reason})],
         )]
