@@ -60,7 +60,12 @@ def decide(q: dict[str, Any], t: Thresholds) -> set[str]:
         return set()
     out = set()
     for item, f in q["sem"].items():
-        nums_ok = f["numbers"] is None or f["numbers"] >= t.numbers
+        # as the shipped matcher: stage 4's gate and verification both need the numbers (and 3+
+        # shared figures besides years) unless semantic_needs_numbers is off
+        if f["numbers"] is None:
+            nums_ok = not t.semantic_needs_numbers
+        else:
+            nums_ok = f["numbers"] >= t.numbers and f["figures"] >= t.figures
         floor = t.document_no_numbers if f["numbers"] is None else t.document
         if f["best"] >= t.candidate and f["mean"] >= floor and f["coverage"] >= t.coverage and nums_ok:
             out.add(item)
@@ -157,8 +162,11 @@ def margins(queries: list[dict[str, Any]], t: Thresholds) -> dict[str, Any]:
              for item, f in q["sem"].items()]
     low_doc = min((f["mean"], i) for f, i in true)
     low_num = min((f["numbers"], i) for f, i in true if f["numbers"] is not None)
-    past_numbers = max(((f["mean"], q, i) for f, q, i in false
-                        if f["numbers"] is not None and f["numbers"] >= t.numbers), default=(0.0, "", ""))
+    past_numbers = max(((f["mean"], q, i) for f, q, i in false if f["numbers"] is not None
+                        and f["numbers"] >= t.numbers and f["figures"] >= t.figures), default=(0.0, "", ""))
+    low_fig = min((f["figures"], i) for f, i in true if f["numbers"] is not None)
+    past_both = max(((f["figures"], q, i) for f, q, i in false if f["numbers"] is not None
+                     and f["numbers"] >= t.numbers and f["mean"] >= t.document), default=(0, "", ""))
     no_numbers = max(((f["mean"], q, i) for f, q, i in false if f["numbers"] is None), default=(0.0, "", ""))
     past_doc = max(((f["numbers"], q, i) for f, q, i in false
                     if f["numbers"] is not None and f["mean"] >= t.document), default=(0.0, "", ""))
@@ -178,7 +186,11 @@ def margins(queries: list[dict[str, Any]], t: Thresholds) -> dict[str, Any]:
     print(f"  numbers agreement: lowest true variant {low_num[0]:.3f} ({low_num[1]}), threshold {t.numbers}, "
           f"highest non-match past the document threshold {past_doc[0]:.3f} {past_doc[1:]}; "
           f"margins {n['true_side']:+.4f} / {n['false_side']:+.4f}")
-    print(f"  queries with < 2 numbers: highest non-match {no_numbers[0]:.4f} {no_numbers[1:]}, "
+    print(f"  shared figures besides years: lowest true variant {low_fig[0]} ({low_fig[1]}), threshold "
+          f"{t.figures}, highest non-match past the document and numbers thresholds {past_both[0]} "
+          f"{past_both[1:]}")
+    print(f"  queries with < 2 numbers (stage 4 skips them unless semantic_needs_numbers is off): "
+          f"highest non-match {no_numbers[0]:.4f} {no_numbers[1:]}, "
           f"threshold {t.document_no_numbers}; margin {z['false_side']:+.4f}")
     return out
 

@@ -175,13 +175,14 @@ class Verdict:
     numbers: float | None
     order: float
     best: float = 0.0
+    figures: int = 0  # numbers besides years that the query and the item share
     # (query passage, first item passage, last item passage, similarity) of every aligned pair
     pairs: list[tuple[int, int, int, float]] = field(default_factory=list)
 
     def features(self) -> dict[str, Any]:
         return {"score": round(self.score, 4), "coverage": round(self.coverage, 3),
                 "mean": round(self.mean, 4), "numbers": self.numbers, "order": round(self.order, 3),
-                "best": round(self.best, 4)}
+                "best": round(self.best, 4), "figures": self.figures}
 
 
 def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, q_numbers: set[str],
@@ -203,9 +204,10 @@ def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, q_numbers: set[st
     order = _lis(order_seq) / len(order_seq) if order_seq else 0.0
     score = mean
     floor = t.document_no_numbers if nums is None else t.document
-    figures_agree = nums is None or (nums >= t.numbers and shared_figures(q_numbers, i_numbers) >= t.figures)
+    figures = shared_figures(q_numbers, i_numbers)
+    figures_agree = nums is None or (nums >= t.numbers and figures >= t.figures)
     matched = coverage >= t.coverage and score >= floor and figures_agree
     pairs = [(i, int(bounds[best_u[i], 0]), int(bounds[best_u[i], 1]), float(best[i]))
              for i in range(len(qv)) if aligned[i]]
     return Verdict(matched, float(min(1.0, max(0.0, score))), coverage, mean, nums, order,
-                   float(best.max()), pairs)
+                   float(best.max()), figures, pairs)
