@@ -27,7 +27,7 @@ from leakwarden.audit import log as audit
 from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.standing import active_strikes, ensure_account
 from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
-from leakwarden.links.rules import decide
+from leakwarden.links.rules import UrlRule, decide
 from leakwarden.links.url import canonicalize, extract_urls, host_of
 from leakwarden.model import (
     Action,
@@ -96,13 +96,9 @@ def subjects_of(post: Post, chains: Sequence[LinkChain]) -> list[Subject]:
         subjects.append(Subject(kind=SubjectKind.ATTACHMENT, text=attachment.text or "", content=content,
                                 path=["post", f"attachment:{attachment.name}"], surface=post.surface))
     for chain in chains:
-        paths: list[list[str]] = []
-        for hop in chain.hops:
-            parent = paths[hop.parent] if hop.parent is not None and hop.parent < len(paths) else ["post"]
-            path = [*parent, hop.canonical or hop.url]
-            paths.append(path)
-            subjects.append(Subject(kind=SubjectKind.LINK, url=hop.canonical or hop.url, path=path,
-                                    surface=post.surface))
+        for index, hop in enumerate(chain.hops):
+            path = ["post", *chain.path(index)]
+            subjects.append(Subject(kind=SubjectKind.LINK, url=hop.canonical, path=path, surface=post.surface))
             if hop.text:
                 is_document = bool(hop.content_type and "html" not in hop.content_type
                                    and "text/plain" not in hop.content_type)
@@ -206,7 +202,7 @@ class Engine:
                         raise Conflict(f"post {post.id!r} was ingested concurrently", code="post_conflict") from None
                 if attempt == 2:
                     raise
-        self.rules.refresh(force=True)  # block_link actions may have added rules
+        self._see_new_rules(decision)
         return decision
 
     def _record(self, post: Post, body: dict[str, object], decision: Decision, actor: str) -> None:
@@ -228,6 +224,11 @@ class Engine:
         skipped = {a.key() for a in result.skipped}
         ladder = [a for a in result.applied if a.clause == "strike-ladder"]
         return [a for a in decision.actions if a.clause != "strike-ladder" and a.key() not in skipped] + ladder
+
+    def _see_new_rules(self, decision: Decision) -> None:
+        """After the commit: a block_link action added a rule the next check must see at once."""
+        if any(a.type is ActionType.BLOCK_LINK for a in decision.actions):
+            self.rules.refresh(force=True)
 
     def _store_links(self, s: Session, post_id: str, chains: Sequence[LinkChain]) -> None:
         seen = set(s.scalars(select(PostLink.url).where(PostLink.post_id == post_id)))
@@ -279,7 +280,7 @@ class Engine:
             row.verdict, row.partial = decision.verdict.value, decision.partial
             row.policy, row.policy_version = decision.policy, decision.policy_version
             row.decision, row.decided_at = decision.model_dump(mode="json"), decision.decided_at
-        self.rules.refresh(force=True)
+        self._see_new_rules(decision)
         return decision
 
     def stored_posts(self, *, since: datetime | None = None, hosts: set[str] | None = None) -> list[str]:
@@ -307,8 +308,8 @@ class Engine:
             if progress:
                 progress(done, len(candidates))
 
-    def _posts_matching(self, hosts: set[str], rules: Sequence[object]) -> list[str]:
-        rule_ids = {getattr(r, "id", None) for r in rules}
+    def _posts_matching(self, hosts: set[str], rules: Sequence[UrlRule]) -> list[str]:
+        rule_ids = {r.id for r in rules}
         with self.db.session() as s:
             links = s.execute(select(PostLink.post_id, PostLink.url, PostLink.host)).all()
         matched: list[str] = []

@@ -194,6 +194,17 @@ class LinkChain(BaseModel):
     hops: list[Hop] = Field(default_factory=list)
     complete: bool = True
 
+    def path(self, index: int) -> list[str]:
+        """The canonical URLs from the post's URL down to hop ``index`` (parents followed)."""
+        path: list[str] = []
+        seen: set[int] = set()
+        current: int | None = index
+        while current is not None and current not in seen and 0 <= current < len(self.hops):
+            seen.add(current)
+            path.append(self.hops[current].canonical)
+            current = self.hops[current].parent
+        return path[::-1]
+
 
 class Decision(BaseModel):
     post_id: str

@@ -78,14 +78,7 @@ def hop_path(chain: LinkChain, index: int) -> list[str]:
     """The canonical URLs from the post's URL down to hop ``index``, for ``Subject.path``.
 
     Prefix ``"post"`` for a Subject: ``["post", *hop_path(chain, i)]``."""
-    path: list[str] = []
-    seen: set[int] = set()
-    current: int | None = index
-    while current is not None and current not in seen and 0 <= current < len(chain.hops):
-        seen.add(current)
-        path.append(chain.hops[current].canonical)
-        current = chain.hops[current].parent
-    return path[::-1]
+    return chain.path(index)
 
 
 class _Expansion:
