@@ -10,6 +10,11 @@ model can be downloaded here); its email recognizer's tldextract is pointed at t
 list so nothing goes to the network. Presidio is scored on the English part with its labels mapped
 to ours (PHONE_NUMBER → PHONE, EMAIL_ADDRESS → EMAIL, IBAN_CODE → IBAN, DATE_TIME → DATE_OF_BIRTH,
 US_SSN, CREDIT_CARD); it has no recognizer for the other labels.
+Public versus private: on bench/data/pii/public_private.jsonl (made by make_public.py), a public
+place or contact point (an embassy's address, a ministry's hotline, press@) that comes back as a
+private finding is a false positive; a home address, personal phone or personal e-mail that does not
+is a miss. Findings marked ``public`` (or ``sample``) are not private findings. Printed per half:
+the cue lists were chosen on ``tune``, ``test`` was not looked at while choosing them.
 Speed: texts per CPU-second on one core (single process, CPU time so that waiting for a core
 another process holds does not count), on short posts and on 20 kB documents, printed as a ratio
 to Presidio measured on the same texts in the same run, in alternating rounds.
@@ -35,6 +40,7 @@ from leakwarden.signals.pii import LABELS, find_pii  # noqa: E402
 EVAL = ROOT / "bench" / "data" / "pii" / "eval.jsonl"
 HOLDOUT = ROOT / "bench" / "data" / "pii" / "eval_holdout.jsonl"
 HOLDOUT2 = ROOT / "bench" / "data" / "pii" / "eval_holdout2.jsonl"
+PUBLIC_PRIVATE = ROOT / "bench" / "data" / "pii" / "public_private.jsonl"
 PRESIDIO_MAP = {
     "US_SSN": "US_SSN",
     "PHONE_NUMBER": "PHONE",
@@ -113,6 +119,53 @@ class Score:
         return p, r, f, tp + fn
 
 
+def private_findings(text: str) -> list[Span]:
+    """The findings that are a person's private information: not public, not published samples."""
+    return [(f.label, f.start, f.end) for f in find_pii(text)
+            if not getattr(f, "public", False) and not f.sample]
+
+
+def public_private(docs: list[dict[str, Any]], show_misses: bool) -> None:
+    """Precision and recall of private findings on public-versus-private cases, per half and language:
+    a public value reported as private is a false positive (one per value), a private value not
+    reported (same label, overlapping) a miss; strict recall wants the exact span."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for doc in docs:
+        groups[(doc["split"], doc["lang"])].append(doc)
+        groups[(doc["split"], "all")].append(doc)
+    print(f"{'half':5} {'lang':4} {'P':>6} {'R':>6} {'strictR':>7}  {'public flagged':>14}  {'private found':>13}")
+    order = ["tune", "test", "fresh"]
+    for (split, lang), group in sorted(groups.items(),
+                                       key=lambda kv: (order.index(kv[0][0]), kv[0][1] == "all", kv[0])):
+        tp = fp = fn = exact = n_public = n_private = 0
+        misses: list[str] = []
+        for doc in group:
+            pred = private_findings(doc["text"])
+            for g in doc["spans"]:
+                if doc["kind"] == "public":
+                    n_public += 1
+                    if any(s < g["end"] and g["start"] < e for _, s, e in pred):
+                        fp += 1
+                        misses.append(f"  flagged public {doc['id']}: {doc['text'][g['start']:g['end']]!r}")
+                    continue
+                n_private += 1
+                same = [(s, e) for label, s, e in pred if label == g["label"] and s < g["end"] and g["start"] < e]
+                if same:
+                    tp += 1
+                    exact += (g["start"], g["end"]) in same
+                    if (g["start"], g["end"]) not in same:
+                        misses.append(f"  span {doc['id']}: {[doc['text'][s:e] for s, e in same]!r}")
+                else:
+                    fn += 1
+                    misses.append(f"  missed {doc['id']}: {doc['text'][g['start']:g['end']]!r}")
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        print(f"{split:5} {lang:4} {p:6.3f} {r:6.3f} {exact / n_private if n_private else 1.0:7.3f}  "
+              f"{fp:>6d} of {n_public:<5d}  {tp:>5d} of {n_private:<5d}")
+        if show_misses and split == "tune" and lang != "all":
+            print("\n".join(misses))
+
+
 def gold_of(doc: dict[str, Any]) -> list[Span]:
     return [(s["label"], s["start"], s["end"]) for s in doc["spans"]]
 
@@ -160,6 +213,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="shorter timing runs")
     ap.add_argument("--no-presidio", action="store_true")
+    ap.add_argument("--misses", action="store_true", help="list the public-vs-private errors of the tune half")
     args = ap.parse_args()
     docs = load()
     by_lang: dict[str, Score] = defaultdict(Score)
@@ -194,6 +248,9 @@ def main() -> None:
             misses = {k: v for k, v in sorted(sc.fn.items()) if v}
             false = {k: v for k, v in sorted(sc.fp.items()) if v}
             print(f"{lang}: P {p:.3f}  R {r:.3f}  F1 {f:.3f}  n={n}  missed={misses}  false={false}")
+
+    print("\n== public versus private (public_private.jsonl; public values flagged = false positives) ==")
+    public_private(load(PUBLIC_PRIVATE), args.misses)
 
     english = [d for d in docs if d["lang"] == "en"]
     short = [d["text"] for d in docs if d["kind"] == "post"]

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 
+@pytest.fixture(scope="session")
+def _pii_hash_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("pii-key") / "pii-hash.key")
+
+
+@pytest.fixture(autouse=True)
+def _pii_hash_key(monkeypatch: pytest.MonkeyPatch, _pii_hash_key_file: str) -> None:
+    """Hashes of private values are keyed with a key file the tests make, never the real home's."""
+    monkeypatch.delenv("LEAKWARDEN_PII_HASH_KEY", raising=False)
+    monkeypatch.setenv("LEAKWARDEN_PII_HASH_KEY_FILE", _pii_hash_key_file)
+
+
 @pytest.fixture(autouse=True)
 def _no_link_following(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests follow links only when they say so (and then only to servers they start)."""

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from leakwarden.cli.pii import register
 from leakwarden.errors import InvalidInput
 
-TEXT = "SSN: 219-09-9999\nهاتف: ٠٥٥ ١٢٣ ٤٥٦٧\n"
+TEXT = "SSN: 372-18-4406\nهاتف: ٠٥٥ ١٢٣ ٤٥٦٧\n"
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_pii_prints_findings_as_json(cli: typer.Typer, tmp_path: Path, from_stdi
     out = run(cli, ["pii", "-"], TEXT) if from_stdin else run(cli, ["pii", str(path)])
     findings = json.loads(out)
     assert [(f["label"], f["start"], f["end"], f["text"]) for f in findings] == [
-        ("US_SSN", 5, 16, "219-09-9999"),
+        ("US_SSN", 5, 16, "372-18-4406"),
         ("PHONE", 23, 35, "٠٥٥ ١٢٣ ٤٥٦٧"),
     ]
     assert all({"label", "start", "end", "text", "confidence"} <= f.keys() for f in findings)
@@ -70,7 +70,7 @@ def test_redact_hash_uses_the_key_from_the_environment(cli: typer.Typer, monkeyp
     plain = run(cli, ["redact", "-", "--style", "hash"], TEXT)
     monkeypatch.setenv("LEAKWARDEN_PII_HASH_KEY", "s3cret")
     keyed = run(cli, ["redact", "-", "--style", "hash"], TEXT)
-    assert plain != keyed and "219-09-9999" not in keyed and "[US_SSN:" in keyed
+    assert plain != keyed and "372-18-4406" not in keyed and "[US_SSN:" in keyed
 
 
 @pytest.mark.parametrize(

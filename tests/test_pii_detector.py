@@ -27,7 +27,7 @@ def test_it_is_a_detector_for_text_subjects() -> None:
 @pytest.mark.parametrize(
     ("text", "labels", "unredacted", "redacted", "dossier"),
     [
-        (f"SSN 219-09-9999, home {ADDRESS}", ["STREET_ADDRESS", "US_SSN"], True, False, True),
+        (f"SSN 372-18-4406, home {ADDRESS}", ["STREET_ADDRESS", "US_SSN"], True, False, True),
         (f"SSN XXX-XX-4821, home {ADDRESS}", ["STREET_ADDRESS", "US_SSN_PARTIAL"], True, True, True),
         ("SSN: XXX-XX-4821 (court copy)", ["US_SSN_PARTIAL"], False, True, False),
         (f"call (202) 555-0143 or visit {ADDRESS}", ["PHONE", "STREET_ADDRESS"], True, False, False),
@@ -43,7 +43,8 @@ def test_signal_attrs(text: str, labels: list[str], unredacted: bool, redacted: 
     (signal,) = PiiDetector().detect(subject(text))
     assert signal.kind == "pii"
     assert signal.attrs == {"labels": labels, "unredacted": unredacted, "redacted": redacted,
-                            "dossier": dossier, "count": len(signal.evidence)}
+                            "dossier": dossier, "count": len(signal.evidence),
+                            "sample": False, "sample_labels": [], "public": False, "public_labels": []}
     assert signal.strength == max(e.data["confidence"] for e in signal.evidence)
 
 
@@ -53,15 +54,15 @@ def test_no_findings_no_signal(text: str) -> None:
 
 
 def test_evidence_is_masked_and_hashed_unless_revealed() -> None:
-    text = f"SSN 219-09-9999, home {ADDRESS}"
+    text = f"SSN 372-18-4406, home {ADDRESS}"
     (signal,) = PiiDetector().detect(subject(text, SubjectKind.DOCUMENT))
     ssn = signal.evidence[0]
     assert ssn.summary == "US_SSN" and ssn.span == (4, 15)
-    assert ssn.data["masked_value"] == "***-**-9999" and len(ssn.data["sha256"]) == 64
+    assert ssn.data["masked_value"] == "***-**-4406" and len(ssn.data["sha256"]) == 64
     assert "value" not in ssn.data
-    assert "219-09-9999" not in signal.model_dump_json()
+    assert "372-18-4406" not in signal.model_dump_json()
     (revealed,) = PiiDetector(reveal=True).detect(subject(text))
-    assert revealed.evidence[0].data["value"] == "219-09-9999"
+    assert revealed.evidence[0].data["value"] == "372-18-4406"
 
 
 def test_masked_findings_are_summarised_as_masked() -> None:
@@ -71,16 +72,16 @@ def test_masked_findings_are_summarised_as_masked() -> None:
 
 
 def test_hash_key_changes_the_stored_hash() -> None:
-    a = PiiDetector().detect(subject("SSN 219-09-9999"))[0].evidence[0].data["sha256"]
-    b = PiiDetector(hash_key=b"k").detect(subject("SSN 219-09-9999"))[0].evidence[0].data["sha256"]
+    a = PiiDetector().detect(subject("SSN 372-18-4406"))[0].evidence[0].data["sha256"]
+    b = PiiDetector(hash_key=b"k").detect(subject("SSN 372-18-4406"))[0].evidence[0].data["sha256"]
     assert a != b
 
 
 def test_private_values_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    PiiDetector().detect(subject(f"SSN 219-09-9999, home {ADDRESS}"))
+    PiiDetector().detect(subject(f"SSN 372-18-4406, home {ADDRESS}"))
     assert caplog.records, "the detector should log something to check"
-    assert not any("219-09-9999" in r.getMessage() or "Evergreen" in r.getMessage() for r in caplog.records)
+    assert not any("372-18-4406" in r.getMessage() or "Evergreen" in r.getMessage() for r in caplog.records)
 
 
 def test_strict_policy_removes_a_dossier_and_labels_a_redacted_post(db_url: str) -> None:
@@ -95,8 +96,8 @@ def test_strict_policy_removes_a_dossier_and_labels_a_redacted_post(db_url: str)
 
 def test_long_documents_are_read_whole() -> None:
     filler = "lorem ipsum dolor sit amet. " * 9_000  # ~250 kB, over one find_pii call
-    text = f"SSN 219-09-9999 {filler} card 4111 1111 1111 1111 {filler} mail jo@example.org"
+    text = f"SSN 372-18-4406 {filler} card 4111 1111 1111 1111 {filler} mail jo@example.org"
     (signal,) = PiiDetector().detect(subject(text, SubjectKind.DOCUMENT))
     assert signal.attrs["labels"] == ["CREDIT_CARD", "EMAIL", "US_SSN"]
     spans = [e.span for e in signal.evidence if e.span is not None]
-    assert [text[s:e] for s, e in spans] == ["219-09-9999", "4111 1111 1111 1111", "jo@example.org"]
+    assert [text[s:e] for s, e in spans] == ["372-18-4406", "4111 1111 1111 1111", "jo@example.org"]

@@ -25,11 +25,11 @@ def found(text: str) -> list[tuple[str, str]]:
 
 
 PDF_NUMBERS: list[Row] = [
-    (f"SSN: 219{EN}09{EN}9999", [("US_SSN", f"219{EN}09{EN}9999")]),
-    (f"SSN: 219{EM}09{EM}9999", [("US_SSN", f"219{EM}09{EM}9999")]),
-    (f"SSN 219{NBSP}09{NBSP}9999 on file", [("US_SSN", f"219{NBSP}09{NBSP}9999")]),
+    (f"SSN: 372{EN}18{EN}4406", [("US_SSN", f"372{EN}18{EN}4406")]),
+    (f"SSN: 372{EM}18{EM}4406", [("US_SSN", f"372{EM}18{EM}4406")]),
+    (f"SSN 372{NBSP}18{NBSP}4406 on file", [("US_SSN", f"372{NBSP}18{NBSP}4406")]),
     ("SSN: ２１９-０９-９９９９", [("US_SSN", "２１９-０９-９９９９")]),
-    ("SSN: ٢١٩-٠٩-٩٩٩٩ (translated copy)", [("US_SSN", "٢١٩-٠٩-٩٩٩٩")]),
+    ("SSN: ٣٧٢-١٨-٤٤٠٦ (translated copy)", [("US_SSN", "٣٧٢-١٨-٤٤٠٦")]),
     ("SSN: 561-74-\n0354\nEmail:", [("US_SSN", "561-74-\n0354")]),
     ("SS# 161 72\n0942, born", [("US_SSN", "161 72\n0942")]),
     ("S.S.N. 607-43-3280", [("US_SSN", "607-43-3280")]),

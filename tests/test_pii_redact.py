@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import pytest
 
 from leakwarden.errors import InvalidInput
 from leakwarden.signals.pii import Finding, find_pii, masked_value, redact, value_hash
+from leakwarden.signals.pii.keys import hash_key
 
-DOSSIER = "SSN: 219-09-9999, home 742 Evergreen Terrace, Springfield, IL 62704, mail jo@example.org"
+DOSSIER = "SSN: 372-18-4406, home 742 Evergreen Terrace, Springfield, IL 62704, mail jo@example.org"
 
 
 @pytest.mark.parametrize(
@@ -24,14 +26,15 @@ def test_one_style_for_every_label(style: str, expected: str) -> None:
 
 
 def test_hash_style_is_stable_and_keyed() -> None:
-    findings = find_pii("SSN 219-09-9999")
-    plain = redact("SSN 219-09-9999", findings, "hash")
-    digest = hashlib.sha256(b"219099999").hexdigest()[:12]
-    assert plain == f"SSN [US_SSN:{digest}]"
-    keyed = redact("SSN 219-09-9999", findings, "hash", key=b"secret")
-    assert keyed != plain and keyed.startswith("SSN [US_SSN:")
+    findings = find_pii("SSN 372-18-4406")
+    default = redact("SSN 372-18-4406", findings, "hash")  # keyed with the deployment's key
+    digest = hmac.new(hash_key(), b"372184406", hashlib.sha256).hexdigest()[:12]
+    assert default == f"SSN [US_SSN:{digest}]"
+    assert hashlib.sha256(b"372184406").hexdigest()[:12] not in default  # never a bare hash
+    keyed = redact("SSN 372-18-4406", findings, "hash", key=b"secret")
+    assert keyed != default and keyed.startswith("SSN [US_SSN:")
     # the same value written another way hashes the same
-    assert redact("SSN ٢١٩-٠٩-٩٩٩٩", find_pii("SSN ٢١٩-٠٩-٩٩٩٩"), "hash") == plain
+    assert redact("SSN ٣٧٢-١٨-٤٤٠٦", find_pii("SSN ٣٧٢-١٨-٤٤٠٦"), "hash") == default
 
 
 def test_style_per_label_with_a_default() -> None:
@@ -49,7 +52,7 @@ def test_arabic_redaction_keeps_the_rest_of_the_text() -> None:
 @pytest.mark.parametrize(
     ("label", "value", "masked"),
     [
-        ("US_SSN", "219-09-9999", "***-**-9999"),
+        ("US_SSN", "372-18-4406", "***-**-4406"),
         ("US_SSN_PARTIAL", "XXX-XX-4821", "***-**-4821"),
         ("CREDIT_CARD", "4111 1111 1111 1111", "**** **** **** 1111"),
         ("PHONE", "+1 (202) 555-0143", "+* (***) ***-0143"),
@@ -67,7 +70,7 @@ def test_masked_value_never_shows_the_whole_value(label: str, value: str, masked
 def test_value_hash_is_of_the_normalized_value() -> None:
     a = Finding("PHONE", 0, 12, "055 123 4567", 0.9)
     b = Finding("PHONE", 0, 10, "٠٥٥١٢٣٤٥٦٧", 0.9)
-    assert value_hash(a) == value_hash(b) == hashlib.sha256(b"0551234567").hexdigest()
+    assert value_hash(a) == value_hash(b) == hmac.new(hash_key(), b"0551234567", hashlib.sha256).hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -61,17 +61,17 @@ _CITIES_EN = (
 _COUNTRIES_EN = "Saudi Arabia|KSA|UAE|U.A.E.|United Arab Emirates|Egypt|USA|U.S.A.|United States"
 _EN = [
     ("building", r"(?:Building|Bldg|Villa|Flat|Apartment|Apt|House|Office|Unit|Floor)\.?\s*"
-                 r"(?:No\.?|Number|#)?\s*:?\s*\d{1,5}[A-Z]?"),
-    ("street", rf"(?:\d{{1,5}}[A-Z]?\s+)?(?:{_NAME}\s+){{0,4}}?(?:Street|St|Road|Rd|Avenue|Ave)\.?"
+                 r"(?:No\.?|Number|#)?\s*:?\s*\d{1,5}[A-Z]?(?![0-9])"),
+    ("street", rf"(?:\d{{1,5}}[A-Z]?\s+)?(?:{_NAME}\s+){{0,6}}?(?:Street|St|Road|Rd|Avenue|Ave)\.?"
                r"(?:\s+\d{1,4}(?!\d))?"),
     ("street", r"(?:Street|St\.?|Road|Rd\.?)\s+(?:No\.?\s*)?\d{1,4}(?!\d)"),
     ("district", rf"(?:{_NAME}\s+){{1,3}}(?:District|Dist\.?|Neighbou?rhood|Quarter|Area)"),
     ("district", r"(?:District|Area|Block|Zone)\s+\d{1,3}(?!\d)"),
     ("tower", rf"(?:{_NAME}\s+){{1,3}}(?:Tower|Towers|Residence|Residences|Building|Compound|Mall)"),
-    ("city", rf"(?:{_alts(_CITIES_EN, folded=False)})(?:\s+\d{{5}}(?:-\d{{4}})?)?"),
+    ("city", rf"(?:{_alts(_CITIES_EN, folded=False)})(?:\s+\d{{5}}(?:-\d{{4}})?(?!\d))?"),
     ("country", rf"(?:{_alts(_COUNTRIES_EN, folded=False)})"),
     ("number", r"(?:Additional\s+(?:No\.?|Number)|Postal\s+Code|P\.?\s?O\.?\s+Box|Makani(?:\s+No\.?)?)"
-               r"\s*:?\s*\d{4,5}(?:\s?\d{5})?"),
+               r"\s*:?\s*\d{4,5}(?:\s?\d{5})?(?!\d)"),
     ("short", r"[A-Z]{4}\d{4}"),
 ]
 
@@ -79,7 +79,7 @@ _W = r"[\u0621-\u064a]+"
 # Words that end a street or district name: prepositions and the like, and the words that start
 # the next component ("شارع التحلية حي العليا" is a street and a district).
 _STOP = _alts("في|منذ|مع|من|الى|إلى|على|عند|حيث|قرب|بجوار|خلف|امام|أمام|و|او|أو|ثم|كان|كانت|هو|هي|يوم|بعد|قبل|"
-              "حي|الحي|منطقة|ضاحية|مبنى|عمارة|فيلا|شقة|شارع|طريق")
+              "حي|الحي|منطقة|ضاحية|مبنى|عمارة|فيلا|شقة|شارع|طريق|ش|برج|الدور|الطابق")
 _WORD = rf"(?:(?!(?:{_STOP})(?!\w)){_W}|\d{{1,3}}(?!\d))"
 _CITIES_AR = (
     "الرياض|جدة|مكة المكرمة|مكة|المدينة المنورة|الدمام|الخبر|الظهران|الطائف|تبوك|أبها|بريدة|الجبيل|ينبع|"
@@ -96,17 +96,20 @@ _AR_BUILDING = (
     "رقم المبنى|المبنى رقم|مبنى رقم|مبنى|المبنى|عمارة رقم|عمارة|العمارة|فيلا رقم|فيلا|الفيلا|شقة رقم|شقة|الشقة|"
     "منزل رقم|منزل|بيت رقم|بيت|برج|مكتب رقم|مكتب"
 )
-_AR_STREET = "شارع|ش.|طريق|الطريق|ممر|سكة|زقاق|جادة|محور"
+#: Street words; "ش" is the Egyptian abbreviation of شارع ("12 ش التحرير"), a word on its own.
+_AR_STREET = "شارع|ش.|ش|طريق|الطريق|ممر|سكة|زقاق|جادة|محور"
 _AR_NUMBER = "الرقم الإضافي|رقم إضافي|الرمز البريدي|رمز بريدي|صندوق بريد|ص.ب.|ص.ب|ص ب|مكاني|رقم مكاني"
 _AR = [
-    ("building", rf"(?:{_alts(_AR_BUILDING)})\s*:?\s*(?:رقم\s*)?\d{{1,5}}"),
+    ("building", rf"(?:{_alts(_AR_BUILDING)})\s*:?\s*(?:رقم\s*)?\d{{1,5}}(?!\d)"),
     ("building", rf"(?:{_alts('الدور|الطابق')})\s+(?:\d{{1,2}}|{_W})"),
-    ("street", rf"(?:\d{{1,5}}\s+)?(?:{_alts(_AR_STREET)})\s*(?:رقم\s*)?"
+    ("street", rf"(?:\d{{1,5}}\s+)?(?:{_alts(_AR_STREET)})(?:(?<=\.)|(?!\w))\s*(?:رقم\s*)?"
                rf"(?:\d{{1,4}}(?:\s+{_WORD}){{0,2}}|{_WORD}(?:\s+{_WORD}){{0,3}})"),
     ("district", rf"(?:{_alts('حي|الحي|منطقة|ضاحية|المنطقة')})\s+(?:{_WORD})(?:\s+{_WORD}){{0,2}}"),
-    ("city", rf"(?:{_alts(_CITIES_AR)})(?!\w)(?:\s+\d{{1,2}}(?!\d))?(?:\s*\d{{5}}(?:-\d{{4}})?)?"),
+    # A tower or compound by name ("برج الخليج"); with a number it is a building ("برج 5").
+    ("tower", rf"(?:{_alts('برج|البرج|أبراج|مجمع|مجمّع')})\s+{_WORD}(?:[ \t]+{_WORD}){{0,2}}"),
+    ("city", rf"(?:{_alts(_CITIES_AR)})(?!\w)(?:\s+\d{{1,2}}(?!\d))?(?:\s*\d{{5}}(?:-\d{{4}})?(?!\d))?"),
     ("country", rf"(?:{_alts(_COUNTRIES_AR)})(?!\w)"),
-    ("number", rf"(?:{_alts(_AR_NUMBER)})\s*:?\s*\d{{4,5}}(?:\s?\d{{5}})?"),
+    ("number", rf"(?:{_alts(_AR_NUMBER)})\s*:?\s*\d{{4,5}}(?:\s?\d{{5}})?(?!\d)"),
 ]
 
 # Components start a word with a digit, a capital or an Arabic letter: checking that first makes
@@ -131,6 +134,12 @@ _US_LOOSE = re.compile(
     re.IGNORECASE,
 )
 _GAP = re.compile(r"[\s,،\-–]{0,4}")
+#: A name that no component pattern knows (a district written without "District": "Hittin",
+#: "العجوزة"), set off by commas between two components: part of the address, not its end.
+_BRIDGE = re.compile(
+    r"[ \t]*[,،][ \t]*(?:(?:[A-Z][a-zA-Z'’-]*|al|el|bin|ibn)(?:[ \t]+(?:[A-Z][a-zA-Z'’-]*|al|el|bin|ibn|of)){0,3}"
+    rf"|(?:(?!(?:{_STOP})(?!\w)){_W})(?:[ \t]+(?:(?!(?:{_STOP})(?!\w)){_W})){{0,2}})[ \t]*[,،][ \t]*"
+)
 _YEARLIKE = re.compile(r"(?:19|20)\d\d\s")
 
 
@@ -188,9 +197,9 @@ _LATIN_ANCHORS = [
     "House", "Office", "Unit", "Floor", "Additional", "Postal", "Box", "Makani",
 ]
 _ARABIC_ANCHORS = {fold(w) for w in (*_AR_BUILDING.split("|"), *_AR_STREET.split("|"), "الدور", "الطابق", "إضافي",
-                                     "بريد", "ص.ب", "ص ب", "مكاني")}
+                                     "بريد", "ص.ب", "ص ب", "مكاني") if w != "ش"}
 _ANCHORS_EN = re.compile("(?:" + trie_regex(_LATIN_ANCHORS) + ")(?![a-z])")  # begins a word: checked after
-_ANCHORS_AR = re.compile(trie_regex(_ARABIC_ANCHORS))
+_ANCHORS_AR = re.compile(trie_regex(_ARABIC_ANCHORS) + r"|(?<!\w)ش(?!\w)")
 #: How far from an anchor word an address may reach.
 _REACH = 300
 #: A five-digit run: the ZIP code that a carelessly written US address (_US_LOOSE) ends with.
@@ -219,7 +228,8 @@ def street_address(scan: Scan) -> Iterator[Candidate]:
     i = 0
     while i < len(comps):
         j = i
-        while j + 1 < len(comps) and _GAP.fullmatch(text, comps[j][1], comps[j + 1][0]):
+        while j + 1 < len(comps) and (_GAP.fullmatch(text, comps[j][1], comps[j + 1][0])
+                                       or _BRIDGE.fullmatch(text, comps[j][1], comps[j + 1][0])):
             j += 1
         run = comps[i : j + 1]
         i = j + 1

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from leakwarden.model import MAX_TEXT_CHARS, Evidence, Signal, Subject, SubjectKind
-from leakwarden.signals.base import TEXT_SUBJECTS
+from leakwarden.signals.base import TEXT_SUBJECTS, Attr, SignalSpec
+from leakwarden.signals.pii import keys
 from leakwarden.signals.pii.find import check_regions, find_pii
-from leakwarden.signals.pii.finding import ID_LABELS, Finding
+from leakwarden.signals.pii.finding import ID_LABELS, LABELS, Finding
 from leakwarden.signals.pii.redact import masked_value, value_hash
 from leakwarden.signals.pii.scan import DEFAULT_REGIONS
 
@@ -18,21 +19,53 @@ _OVERLAP = 2_000  # longer than any single finding
 
 
 def is_dossier(findings: Sequence[Finding]) -> bool:
-    """A home address and a government ID number (SSN, full or partial, or a national ID)."""
-    labels = {f.label for f in findings}
+    """A home address and a government ID number (SSN, full or partial, or a national ID); a
+    published sample number (078-05-1120) is no one's and does not count, nor does the address of
+    a public place (an embassy, a clinic)."""
+    labels = {f.label for f in findings if _private(f)}
     return "STREET_ADDRESS" in labels and bool(labels & ID_LABELS)
+
+
+def _private(f: Finding) -> bool:
+    """A person's private information: neither a published sample nor a public place or contact point."""
+    return not f.sample and not f.public
+
+
+PII_SIGNAL = SignalSpec(
+    kind="pii", subjects=TEXT_SUBJECTS, doc="private information in a text (PiiDetector)",
+    attrs={
+        "labels": Attr(str, values=LABELS, many=True,
+                       doc="the labels found (published samples and public contact points left out)"),
+        "unredacted": Attr(bool, doc="a person's value is in clear (not a sample, not a public contact point)"),
+        "redacted": Attr(bool, doc="a value is partly masked"),
+        "dossier": Attr(bool, doc="a home address with an SSN or national ID in one subject"),
+        "count": Attr(int, doc="how many findings"),
+        "sample": Attr(bool, doc="a value is a published sample that belongs to no one"),
+        "sample_labels": Attr(str, values=LABELS, many=True, doc="the labels of the samples"),
+        "public": Attr(bool, doc="a value is a public place or contact point (an embassy, a hotline)"),
+        "public_labels": Attr(str, values=LABELS, many=True, doc="the labels of the public values"),
+    },
+)
 
 
 class PiiDetector:
     """Finds private information in text subjects.
 
     One Signal per subject with findings: ``strength`` is the highest confidence; ``attrs`` has
-    ``labels``, ``count``, ``unredacted`` (a value in clear), ``redacted`` (a partly masked value)
-    and ``dossier``. Evidence holds masked values and hashes; the clear value only with
-    ``reveal=True`` (for reviewers who need it). ``hash_key`` salts the hashes (HMAC).
+    ``labels`` (of a person's private information), ``count``, ``unredacted`` (a value in clear),
+    ``redacted`` (a partly masked value), ``dossier``, and ``sample`` with ``sample_labels``
+    (published example values such as the sample SSN 078-05-1120: reported, but neither in
+    ``labels`` nor ``unredacted`` nor a dossier), and ``public`` with ``public_labels`` (public
+    places and contact points: an embassy's address, a toll-free number, ``press@``; left out of
+    ``labels``, ``unredacted`` and ``dossier`` likewise, with confidence 0.5). Evidence holds masked
+    values and keyed hashes (HMAC-SHA-256); the clear value only with ``reveal=True`` (for reviewers who need it).
+    ``hash_key`` is the HMAC key; without one, :func:`~leakwarden.signals.pii.keys.hash_key`
+    provides it (``LEAKWARDEN_PII_HASH_KEY``, or a key file made once): it is resolved here, so a
+    detector that cannot get a key fails at start, not at its first finding.
     """
 
     kind = "pii"
+    signal = PII_SIGNAL
     subjects: frozenset[SubjectKind] = TEXT_SUBJECTS
 
     def __init__(
@@ -46,7 +79,7 @@ class PiiDetector:
         self.regions = check_regions(regions)
         self.reveal = reveal
         self.min_confidence = min_confidence
-        self.hash_key = hash_key
+        self.hash_key = hash_key or keys.hash_key()
 
     def detect(self, subject: Subject) -> list[Signal]:
         try:
@@ -64,11 +97,15 @@ class PiiDetector:
                 subject_kind=subject.kind,
                 subject=subject.ref,
                 attrs={
-                    "labels": sorted({f.label for f in findings}),
-                    "unredacted": any(not f.masked for f in findings),
+                    "labels": sorted({f.label for f in findings if _private(f)}),
+                    "unredacted": any(not f.masked and _private(f) for f in findings),
                     "redacted": any(f.masked for f in findings),
                     "dossier": is_dossier(findings),
                     "count": len(findings),
+                    "sample": any(f.sample for f in findings),
+                    "sample_labels": sorted({f.label for f in findings if f.sample}),
+                    "public": any(f.public for f in findings),
+                    "public_labels": sorted({f.label for f in findings if f.public}),
                 },
                 evidence=[self._evidence(f, subject) for f in findings],
             )
@@ -97,10 +134,16 @@ class PiiDetector:
             "confidence": round(f.confidence, 3),
             "context": f.context,
         }
+        if f.sample:
+            data["sample"] = True
+        if f.public:
+            data["public"] = True
         if self.reveal:
             data["value"] = f.text
+        summary = (f"{f.label} (masked)" if f.masked else f"{f.label} (published sample)" if f.sample
+                   else f"{f.label} (public contact point)" if f.public else f.label)
         return Evidence(
-            summary=f"{f.label} (masked)" if f.masked else f.label,
+            summary=summary,
             subject=subject.ref,
             span=(f.start, f.end),
             path=list(subject.path),

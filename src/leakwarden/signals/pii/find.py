@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from leakwarden.errors import InvalidInput
 from leakwarden.model import MAX_TEXT_CHARS
-from leakwarden.signals.pii import address, contact, dates, financial, ids
+from leakwarden.signals.pii import address, contact, dates, financial, ids, public
 from leakwarden.signals.pii.finding import Finding
 from leakwarden.signals.pii.scan import DEFAULT_REGIONS, Candidate, Recognizer, Scan
 from leakwarden.text.normalize import normalize
@@ -88,6 +88,8 @@ def find_pii(
 
     ``regions`` picks the national formats to look for (phone numbering plans, national IDs):
     any ISO country code works for phones; US, SA, AE and EG also enable their ID recognizers.
+    A public place or contact point (an embassy's address, a toll-free number, ``press@``) is
+    returned with ``public=True`` and confidence 0.5 (:mod:`leakwarden.signals.pii.public`).
     """
     if not isinstance(text, str):
         raise InvalidInput("text must be a string")
@@ -103,7 +105,12 @@ def find_pii(
     if not cands:
         return []
     findings = []
-    for c in _resolve([c for c in cands if c.confidence >= min_confidence]):
+    # Public places and contact points are judged once the spans are settled: marked public, with
+    # a low confidence that a stricter min_confidence leaves out.
+    for c in public.mark_public(scan, _resolve([c for c in cands if c.confidence >= min_confidence])):
+        if c.confidence < min_confidence:
+            continue
         start, end = norm.to_original(c.start, c.end)
-        findings.append(Finding(c.label, start, end, text[start:end], c.confidence, c.context, c.masked))
+        findings.append(Finding(c.label, start, end, text[start:end], c.confidence, c.context, c.masked, c.sample,
+                                c.public))
     return findings

@@ -33,7 +33,12 @@ class Finding:
     ``start``/``end`` index the ORIGINAL text (``text == original[start:end]``). ``context`` says
     what raised it (a keyword cue, a checksum, a format). ``masked`` is true when the value is
     shown partly masked (``XXX-XX-1234``, ``**** **** **** 4242``): a fully masked value is never
-    a finding.
+    a finding. ``sample`` is true when the value is a published example that belongs to no one
+    (the sample SSN 078-05-1120): it is reported, with low confidence, so that a policy can tell
+    documentation and training material from a person's data. ``public`` is true when the value is
+    a public place or contact point (an embassy's address, a ministry's hotline, ``press@``): it is
+    reported with low confidence and is no one's private information
+    (:mod:`leakwarden.signals.pii.public`).
     """
 
     label: Label
@@ -43,6 +48,8 @@ class Finding:
     confidence: float
     context: str = ""
     masked: bool = False
+    sample: bool = False
+    public: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used by the CLI and the HTTP API. Contains the clear value."""
@@ -54,4 +61,6 @@ class Finding:
             "confidence": round(self.confidence, 3),
             "context": self.context,
             "masked": self.masked,
+            "sample": self.sample,
+            "public": self.public,
         }

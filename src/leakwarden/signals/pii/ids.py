@@ -26,12 +26,34 @@ def ssn_is_valid(area: str, group: str, serial: str) -> bool:
     return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
 
 
+#: SSNs printed as examples, which belong to no one (any more): the sample card sold in wallets in
+#: 1938 (078-05-1120, voided by the SSA), the SSA's own 1940s pamphlet (219-09-9999), and the
+#: counting sequence of forms and documentation (123-45-6789, never issued). The advertising range
+#: 987-65-4320..4329 already fails :func:`ssn_is_valid` (area 9xx).
+SAMPLE_SSNS = frozenset({"078051120", "219099999", "123456789"})
+#: How sure a sample is worth reporting as one: the lowest confidence a default search keeps.
+SAMPLE_CONFIDENCE = 0.5
+
+
+def ssn_sample(digits: str) -> str | None:
+    """Why the nine digits of a valid SSN are an example rather than a person's, if they are."""
+    if digits in SAMPLE_SSNS:
+        return "published sample SSN"
+    if len(set(digits)) == 1:
+        return "placeholder SSN (one digit repeated)"
+    return None
+
+
 def us_ssn(scan: Scan) -> Iterator[Candidate]:
     if not ({3, 2, 4} <= scan.runs or 9 in scan.runs):
         return
     text = scan.text
     for m in _SSN.finditer(text):
         if not consistent(m[2], m[4]) or not ssn_is_valid(m[1], m[3], m[5]):
+            continue
+        sample = ssn_sample(m[1] + m[3] + m[5])
+        if sample:
+            yield Candidate("US_SSN", m.start(), m.end(), SAMPLE_CONFIDENCE, sample, sample=True)
             continue
         cue = cues.last_cue(cues.SSN_CUES, text, m.start(), 60)
         if cue:
@@ -45,7 +67,11 @@ def us_ssn(scan: Scan) -> Iterator[Candidate]:
     for m in _SSN_BARE.finditer(text):
         cue = cues.last_cue(cues.SSN_CUES, text, m.start(), 30)
         if cue and ssn_is_valid(m[1], m[2], m[3]):
-            yield Candidate("US_SSN", m.start(), m.end(), 0.9, f"keyword: {cue[0]}")
+            sample = ssn_sample(m[0])
+            if sample:
+                yield Candidate("US_SSN", m.start(), m.end(), SAMPLE_CONFIDENCE, sample, sample=True)
+            else:
+                yield Candidate("US_SSN", m.start(), m.end(), 0.9, f"keyword: {cue[0]}")
 
 
 def us_ssn_partial(scan: Scan) -> Iterator[Candidate]:
@@ -63,14 +89,48 @@ def us_ssn_partial(scan: Scan) -> Iterator[Candidate]:
     if not cues.PARTIAL_CUES.search(text):
         return
     for m in _FOUR.finditer(text):
-        # "SSN ending in 4821" (both cues before) or "4821 (last four of the SSN)" (both after)
+        # Four digits are the last four of an SSN only when the words introduce them as that:
+        # "SSN ending in 4821", "the last four of her SSN are 4821" (both cues before, nothing but
+        # connecting words between them and the number) or "4821 (last four of his SSN)" (both
+        # after). A year or another number further along the sentence is not.
         partial = cues.last_cue(cues.PARTIAL_CUES, text, m.start(), 40)
         ssn = cues.last_cue(cues.SSN_CUES, text, m.start(), 70) if partial else None
-        if partial is None:
-            partial = cues.cue_after(cues.PARTIAL_CUES, text, m.end(), 20)
-            ssn = cues.cue_after(cues.SSN_CUES, text, m.end(), 40) if partial else None
-        if partial and ssn:
+        if partial and ssn and _connects(text, partial.end(), m.start()) and (
+                ssn.start() >= partial.end() or _connects(text, ssn.end(), partial.start())):
             yield Candidate("US_SSN_PARTIAL", m.start(), m.end(), 0.9, f"keyword: {ssn[0]} + {partial[0]}")
+            continue
+        partial = cues.cue_after(cues.PARTIAL_CUES, text, m.end(), 20)
+        ssn = cues.cue_after(cues.SSN_CUES, text, partial.end(), 40) if partial else None
+        if partial and ssn and _connects(text, m.end(), partial.start()) and \
+                _connects(text, partial.end(), ssn.start()):
+            yield Candidate("US_SSN_PARTIAL", m.start(), m.end(), 0.9, f"keyword: {ssn[0]} + {partial[0]}")
+
+
+#: Words that may stand between the cues and the four digits they introduce ("the last four of her
+#: SSN are 4821", "آخر أربعة أرقام من رقم الضمان الاجتماعي ٤٨٢١"), folded like the text.
+_CONNECTING = frozenset(cues.fold(w).lower() for w in (
+    "a", "the", "is", "are", "was", "were", "be", "being", "reads", "read", "of", "on", "in", "with", "for",
+    "as", "his", "her", "their", "its", "it", "my", "your", "our", "s", "digits", "digit", "number", "numbers",
+    "no", "nr", "num", "four",
+    "أرقام", "الأرقام", "رقم", "الرقم", "من", "هي", "هو", "في", "ب", "الاجتماعي", "الإجتماعي", "الضمان",
+    "له", "لها", "هذا", "الخاص", "به", "بها",
+))
+_GAP_PUNCT = frozenset(" \t\n:=#()[],'\"“”‘’-–—")
+_WORD = re.compile(r"\w+")
+
+
+def _connects(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds only SSN keywords, connecting words and light punctuation:
+    no digits, no sentence end, no word that would make the cues speak of something else."""
+    if start > end or end - start > 70:
+        return False
+    gap = text[start:end]
+    if not gap or gap.isspace():
+        return True
+    gap = cues.SSN_CUES.full.sub(" ", gap)  # the SSN keyword may stand in between
+    rest = _WORD.sub(" ", gap)
+    return all(ch in _GAP_PUNCT for ch in rest) and all(
+        w.lower() in _CONNECTING for w in _WORD.findall(gap))
 
 
 _SA_ID = re.compile(lead("[12]") + r"\d{9}" + NA)

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
 from leakwarden.errors import InvalidInput
+from leakwarden.signals.pii import keys
 from leakwarden.signals.pii.finding import LABELS, Finding
 from leakwarden.text.normalize import normalize
 
@@ -30,11 +31,11 @@ def normalized_value(finding: Finding) -> str:
 
 
 def value_hash(finding: Finding, key: bytes | None = None) -> str:
-    """SHA-256 (or HMAC-SHA-256 with ``key``) of the normalized value, hex."""
+    """HMAC-SHA-256 of the normalized value, hex, keyed with ``key`` or else with the deployment's
+    key (:func:`~leakwarden.signals.pii.keys.hash_key`). Never a bare hash: the values are few
+    enough (an SSN has under a billion) to be found again from one."""
     data = normalized_value(finding).encode()
-    if key:
-        return hmac.new(key, data, hashlib.sha256).hexdigest()
-    return hashlib.sha256(data).hexdigest()
+    return hmac.new(key or keys.hash_key(), data, hashlib.sha256).hexdigest()
 
 
 def masked_value(finding: Finding) -> str:
@@ -82,7 +83,8 @@ def redact(
     key: bytes | None = None,
 ) -> str:
     """``text`` with each finding replaced: ``mask`` (``***-**-****``), ``label``
-    (``[US_SSN]``) or ``hash`` (``[US_SSN:1a2b3c4d5e6f]``, a salted hash with ``key``).
+    (``[US_SSN]``) or ``hash`` (``[US_SSN:1a2b3c4d5e6f]``, an HMAC keyed with ``key``, else with
+    the deployment's key).
     ``style`` is one style for all labels or a mapping label → style (others use ``default``).
     """
     styles = check_styles(style)

@@ -74,6 +74,8 @@ class Candidate:
     confidence: float
     context: str
     masked: bool = False
+    sample: bool = False  # a published example value (078-05-1120), no one's private information
+    public: bool = False  # a public place or contact point (an embassy's address, a hotline)
 
 
 Recognizer = Callable[[Scan], Iterator[Candidate]]
