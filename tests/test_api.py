@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from leakwarden.engine import Engine
@@ -90,7 +92,7 @@ def test_check_then_ingest(api: tuple[TestClient, dict[str, dict[str, str]]]) ->
     checked = client.post("/v1/check", json=POST, headers=keys["submitter"]).json()
     assert checked["verdict"] == "remove"
     assert checked["reasons"][0]["clause"] == "source-of-hacked-material"
-    assert checked["reasons"][0]["policy_version"] == "strict@2026.11.1"
+    assert checked["reasons"][0]["policy_version"] == "strict@2026.11.30"
     assert client.get("/v1/posts/p1", headers=keys["moderator"]).status_code == 404
     first = client.post("/v1/posts", json=POST, headers=keys["submitter"])
     again = client.post("/v1/posts", json=POST, headers=keys["submitter"])
@@ -164,3 +166,189 @@ def test_random_bodies_never_give_a_500(api: tuple[TestClient, dict[str, dict[st
             assert response.status_code < 500, (path, body, response.text)
             if response.status_code >= 400:
                 assert response.json()["error"]["code"], (i, path)
+
+
+# -- bad input is never a server error ---------------------------------------------------------------
+_HUGE = 99999999999999999999
+_REQUEST = {"kind": "court", "requester": "a court", "asked": "a record"}
+
+
+@pytest.mark.parametrize("method,path,body,status,code", [
+    ("get", f"/v1/cases/{_HUGE}", None, 422, "invalid_input"),
+    ("get", "/v1/cases/0", None, 422, "invalid_input"),
+    ("get", "/v1/cases/2147483647", None, 404, "not_found"),
+    ("delete", f"/v1/rules/{_HUGE}", None, 422, "invalid_input"),
+    ("delete", "/v1/rules/-1", None, 422, "invalid_input"),
+    ("post", f"/v1/cases/{_HUGE}/confirm", {}, 422, "invalid_input"),
+    ("post", f"/v1/cases/{_HUGE}/rules", {"kind": "domain", "value": "a.example"}, 422, "invalid_input"),
+    ("post", "/v1/appeals", {"action_id": _HUGE, "account": "a"}, 422, "invalid_input"),
+    ("post", f"/v1/rules/retro?since_version={_HUGE}", None, 422, "invalid_input"),
+    ("post", "/v1/requests", {**_REQUEST, "action_ids": [_HUGE]}, 422, "invalid_input"),
+    ("get", "/v1/audit?limit=-5", None, 200, None),
+    ("get", "/v1/report?start=0001-01-01&end=9999-12-31", None, 200, None),
+    ("get", "/v1/report?end=0001-01-01", None, 200, None),
+    ("get", "/v1/report?end=9999-12-31T23:00:00-05:00", None, 422, "invalid_date"),
+    ("post", "/v1/rules", {"kind": "exact", "value": "not a url", "action": "block", "reason": "r"}, 422,
+     "invalid_url"),
+    ("post", "/v1/rules", {"kind": "domain", "value": "not a domain", "action": "block", "reason": "r"}, 422,
+     "invalid_url"),
+    ("post", "/v1/expand", {"url": "not a url"}, 422, "invalid_url"),
+    ("post", "/v1/expand", {"url": "ftp://files.example/d.pdf"}, 422, "bad_scheme"),
+    ("post", "/v1/expand", {"url": "http://user:pw@files.example/"}, 422, "userinfo"),
+    ("post", "/v1/expand", {"url": "http://10.0.0.1/"}, 422, "blocked_address"),
+    ("post", "/v1/banks/leaks/items", {"url": "0"}, 422, "invalid_url"),
+    ("post", "/v1/banks/leaks/items", {"url": "http://169.254.169.254/latest/"}, 422, "blocked_address"),
+    ("post", "/v1/check", {"id": "p\u0000", "author": "a", "text": "t"}, 422, "invalid_input"),
+    ("post", "/v1/posts", {"id": "p", "author": "a\u0000b", "text": "t"}, 422, "invalid_input"),
+    ("post", "/v1/posts", {"id": "p\nq", "author": "a", "text": "t"}, 422, "invalid_input"),
+])
+def test_bad_input_is_never_a_server_error(api: tuple[TestClient, dict[str, dict[str, str]]],
+                                           monkeypatch: pytest.MonkeyPatch, method: str, path: str, body: object,
+                                           status: int, code: str | None) -> None:
+    client, keys = api
+    monkeypatch.setenv("LEAKWARDEN_EMBEDDER", "none")
+    monkeypatch.delenv("LEAKWARDEN_FETCH_ALLOW_HOSTS", raising=False)
+    assert client.post("/v1/banks", json={"name": "leaks", "label": "l"}, headers=keys["admin"]).status_code == 201
+    response = client.request(method, path, json=body, headers=keys["admin"])
+    assert response.status_code == status, response.text
+    if code is not None:
+        error = response.json()["error"]
+        assert error["code"] == code and error["message"]
+    assert client.get("/v1/rules", headers=keys["admin"]).json() == []  # nothing was stored
+
+
+@pytest.mark.parametrize("path,status", [("/v1/check", 400), ("/v1/posts", 400), ("/v1/banks/import", 422)])
+def test_deeply_nested_json_is_refused(api: tuple[TestClient, dict[str, dict[str, str]]],
+                                       monkeypatch: pytest.MonkeyPatch, path: str, status: int) -> None:
+    client, keys = api
+    monkeypatch.setenv("LEAKWARDEN_EMBEDDER", "none")
+    deep = b"[" * 20_000 + b"]" * 20_000  # under the fixture's 50,000-byte limit
+    if path == "/v1/banks/import":
+        response = client.post(path, files={"file": ("bank.jsonl", deep)}, headers=keys["admin"])
+    else:
+        response = client.post(path, content=deep, headers={**keys["admin"], "Content-Type": "application/json"})
+    assert response.status_code == status and response.json()["error"]["code"] == "too_deep", response.text
+
+
+def test_values_the_database_cannot_hold_are_refused(any_db_url: str) -> None:
+    """A NUL in text is storable in SQLite but not in PostgreSQL: a 4xx there, never a 500."""
+    engine = Engine(any_db_url, detectors=[])
+    admin = {"Authorization": f"Bearer {create_key(engine.db, 'admin')[1]}"}
+    with TestClient(create_app(engine), raise_server_exceptions=False) as client:
+        for method, path, body in [
+            ("post", "/v1/posts", {"id": "p1", "author": "a", "text": "nul \u0000 inside"}),
+            ("get", "/v1/accounts/a%00b", None),
+            ("get", "/v1/posts/p%00", None),
+            ("post", "/v1/reports", {"post_id": "p\u0000", "reason": "r"}),
+            ("post", "/v1/requests", {**_REQUEST, "asked": "a \u0000 b"}),
+        ]:
+            response = client.request(method, path, json=body, headers=admin)
+            assert response.status_code < 500, (path, response.text)
+            if response.status_code >= 400:
+                assert response.json()["error"]["code"]
+
+
+# -- over real connections --------------------------------------------------------------------------
+@pytest.fixture
+def served(db_url: str) -> Iterator[tuple[int, dict[str, str], FastAPI]]:
+    """The app under uvicorn on 127.0.0.1, with a body limit of 50,000 bytes."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    engine = Engine(db_url, detectors=[])
+    admin = {"Authorization": f"Bearer {create_key(engine.db, 'admin')[1]}"}
+    app = create_app(engine, max_body_bytes=50_000)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield port, admin, app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _request(method: str, path: str, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _read_response(sock: Any) -> tuple[int, bytes]:
+    """One HTTP/1.1 response with a Content-Length body, read off the socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return int(head.split(b" ")[1]), body[:length]
+
+
+def test_an_error_keeps_the_connection(served: tuple[int, dict[str, str], FastAPI]) -> None:
+    """An unforeseen exception is a 500 JSON error, and the keep-alive connection serves the next request."""
+    import json
+    import socket
+
+    port, admin, app = served
+
+    def boom() -> None:
+        raise RuntimeError("a bug, with private text in its message")
+
+    app.add_api_route("/v1/boom", boom)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for path, status in [("/v1/report?start=0001-01-01&end=9999-12-31", 200), ("/v1/boom", 500),
+                             ("/v1/cases/99999999999999999999", 422), ("/health", 200)]:
+            sock.sendall(_request("GET", path, admin))
+            got, body = _read_response(sock)
+            assert got == status, (path, body)
+            if status == 500:
+                assert json.loads(body) == {"error": {"code": "internal",
+                                                      "message": "an unexpected error; nothing was changed"}}
+
+
+@pytest.mark.parametrize("path,content_type", [
+    ("/v1/check", "application/json"),
+    ("/v1/banks/leaks/items/upload", "multipart/form-data; boundary=xyz"),
+])
+def test_a_chunked_upload_is_refused_while_it_streams(served: tuple[int, dict[str, str], FastAPI], path: str,
+                                                      content_type: str) -> None:
+    """300 MB sent chunked (no Content-Length) to a server that takes 50,000 bytes: the 413 comes
+    back long before the client is done sending, so the server never held the body."""
+    import json
+    import select
+    import socket
+
+    port, admin, _ = served
+    chunk = b"x" * 65536
+    frame = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+    sent, total = 0, 300 * 1024 * 1024
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_request("POST", path, {**admin, "Content-Type": content_type, "Transfer-Encoding": "chunked"}))
+        while sent < total:
+            if select.select([sock], [], [], 0)[0]:
+                break  # the answer is in
+            try:
+                sock.sendall(frame)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(chunk)
+        status, body = _read_response(sock)
+    assert status == 413 and json.loads(body)["error"]["code"] == "body_too_large"
+    assert sent < 32 * 1024 * 1024, f"{sent} bytes went out before the server said no"

@@ -15,6 +15,7 @@ from leakwarden.errors import InvalidInput, NotFound
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
 from leakwarden.signals.bank.detector import BankDetector
+from leakwarden.store.db import Database
 
 DOSSIER = (
     "Prepared for the Committee by Ridgeline Strategies on 3 March 2025. Marisol Trent, 47, has "
@@ -30,6 +31,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, typ
     from leakwarden.cli.bank import register
 
     monkeypatch.setenv("LEAKWARDEN_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    Database(f"sqlite:///{tmp_path}/cli.db").dispose()  # the CLI opens only a database that exists
     monkeypatch.setenv("LEAKWARDEN_EMBEDDER", "none")
     app = typer.Typer()
     register(app)

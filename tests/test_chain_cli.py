@@ -12,7 +12,7 @@ from fixtures.links.pdfs import text_pdf
 from typer.testing import CliRunner
 
 from leakwarden.cli.links import register
-from leakwarden.errors import InvalidInput
+from leakwarden.errors import InvalidInput, InvalidURL
 
 
 @pytest.fixture()
@@ -71,10 +71,21 @@ def test_cached_unless_refetch(app: typer.Typer, site: HostServer) -> None:
     assert site.hits["/page"] == 2
 
 
-def test_refused_urls_show_their_error(app: typer.Typer, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("url", "code"), [
+    ("not a url", "invalid_url"),
+    ("ftp://files.example/d.pdf", "bad_scheme"),
+    ("http://user:pw@files.example/", "userinfo"),
+    ("http://files.example:8081/", "bad_port"),
+    ("http://169.254.169.254/latest/meta-data/", "blocked_address"),
+    ("http://[::ffff:127.0.0.1]/", "blocked_address"),
+])
+def test_refused_urls_are_invalid_input(app: typer.Typer, monkeypatch: pytest.MonkeyPatch, url: str,
+                                        code: str) -> None:
+    """A URL refused before any fetch is the caller's error (exit 2 under ``leakwarden``), not a chain."""
     monkeypatch.delenv("LEAKWARDEN_FETCH_ALLOW_HOSTS", raising=False)
-    result = CliRunner().invoke(app, ["expand", "http://169.254.169.254/latest/meta-data/", "--json"])
-    assert json.loads(result.output)["hops"][0]["error_code"] == "blocked_address"
+    result = CliRunner().invoke(app, ["expand", url, "--json"])
+    assert isinstance(result.exception, InvalidURL), result.output
+    assert result.exception.code == code and url[:20] in result.exception.message
 
 
 def test_bad_options_are_invalid_input(app: typer.Typer) -> None:

@@ -23,8 +23,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "cli.db")
+def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """A database made the way a user makes one: ``leakwarden init``."""
+    path = str(tmp_path / "cli.db")
+    code, out, _ = run(capsys, "init", "--db", path)
+    assert code == 0 and out.startswith("created:")
+    return path
 
 
 def test_rules_lifecycle(capsys: pytest.CaptureFixture[str], db: str) -> None:
@@ -68,11 +72,12 @@ def test_check_scan_and_report(capsys: pytest.CaptureFixture[str], db: str, tmp_
     stream.write_text("\n".join([json.dumps(post), "not json", json.dumps({**post, "id": "p2", "text": "hi"}),
                                  json.dumps({"id": "p3"})]) + "\n")
     out_file = tmp_path / "decisions.ndjson"
-    code, out, _ = run(capsys, "scan", str(stream), "--out", str(out_file), "--ingest", "--db", db)
+    code, out, err = run(capsys, "scan", str(stream), "--out", str(out_file), "--ingest", "--db", db)
     lines = [json.loads(x) for x in out_file.read_text().splitlines()]
-    assert code == 0 and [x.get("verdict") for x in lines] == ["remove", None, "allow", None]
+    assert code == 2 and [x.get("verdict") for x in lines] == ["remove", None, "allow", None]
     assert [x["error"]["code"] for x in lines if "error" in x] == ["malformed_json", "invalid_post"]
     assert "remove" in out and "invalid lines" in out
+    assert err.strip().splitlines()[-1].startswith("error: 2 invalid line(s) skipped (line 2, 4)")
     code, out, _ = run(capsys, "accounts", "show", "journo", "--db", db)
     assert json.loads(out)["state"] == "suspended"
     code, out, _ = run(capsys, "requests", "add", "--kind", "campaign", "--from", "Harper campaign", "--asked",
@@ -139,3 +144,132 @@ def test_bank_scan_finds_stored_posts_that_match_new_items(capsys: pytest.Captur
     assert json.loads(out)["state"] == "suspended"
     code, _, err = run(capsys, "bank", "scan", "--since", "a week", "--db", db)
     assert code == 2 and "--since" in err
+
+
+# -- a database is made only on purpose ----------------------------------------------------------
+_POST = {"id": "p1", "author": "a", "text": "hello"}
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "{post}"], ["scan", "{posts}", "--out", "{out}"], ["scan", "{posts}", "--ingest", "--out", "{out}"],
+    ["serve"], ["rules", "add", "--domain", "a.example", "--reason", "r"], ["rules", "list"], ["rules", "remove", "1"],
+    ["rules", "apply", "--retro"], ["keys", "create", "--role", "admin"], ["keys", "list"], ["audit", "verify"],
+    ["audit", "list"], ["accounts", "show", "a"], ["requests", "list"], ["report", "--out", "{out}"],
+    ["bank", "list"], ["bank", "create", "b", "--label", "l"], ["bank", "scan"], ["users", "list"],
+])
+def test_a_missing_database_is_refused_not_created(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    (tmp_path / "post.json").write_text(json.dumps(_POST))
+    (tmp_path / "posts.jsonl").write_text(json.dumps(_POST) + "\n")
+    filled = [a.format(post=tmp_path / "post.json", posts=tmp_path / "posts.jsonl", out=tmp_path / "out")
+              for a in args]
+    for target in (tmp_path / "dmeo.db", tmp_path / "no" / "such" / "dir" / "x.db"):
+        code, out, err = run(capsys, *filled, "--db", str(target))
+        assert code == 2 and out == "", (args, out)
+        assert err.strip().splitlines() == [f"error: no database at {target}: create it with "
+                                            f"`leakwarden init --db {target}` or add --create"]
+        assert not target.exists()
+    assert not (tmp_path / "no").exists() and not (tmp_path / "out").exists()
+    monkeypatch.setenv("LEAKWARDEN_DATABASE_URL", str(tmp_path / "env.db"))  # the same through the environment
+    code, _, err = run(capsys, *filled)
+    assert code == 2 and "no database at" in err and not (tmp_path / "env.db").exists()
+
+
+def test_init_or_create_makes_the_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "var" / "lw.db"
+    code, out, _ = run(capsys, "init", "--db", str(target))
+    assert code == 0 and out.strip() == f"created: sqlite:///{target}" and target.exists()
+    code, out, _ = run(capsys, "init", "--db", str(target))
+    assert code == 0 and out.startswith("schema up to date:")
+    (tmp_path / "post.json").write_text(json.dumps(_POST))
+    other = tmp_path / "other.db"
+    code, out, _ = run(capsys, "check", str(tmp_path / "post.json"), "--db", str(other), "--create")
+    assert code == 0 and json.loads(out)["verdict"] == "allow" and other.exists()
+
+
+# -- scan: every line is decided or reported --------------------------------------------------------
+def test_scan_reports_invalid_lines_and_decides_the_rest(capsys: pytest.CaptureFixture[str], db: str,
+                                                         tmp_path: Path) -> None:
+    def post(i: str, text: str = "hello") -> bytes:
+        return json.dumps({"id": i, "author": "a", "text": text}, ensure_ascii=False).encode()
+
+    lines = [  # (line, the error code it must get, or None)
+        (b"\xef\xbb\xbf" + post("p1"), None),  # a byte-order mark on the first line is allowed
+        (b'{"id": "p2", "author": "a", "text": "caf\xe9"}', "invalid_utf8"),
+        (b"{not json", "malformed_json"),
+        (json.dumps({"id": "p3"}).encode(), "invalid_post"),
+        (json.dumps({"id": "p\u0000", "author": "a", "text": "t"}).encode(), "invalid_post"),
+        (post("p4", "a line\u2028separator inside the text"), None),  # one JSON line, not two
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
+        (post("p1", "the same id, other content"), "post_conflict"),
+        (b"", None),
+        (post("p5"), None),
+    ]
+    stream = tmp_path / "posts.jsonl"
+    stream.write_bytes(b"\n".join(line for line, _ in lines) + b"\n")
+    out_file = tmp_path / "decisions.ndjson"
+    code, _, err = run(capsys, "scan", str(stream), "--ingest", "--out", str(out_file), "--db", db)
+    written = [json.loads(x) for x in out_file.read_text(encoding="utf-8").splitlines()]
+    expected = [(n, wanted) for n, (line, wanted) in enumerate(lines, 1) if line]
+    assert [(x.get("line", n), x["error"]["code"] if "error" in x else None)
+            for (n, _), x in zip(expected, written, strict=True)] == expected
+    assert code == 2 and err.strip().splitlines()[-1] == (
+        f"error: 6 invalid line(s) skipped (line 2, 3, 4, 5, 7, 8); the errors are in {out_file}")
+    code, out, _ = run(capsys, "audit", "list", "--kind", "decision", "--db", db)
+    assert sorted(e["subject"] for e in json.loads(out)) == ["post:p1", "post:p4", "post:p5"]
+
+
+# -- refused input: one line, exit 2 ----------------------------------------------------------------
+@pytest.mark.parametrize("args,message", [
+    (["rules", "add", "--url", "not a url", "--reason", "r"], "'not a url' is not a URL or host name"),
+    (["rules", "add", "--prefix", "http://exa mple.example/p/", "--reason", "r"], "is not a URL or host name"),
+    (["rules", "add", "--domain", "no such domain", "--reason", "r"], "is not a URL or host name"),
+    (["rules", "add", "--url", "ftp://files.example/d.pdf", "--reason", "r"], "unsupported URL scheme"),
+    (["rules", "remove", "99999999999999999999"], "less than or equal to 2147483647"),
+    (["requests", "add", "--kind", "court", "--from", "c", "--asked", "x", "--action", "99999999999999999999"],
+     "less than or equal to 2147483647"),
+    (["check", "{deep_json}"], "nested too deeply"),
+    (["bank", "import", "{deep_json}"], "nested too deeply"),
+    (["check", "{post}", "--policy", "{deep_yaml}"], "nested too deeply"),
+    (["check", "{post}", "--db", "postgresql://postgres@127.0.0.1:1/none"], "cannot open the database"),
+    (["check", "{post}", "--db", "mysql://u@h/db"], "no driver"),
+    (["scan", "{post}", "--out", "{tmp}/no/dir/out.ndjson"], "cannot write it"),
+])
+def test_refused_input_is_one_line(capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path, args: list[str],
+                                   message: str) -> None:
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 20_000 + "]" * 20_000 + "\n")
+    (tmp_path / "post.json").write_text(json.dumps(_POST))
+    filled = [a.format(deep_json=tmp_path / "deep.json", deep_yaml=tmp_path / "deep.yaml",
+                       post=tmp_path / "post.json", tmp=tmp_path) for a in args]
+    code, out, err = run(capsys, *filled, *([] if "--db" in filled else ["--db", db]))
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+    code, out, _ = run(capsys, "rules", "list", "--json", "--db", db)
+    assert json.loads(out) == []  # nothing was stored
+
+
+@pytest.mark.parametrize("args,message", [
+    (["expand", "not a url"], "not an absolute http(s) URL"),
+    (["expand", "ftp://files.example/d.pdf"], "scheme 'ftp' is not fetched"),
+    (["expand", "http://10.1.2.3/"], "not public"),
+    (["policy", "validate", "{deep_yaml}"], "nested too deeply"),
+])
+def test_refused_input_without_a_database(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+    monkeypatch.delenv("LEAKWARDEN_FETCH_ALLOW_HOSTS", raising=False)
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 20_000 + "]" * 20_000 + "\n")
+    code, out, err = run(capsys, *[a.format(deep_yaml=tmp_path / "deep.yaml") for a in args])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_postgres_without_its_extra_names_the_extra(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if `pip install leakwarden` had not brought it
+    (tmp_path / "post.json").write_text(json.dumps(_POST))
+    code, _, err = run(capsys, "check", str(tmp_path / "post.json"), "--db", "postgresql://u@127.0.0.1/lw")
+    assert code == 2
+    assert err.strip() == "error: PostgreSQL needs the postgres extra: pip install 'leakwarden[postgres]'"

@@ -16,6 +16,12 @@ from leakwarden.store.db import Database
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
 
+@pytest.fixture(autouse=True)
+def _database(db_url: str) -> None:
+    """The CLI opens only a database that exists (``leakwarden init``)."""
+    Database(db_url).dispose()
+
+
 @pytest.fixture
 def app() -> typer.Typer:
     app = typer.Typer()

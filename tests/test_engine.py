@@ -128,7 +128,7 @@ def test_presets_differ_on_the_same_posts(any_db_url: str) -> None:
     with strict.db.session() as s:
         assert standing_of(s, "a").state is StandingState.SUSPENDED
         assert standing_of(s, "b").state is StandingState.GOOD
-    assert d_strict.policy_version == "strict@2026.11.1" and d_share.policy_version == "share-block@2026.11.1"
+    assert d_strict.policy_version == "strict@2026.11.30" and d_share.policy_version == "share-block@2026.11.30"
 
 
 def test_block_link_blocks_the_url_for_everyone_after(any_db_url: str) -> None:
@@ -158,7 +158,7 @@ def test_every_decision_keeps_its_policy_version(engine: Engine) -> None:
     engine.ingest(post("p1", "hello"))
     with engine.db.session() as s:
         row = s.get_one(PostRow, "p1")
-        assert row.policy_version == "strict@2026.11.1" == row.decision["policy_version"]
+        assert row.policy_version == "strict@2026.11.30" == row.decision["policy_version"]
 
 
 def test_one_post_gives_one_strike_however_many_clauses(engine: Engine, tmp_path: Path) -> None:
@@ -271,3 +271,107 @@ def test_a_blocked_link_stays_a_source_when_a_narrower_rule_wins(engine: Engine)
     again = engine.check(post("p2", "https://newsletter.example/p/dossier", author="other"))
     assert [r.clause for r in again.reasons] == ["source-of-hacked-material"]
     assert "strike" in {a.type.value for a in again.actions}
+
+
+def test_engines_racing_on_the_same_posts_store_each_once(any_db_url: str) -> None:
+    """Engines sharing a database (as processes do) ingest overlapping posts at the same time: the
+    loser of a race on a post id gets the stored decision, not an error, and nothing is doubled."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from leakwarden.audit import log as audit
+
+    make_engine(any_db_url).rules.add("domain", "newsletter.example", "block", "source", "mod", source=True)
+    engines = [make_engine(any_db_url) for _ in range(4)]
+    posts = [post(f"s{i}", f"copy https://newsletter.example/{i}", author=f"u{i % 5}") for i in range(40)]
+    start = threading.Barrier(len(engines))
+
+    def ingest_all(k: int) -> list[tuple[str, str, tuple[tuple[str, str | None, str | None], ...]]]:
+        mine = [p for i, p in enumerate(posts) if i % len(engines) != k]  # each post goes to 3 of the 4
+        start.wait()
+        return [(d.post_id, d.verdict.value, tuple(sorted(a.key() for a in d.actions)))
+                for d in (engines[k].ingest(p, actor=f"engine{k}") for p in mine)]
+
+    with ThreadPoolExecutor(max_workers=len(engines)) as pool:
+        results = [r for rs in pool.map(ingest_all, range(len(engines))) for r in rs]
+    assert len(results) == 3 * len(posts)
+    assert len(set(results)) == len(posts)  # every engine saw the same decision for the same post
+    with engines[0].db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == len(posts)
+        assert s.scalar(select(func.count()).select_from(Strike)) == len(posts)
+        assert len(list(audit.events(s, kind="decision"))) == len(posts)
+        assert audit.verify(s).ok
+
+
+def test_cli_scans_sharing_post_ids_run_to_the_end(any_db_url: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``leakwarden scan FILE --ingest`` in two processes over the same posts, one file in the other's
+    reverse order: where they meet they race on the same post ids."""
+    import json
+    import subprocess
+    import sys
+
+    from leakwarden.store.db import Database
+
+    Database(any_db_url).dispose()  # `leakwarden init`
+    monkeypatch.setenv("LEAKWARDEN_EMBEDDER", "none")
+    lines = [json.dumps({"id": f"s{i}", "author": f"u{i % 7}", "text": f"post {i}"}) + "\n" for i in range(150)]
+    files = [tmp_path / "forward.jsonl", tmp_path / "backward.jsonl"]
+    files[0].write_text("".join(lines))
+    files[1].write_text("".join(reversed(lines)))
+    scans = [subprocess.Popen([sys.executable, "-m", "leakwarden", "scan", str(f), "--ingest", "--no-follow",
+                               "--out", str(f) + ".out", "--db", any_db_url],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
+    for scan in scans:
+        out, err = scan.communicate(timeout=100)
+        assert scan.returncode == 0 and "error" not in err, err
+        assert "150 posts decided" in out
+    with Database(any_db_url, create=False).session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == 150
+
+
+def test_the_library_creates_a_database_unless_told_not_to(tmp_path: Path) -> None:
+    from leakwarden.store.db import NoDatabase
+
+    with pytest.raises(NoDatabase, match="no database at"):
+        Engine(str(tmp_path / "missing" / "lw.db"), detectors=[], create=False)
+    assert not (tmp_path / "missing").exists()
+    Engine(str(tmp_path / "var" / "lw.db"), detectors=[])  # as the README shows: made on first use
+    assert (tmp_path / "var" / "lw.db").exists()
+    Engine(str(tmp_path / "var" / "lw.db"), detectors=[], create=False)
+
+
+def test_rule_changes_and_decisions_at_once_never_deadlock(any_db_url: str) -> None:
+    """A decision that blocks a link adds a rule inside its transaction, while moderators add and
+    remove rules: both take the audit chain's lock before the rules' version, so neither waits on
+    the other crosswise (PostgreSQL aborted such pairs as deadlocks)."""
+    import threading
+
+    deciding, moderating = make_engine(any_db_url), make_engine(any_db_url)
+    deciding.rules.add("domain", "blocked.example", "block", "a source", "mod")
+    errors: list[str] = []
+
+    def decide() -> None:
+        for i in range(60):
+            try:
+                deciding.ingest(post(f"p{i}", f"https://blocked.example/{i}", author=f"u{i % 5}"))
+            except Exception as exc:
+                errors.append(f"ingest: {type(exc).__name__}")
+
+    def moderate() -> None:
+        for i in range(60):
+            try:
+                rule = moderating.rules.add("domain", f"d{i}.example", "block", "r", "mod")
+                if i % 3 == 0:
+                    moderating.rules.remove(int(str(rule["id"])), "mod")
+            except Exception as exc:
+                errors.append(f"rules: {type(exc).__name__}")
+
+    threads = [threading.Thread(target=decide), threading.Thread(target=moderate)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with deciding.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == 60

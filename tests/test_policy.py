@@ -38,6 +38,33 @@ def test_presets_load() -> None:
      "clauses.0.verdict", "allow"),
     ("name: mine\nversion: [unclosed\n", "yaml", 3, None, "invalid YAML"),
     (GOOD + GOOD.split("\n\n", 1)[1], "toml", None, None, "two clauses have the id"),
+    # a clause that could never fire: unknown kinds, attributes and values, impossible subjects or strengths
+    (GOOD.replace("unredacted = true", "dosier = true"), "toml", 6, "clauses.0.when.0.attrs.dosier",
+     "signal 'pii' has no attribute 'dosier'; its attributes: count, dossier, labels"),
+    (GOOD.replace('signal = "pii"', 'signal = "piii"'), "toml", 6, "clauses.0.when.0.signal",
+     "unknown signal kind 'piii'; known kinds: bank, pii, "),
+    (GOOD.replace("unredacted = true", 'dossier = "yes"'), "toml", 6, "clauses.0.when.0.attrs.dossier",
+     "attribute 'dossier' of signal 'pii' is true or false, not 'yes'"),
+    (GOOD.replace("unredacted = true", 'labels = ["US_SSN", "US_SNN"]'), "toml", 6, "clauses.0.when.0.attrs.labels",
+     "is one of US_SSN, US_SSN_PARTIAL"),
+    (GOOD.replace("unredacted = true", "labels = []"), "toml", 6, "clauses.0.when.0.attrs.labels",
+     "an empty list matches nothing"),
+    (GOOD.replace("unredacted = true", "count = 1.5"), "toml", 6, "clauses.0.when.0.attrs.count", "is an integer"),
+    (GOOD.replace('signal = "pii", attrs = { unredacted = true }', 'signal = "url_rule", attrs = { action = "allow" }'),
+     "toml", 6, "clauses.0.when.0.attrs.action", "is one of block, warn; not 'allow'"),
+    (GOOD.replace('signal = "pii", attrs = { unredacted = true }', 'signal = "bank", attrs = { method = "fuzzy" }'),
+     "toml", 6, "clauses.0.when.0.attrs.method", "is one of exact, near_duplicate, excerpt, semantic"),
+    (GOOD.replace('signal = "pii", attrs', 'signal = "url_rule", subjects = ["post_text"], attrs').replace(
+        "unredacted = true", "source = true"), "toml", 6, "clauses.0.when.0.subjects", "only found on link"),
+    (GOOD.replace('signal = "pii",', 'signal = "pii", min_strength = 0.8, below_strength = 0.5,'), "toml", 6,
+     "clauses.0.when.0.below_strength", "nothing matches"),
+    ("name: mine\nversion: '1'\nclauses:\n  - id: x\n    when:\n      signal: pii\n      attrs:\n"
+     "        unredacted: true\n        dosier: true\n    verdict: remove\n", "yaml", 9,
+     "clauses.0.when.0.attrs.dosier", "has no attribute 'dosier'"),
+    ("name: mine\nversion: '1'\nclauses:\n  - id: x\n    when: [{signal: pii}, {signal: bnak}]\n    verdict: remove\n",
+     "yaml", 5, "clauses.0.when.1.signal", "unknown signal kind 'bnak'"),
+    ("a: " + "[" * 20_000 + "]" * 20_000, "yaml", None, None, "nested too deeply"),
+    ("a = " + "[" * 20_000 + "]" * 20_000, "toml", None, None, "nested too deeply"),
 ])
 def test_bad_policies_say_where(source: str, fmt: str, line: int | None, field: str | None, words: str) -> None:
     with pytest.raises(PolicyError) as caught:
@@ -48,6 +75,33 @@ def test_bad_policies_say_where(source: str, fmt: str, line: int | None, field: 
         assert error.line == line
     assert error.field == field
     assert words in error.message
+
+
+def test_a_custom_detector_declares_its_signal(tmp_path: Path) -> None:
+    """A library user's detector of a new kind: the engine makes its kind known to policies."""
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post, Subject
+    from leakwarden.signals.base import Attr, SignalSpec
+
+    brigade = SignalSpec(kind="test_brigade", subjects=frozenset({SubjectKind.POST_TEXT}),
+                         attrs={"campaign": Attr(str)})
+
+    class BrigadeDetector:
+        kind, subjects, signal = brigade.kind, brigade.subjects, brigade
+
+        def detect(self, subject: Subject) -> list[Signal]:
+            return [Signal(kind=self.kind, strength=1.0, subject_kind=subject.kind, attrs={"campaign": "x"})] \
+                if "pile on" in subject.text else []
+
+    path = tmp_path / "brigade.toml"
+    path.write_text(GOOD.replace('signal = "pii", attrs = { unredacted = true }',
+                                 'signal = "test_brigade", attrs = { campaign = "x" }'))
+    engine = Engine(f"sqlite:///{tmp_path}/s.db", policy=str(path), detectors=[BrigadeDetector()])
+    assert engine.check(Post(id="p", author="a", text="pile on")).verdict is Verdict.REMOVE
+    typo = tmp_path / "typo.toml"
+    typo.write_text(path.read_text().replace("campaign", "campain"))
+    with pytest.raises(PolicyError, match="signal 'test_brigade' has no attribute 'campain'; its attributes: campaign"):
+        load_policy(str(typo))
 
 
 def test_a_policy_file_by_path(tmp_path: Path) -> None:
@@ -73,13 +127,14 @@ def signal(kind: str, strength: float = 1.0, **attrs: object) -> Signal:
     ([signal("pii", unredacted=True, dossier=True, labels=["STREET_ADDRESS", "US_SSN_PARTIAL"])], Verdict.REMOVE,
      ["dossier", "private-information"]),
     ([signal("url_rule", action="warn")], Verdict.LABEL, ["warned-link"]),
-    ([signal("bank", 0.9, item="dossier")], Verdict.REMOVE, ["hacked-material"]),
+    ([signal("bank", 0.9, item="dossier", review=False)], Verdict.REMOVE, ["hacked-material"]),
+    ([signal("bank", 0.9, item="dossier", review=True)], Verdict.ALLOW, ["possible-hacked-material"]),
 ])
 def test_strict_clauses(signals: list[Signal], verdict: Verdict, clauses: list[str]) -> None:
     outcome = evaluate(load_policy("strict"), signals)
     assert outcome.verdict is verdict
     assert outcome.fired == clauses
-    assert all(r.policy_version == "strict@2026.11.1" for r in outcome.reasons)
+    assert all(r.policy_version == "strict@2026.11.30" for r in outcome.reasons)
 
 
 def test_a_changed_policy_is_audited_once_and_decisions_keep_their_version(tmp_path: Path) -> None:

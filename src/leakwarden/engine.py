@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from leakwarden.audit import log as audit
@@ -44,13 +44,20 @@ from leakwarden.model import (
 from leakwarden.policy.evaluate import evaluate
 from leakwarden.policy.load import load_policy
 from leakwarden.policy.schema import Policy
-from leakwarden.signals.base import Detector
+from leakwarden.signals.base import Detector, SignalSpec
+from leakwarden.signals.catalog import register_signal
 from leakwarden.signals.urlrules import RuleBook, UrlRuleDetector
 from leakwarden.store.db import Database
 from leakwarden.store.tables import PolicyVersionRow, PostLink, PostRow
 
 log = logging.getLogger("leakwarden.engine")
 _NO_BUDGET = 120.0  # seconds: completing a partial decision in the background
+_WRITE_ATTEMPTS = 5  # an insert that loses a race (a new account, a policy version) is tried again
+
+
+def _short_db_error(exc: DataError) -> str:
+    lines = str(exc.orig).strip().splitlines()
+    return lines[0][:200] if lines else type(exc.orig).__name__
 
 
 class Expander(Protocol):
@@ -112,9 +119,10 @@ class Engine:
 
     def __init__(self, db: Database | str | None = None, *, policy: Policy | str | None = None,
                  detectors: Sequence[Detector] | None = None, expander: Expander | None = None,
-                 fetch_budget_s: float = 3.0) -> None:
-        self.db = db if isinstance(db, Database) else Database(db)
-        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+                 fetch_budget_s: float = 3.0, create: bool = True) -> None:
+        """``db``: a Database, a SQLite path or a database URL (default ``leakwarden.db``). A SQLite
+        file that does not exist is created, unless ``create=False``, which refuses it (NoDatabase)."""
+        self.db = db if isinstance(db, Database) else Database(db, create=create)
         self.rules = RuleBook(self.db)
         self.detectors: list[Detector] = [UrlRuleDetector(self.rules)]
         if detectors is None:
@@ -123,6 +131,11 @@ class Engine:
             self.detectors.extend(default_detectors(self.db))
         else:
             self.detectors.extend(d for d in detectors if not isinstance(d, UrlRuleDetector))
+        for detector in self.detectors:  # a custom detector's kind: policies may name it
+            spec = getattr(detector, "signal", None)
+            if isinstance(spec, SignalSpec):
+                register_signal(spec)
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.expander = expander
         self.fetch_budget_s = fetch_budget_s
         self._record_policy()
@@ -182,28 +195,42 @@ class Engine:
     # -- ingesting -------------------------------------------------------------------------
     def ingest(self, post: Post, *, actor: str = "api", budget_s: float | None = None) -> Decision:
         """Decide, enforce and record. The same post id with the same content returns the stored
-        decision and applies nothing twice; with different content it is a conflict."""
+        decision and applies nothing twice; with different content it is a conflict. Two writers
+        racing on one post id (processes sharing the database) resolve it the same way: the loser
+        returns what the winner stored."""
         body = post.model_dump(mode="json")
-        with self.db.session() as s:
-            existing = s.get(PostRow, post.id)
-            if existing is not None:
-                if existing.body != body:
-                    raise Conflict(f"post {post.id!r} was already ingested with different content",
-                                   code="post_conflict")
-                return Decision.model_validate(existing.decision)
+        stored = self._stored_decision(post.id, body)
+        if stored is not None:
+            return stored
         decision = self.check(post, budget_s=budget_s)
-        for attempt in range(3):
+        for attempt in range(_WRITE_ATTEMPTS):
             try:
                 self._record(post, body, decision, actor)
                 break
-            except IntegrityError:  # a concurrent writer got there first; this transaction wrote nothing
-                with self.db.session() as s:
-                    if s.get(PostRow, post.id) is not None:
-                        raise Conflict(f"post {post.id!r} was ingested concurrently", code="post_conflict") from None
-                if attempt == 2:
+            except IntegrityError:
+                # a concurrent writer got there first (this post, or its author's new account);
+                # this transaction wrote nothing
+                stored = self._stored_decision(post.id, body)
+                if stored is not None:
+                    return stored
+                if attempt == _WRITE_ATTEMPTS - 1:
                     raise
+            except DataError as exc:  # a value the database cannot store (PostgreSQL: a NUL character)
+                raise InvalidInput(f"post {post.id!r} cannot be stored: {_short_db_error(exc)}",
+                                   code="invalid_post") from None
         self._see_new_rules(decision)
         return decision
+
+    def _stored_decision(self, post_id: str, body: dict[str, object]) -> Decision | None:
+        """The decision stored for this post id, or None; a conflict if it was stored with other content."""
+        with self.db.session() as s:
+            existing = s.get(PostRow, post_id)
+            if existing is None:
+                return None
+            if existing.body != body:
+                raise Conflict(f"post {post_id!r} was already ingested with different content",
+                               code="post_conflict")
+            return Decision.model_validate(existing.decision)
 
     def _record(self, post: Post, body: dict[str, object], decision: Decision, actor: str) -> None:
         with self.db.session() as s:
@@ -353,7 +380,17 @@ class Engine:
         return other
 
     def _record_policy(self) -> None:
-        """Remember each policy version the engine ran under; audit a new one."""
+        """Remember each policy version the engine ran under; audit a new one. Processes that start
+        together under a new policy race to record it: the loser finds it recorded."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                self._record_policy_once()
+                return
+            except IntegrityError:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+
+    def _record_policy_once(self) -> None:
         with self.db.session() as s:
             known = s.scalar(select(PolicyVersionRow.id).where(PolicyVersionRow.name == self.policy.name,
                                                                PolicyVersionRow.sha256 == self.policy.sha256))

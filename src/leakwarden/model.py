@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT_CHARS = 200_000
 MAX_LINKS = 100
 MAX_ATTACHMENTS = 20
+MAX_ID = 2**31 - 1  # the largest row id (rules, cases, actions...) every supported database holds
+
+#: A row id given by a client: out of range is a clear 422, never a database overflow.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def utcnow() -> datetime:
@@ -56,6 +60,14 @@ class Post(Strict):
     attachments: list[Attachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
     lang: str | None = Field(default=None, max_length=20)
     created_at: datetime | None = None
+
+    @field_validator("id", "author")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        # ids end up in URLs, logs, CSV and database keys (PostgreSQL cannot store a NUL at all)
+        if any(ch < " " or ch == "\x7f" for ch in value):
+            raise ValueError("must not contain control characters (NUL, newlines, tabs...)")
+        return value
 
     @field_validator("links")
     @classmethod

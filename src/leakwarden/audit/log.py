@@ -39,6 +39,15 @@ def _as_utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def lock(session: Session) -> None:
+    """Take the chain's write lock now (the head row), before any other shared counter.
+
+    Every audited change takes this lock when it appends; a change that also bumps another counter
+    (the URL rules' version) takes this one first, as a decision does, so that two writers never
+    wait for each other crosswise (PostgreSQL would abort one of them as a deadlock)."""
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+
+
 def append(session: Session, *, actor: str, kind: str, subject_type: str, subject_id: str,
            payload: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEventRow:
     """Append one event inside the caller's transaction and return it."""

@@ -16,20 +16,34 @@ from leakwarden.errors import InvalidInput
 from leakwarden.store.db import Database
 from leakwarden.store.tables import EnforcementAction, OutsideRequestRow, PostRow
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
 
 def parse_day(value: str) -> datetime:
-    """An ISO date (or date-time), taken as UTC."""
+    """An ISO date (or date-time), in UTC."""
     try:
         day = datetime.fromisoformat(value)
+        return day.astimezone(UTC) if day.tzinfo else day.replace(tzinfo=UTC)
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a date like 2026-11-01", code="invalid_date") from None
-    return day if day.tzinfo else day.replace(tzinfo=UTC)
+        raise InvalidInput(f"{value[:40]!r} is not a date like 2026-11-01", code="invalid_date") from None
+    except OverflowError:  # an offset that moves it past the year 1 or 9999
+        raise InvalidInput(f"{value[:40]!r} is out of range", code="invalid_date") from None
+
+
+def _shift(at: datetime, delta: timedelta) -> datetime:
+    """``at + delta``, held at the ends of time (the day after 9999-12-31 is still 9999-12-31)."""
+    try:
+        return at + delta
+    except OverflowError:
+        return _LATEST if delta > timedelta(0) else _EARLIEST
 
 
 def period(start: str | None, end: str | None, default_days: int = 30) -> tuple[datetime, datetime]:
-    """[start, end + 1 day) from ISO days; by default the last ``default_days`` days."""
-    finish = parse_day(end) + timedelta(days=1) if end else datetime.now(UTC)
-    begin = parse_day(start) if start else finish - timedelta(days=default_days)
+    """[start, end + 1 day) from ISO days; by default the last ``default_days`` days. Any day from
+    0001-01-01 to 9999-12-31 may be given."""
+    finish = _shift(parse_day(end), timedelta(days=1)) if end else datetime.now(UTC)
+    begin = parse_day(start) if start else _shift(finish, -timedelta(days=default_days))
     if begin >= finish:
         raise InvalidInput("the period's start must be before its end", code="invalid_period")
     return begin, finish

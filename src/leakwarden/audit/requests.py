@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from leakwarden.audit import log as audit
 from leakwarden.errors import InvalidInput
-from leakwarden.model import utcnow
+from leakwarden.model import RowId, utcnow
 from leakwarden.store.db import Database
 from leakwarden.store.tables import EnforcementAction, OutsideRequestRow
 
@@ -33,7 +33,7 @@ class OutsideRequest(BaseModel):
     concerns: Concerns = Field(default_factory=Concerns)
     outcome: str = Field(default="pending", description=f"one of {', '.join(OUTCOMES)}")
     done: str = Field(default="", max_length=10_000)
-    action_ids: list[int] = Field(default_factory=list)
+    action_ids: list[RowId] = Field(default_factory=list, max_length=1000)
     received_at: datetime | None = None
 
 

@@ -41,11 +41,16 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as exc:  # click's usage errors, and anything unforeseen: one line, no traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
-            typer.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
+    except RecursionError:  # input nested deeper than any parser here follows (JSON, YAML, TOML)
+        typer.echo("error: the input is nested too deeply", err=True)
+        sys.exit(2)
+    except Exception as exc:  # usage errors, and anything unforeseen: one line, no traceback
+        message, exit_code = getattr(exc, "format_message", None), getattr(exc, "exit_code", None)
+        if callable(message) and isinstance(exit_code, int):  # click's (or Typer's own copy of click's)
+            text = " ".join(str(message()).split())
+            if text:  # (the help shown for a bare command group has no message)
+                typer.echo(f"error: {text}", err=True)
+            sys.exit(exit_code)
+        logging.getLogger("leakwarden.cli").error("unexpected %s", type(exc).__name__)
         typer.echo(f"error: unexpected {type(exc).__name__} (see the logs)", err=True)
         sys.exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from pathlib import Path
@@ -14,12 +15,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from leakwarden.cli.common import DbOption, PolicyOption, echo_json, parse_json, read_text, validation_message
+from leakwarden.cli.common import (
+    CreateOption,
+    DbOption,
+    PolicyOption,
+    decode_line,
+    echo_json,
+    open_db,
+    parse_json,
+    read_bytes,
+    read_text,
+    validation_message,
+)
 from leakwarden.engine import Engine
-from leakwarden.errors import InvalidInput
+from leakwarden.errors import InvalidInput, LeakwardenError
 from leakwarden.links.url import canonicalize
 from leakwarden.model import Post
+from leakwarden.store.db import Database, database_url, sqlite_file
 
+log = logging.getLogger("leakwarden.cli")
 FollowOption = Annotated[bool, typer.Option("--follow/--no-follow",
                                             help="Follow links to pages and documents (default: on)")]
 BudgetOption = Annotated[float | None, typer.Option("--budget", min=0, help="Seconds to spend following links")]
@@ -29,13 +43,13 @@ def follow_default() -> bool:
     return os.environ.get("LEAKWARDEN_FOLLOW_LINKS", "1").lower() not in ("0", "false", "no")
 
 
-def open_engine(db: str | None, policy: str | None, follow: bool = True) -> Engine:
+def open_engine(db: str | None, policy: str | None, follow: bool = True, create: bool = False) -> Engine:
     expander = None
     if follow and follow_default():
         from leakwarden.links.chain import shared_expander
 
         expander = shared_expander()
-    return Engine(db, policy=policy, expander=expander)
+    return Engine(open_db(db, create), policy=policy, expander=expander)
 
 
 def parse_post(value: object, where: str) -> Post:
@@ -48,10 +62,11 @@ def parse_post(value: object, where: str) -> Post:
 def register(app: typer.Typer) -> None:
     @app.command()
     def check(source: Annotated[str, typer.Argument(help="A post as JSON: a file, or - for stdin")],
-              db: DbOption = None, policy: PolicyOption = None, follow: FollowOption = True,
+              db: DbOption = None, create: CreateOption = False, policy: PolicyOption = None,
+              follow: FollowOption = True,
               budget: BudgetOption = None) -> None:
         """Decide one post and print the Decision as JSON (stores nothing)."""
-        engine = open_engine(db, policy, follow)
+        engine = open_engine(db, policy, follow, create)
         post = parse_post(parse_json(read_text(source), source), source)
         decision = engine.check(post, budget_s=budget)
         echo_json(decision.model_dump(mode="json"))
@@ -61,33 +76,47 @@ def register(app: typer.Typer) -> None:
              out: Annotated[Path, typer.Option("--out", "-o", help="Where to write NDJSON decisions")] = Path(
                  "decisions.ndjson"),
              ingest: Annotated[bool, typer.Option("--ingest", help="Also enforce and record each post")] = False,
-             db: DbOption = None, policy: PolicyOption = None, follow: FollowOption = True,
+             db: DbOption = None, create: CreateOption = False, policy: PolicyOption = None,
+             follow: FollowOption = True,
              budget: BudgetOption = None) -> None:
         """Decide a stream of posts with a progress bar; write NDJSON decisions and print a summary.
 
-        A line that is not a valid post is reported in the output as an error and skipped."""
-        engine = open_engine(db, policy, follow)
-        lines = read_text(source).splitlines()
+        A line that is not a valid post (not UTF-8, not JSON, not a post; or a post id already
+        ingested with other content) is written to the output as {"line", "error"} and skipped;
+        the rest is processed, and the command then exits 2 naming the invalid lines."""
+        engine = open_engine(db, policy, follow, create)
+        lines = read_bytes(source).splitlines()
         verdicts: Counter[str] = Counter()
-        errors = 0
+        invalid: list[int] = []
         console = Console(stderr=True)
-        with out.open("w", encoding="utf-8") as sink, Progress(
+        try:
+            sink = out.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"{out}: cannot write it ({exc.strerror or type(exc).__name__})",
+                               code="unwritable_output") from None
+        with sink, Progress(
             TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=False,
         ) as progress:
             task = progress.add_task("scan", total=len(lines))
-            for number, line in enumerate(lines, 1):
+            for number, raw in enumerate(lines, 1):
                 progress.advance(task)
-                if not line.strip():
+                if not raw.strip():
                     continue
                 where = f"line {number}"
                 try:
-                    post = parse_post(parse_json(line, where), where)
+                    post = parse_post(parse_json(decode_line(raw, where, first=number == 1), where), where)
                     decision = engine.ingest(post, actor="cli:scan", budget_s=budget) if ingest else \
                         engine.check(post, budget_s=budget)
-                except InvalidInput as exc:
-                    errors += 1
+                except LeakwardenError as exc:
+                    invalid.append(number)
                     sink.write(json.dumps({"line": number, "error": exc.to_dict()}, ensure_ascii=False) + "\n")
+                    continue
+                except Exception as exc:  # a bug must not cost the rest of the stream; the type only
+                    log.error("scan: line %d failed: %s", number, type(exc).__name__)
+                    invalid.append(number)
+                    sink.write(json.dumps({"line": number, "error": {
+                        "code": "internal", "message": f"unexpected {type(exc).__name__}"}}) + "\n")
                     continue
                 verdicts[decision.verdict.value] += 1
                 sink.write(decision.model_dump_json() + "\n")
@@ -96,13 +125,19 @@ def register(app: typer.Typer) -> None:
         table.add_column("posts", justify="right")
         for verdict in ("allow", "label", "restrict", "remove"):
             table.add_row(verdict, str(verdicts.get(verdict, 0)))
-        if errors:
-            table.add_row("invalid lines", str(errors))
+        if invalid:
+            table.add_row("invalid lines", str(len(invalid)))
         Console().print(table)
         typer.echo(f"decisions written to {out}")
+        if invalid:
+            shown = ", ".join(str(n) for n in invalid[:10]) + (", ..." if len(invalid) > 10 else "")
+            typer.echo(f"error: {len(invalid)} invalid line(s) skipped (line {shown}); "
+                       f"the errors are in {out}", err=True)
+            raise typer.Exit(2)
 
     @app.command()
-    def serve(db: DbOption = None, policy: PolicyOption = None, follow: FollowOption = True,
+    def serve(db: DbOption = None, create: CreateOption = False, policy: PolicyOption = None,
+              follow: FollowOption = True,
               host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
               port: Annotated[int, typer.Option(help="Port to listen on")] = 8000) -> None:
         """Serve the HTTP API (OpenAPI docs at /docs)."""
@@ -110,7 +145,18 @@ def register(app: typer.Typer) -> None:
 
         from leakwarden.service.app import create_app
 
-        uvicorn.run(create_app(open_engine(db, policy, follow)), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(open_engine(db, policy, follow, create)), host=host, port=port, log_level="warning")
+
+    @app.command()
+    def init(db: DbOption = None) -> None:
+        """Create the database (a SQLite file, or the tables in an empty PostgreSQL database) or bring
+        its schema up to date. Other commands refuse a SQLite file that does not exist."""
+        path = sqlite_file(database_url(db))
+        existed = path is None or path.exists()
+        database = Database(db, create=True)
+        shown = database.engine.url.render_as_string(hide_password=True)
+        database.dispose()
+        typer.echo(f"{'schema up to date' if existed else 'created'}: {shown}")
 
     @app.command()
     def demo(db: Annotated[Path, typer.Option("--db", help="SQLite file for platform A (B gets a sibling)")] = Path(

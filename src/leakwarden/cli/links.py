@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from leakwarden.errors import InvalidInput
-from leakwarden.links.chain import DEFAULT_FAN_OUT, shared_expander
+from leakwarden.links.chain import DEFAULT_FAN_OUT, refusal, shared_expander
 from leakwarden.links.fetch import FetchSettings
 from leakwarden.model import Hop, LinkChain
 
@@ -59,6 +59,9 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("--depth and --fan-out must not be negative, --budget must be positive")
         chains = shared_expander(FetchSettings())
         [chain] = chains.expand([url], budget_s=budget, max_depth=depth, fan_out=fan_out, refetch=refetch)
+        refused = refusal(chain)
+        if refused is not None:
+            raise refused
         if as_json:
             typer.echo(json.dumps(chain.model_dump(mode="json"), ensure_ascii=False, indent=2))
         else:

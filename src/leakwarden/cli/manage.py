@@ -13,14 +13,14 @@ from rich.table import Table
 from leakwarden.audit import log as audit_log
 from leakwarden.audit import report as reports
 from leakwarden.audit import requests as outside
-from leakwarden.cli.common import DbOption, PolicyOption, echo_json
+from leakwarden.cli.common import CreateOption, DbOption, PolicyOption, echo_json, open_db
 from leakwarden.enforcement.actions import reinstate
 from leakwarden.enforcement.standing import standing_of
 from leakwarden.engine import Engine
 from leakwarden.errors import InvalidInput, NotFound
+from leakwarden.model import MAX_ID
 from leakwarden.policy.load import load_policy, preset_names
 from leakwarden.service import auth
-from leakwarden.store.db import Database
 from leakwarden.store.tables import Account
 
 rules_app = typer.Typer(help="URL rules: block, warn on or allow URLs, prefixes and domains.", no_args_is_help=True)
@@ -51,7 +51,7 @@ def rules_add(
     action: Annotated[str, typer.Option("--action", help="block, warn or allow")] = "block",
     reason: Annotated[str, typer.Option("--reason", help="Why (shown to reviewers and in reports)")] = "",
     source: Annotated[bool, typer.Option("--source", help="Mark as a source of hacked material")] = False,
-    by: ActorOption = "cli", db: DbOption = None,
+    by: ActorOption = "cli", db: DbOption = None, create: CreateOption = False,
 ) -> None:
     """Add a URL rule."""
     given = [(k, v) for k, v in (("exact", url), ("prefix", prefix), ("domain", domain)) if v]
@@ -60,16 +60,17 @@ def rules_add(
     kind, value = given[0]
     from leakwarden.signals.urlrules import RuleBook
 
-    rule = RuleBook(Database(db)).add(kind, value, action, reason, by, source=source)
+    rule = RuleBook(open_db(db, create)).add(kind, value, action, reason, by, source=source)
     typer.echo(f"rule {rule['id']}: {rule['action']} {rule['kind']} {rule['pattern']}")
 
 
 @rules_app.command("list")
-def rules_list(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def rules_list(db: DbOption = None, create: CreateOption = False,
+               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the active URL rules."""
     from leakwarden.signals.urlrules import RuleBook
 
-    rules = RuleBook(Database(db)).list()
+    rules = RuleBook(open_db(db, create)).list()
     if as_json:
         echo_json(rules)
         return
@@ -81,23 +82,25 @@ def rules_list(db: DbOption = None, as_json: Annotated[bool, typer.Option("--jso
 
 
 @rules_app.command("remove")
-def rules_remove(rule_id: Annotated[int, typer.Argument(help="The rule id")], by: ActorOption = "cli",
-                 db: DbOption = None) -> None:
+def rules_remove(rule_id: Annotated[int, typer.Argument(help="The rule id", min=1, max=MAX_ID)],
+                 by: ActorOption = "cli",
+                 db: DbOption = None, create: CreateOption = False) -> None:
     """Remove a URL rule."""
     from leakwarden.signals.urlrules import RuleBook
 
-    rule = RuleBook(Database(db)).remove(rule_id, by)
+    rule = RuleBook(open_db(db, create)).remove(rule_id, by)
     typer.echo(f"removed rule {rule['id']} ({rule['kind']} {rule['pattern']})")
 
 
 @rules_app.command("apply")
 def rules_apply(retro: Annotated[bool, typer.Option("--retro", help="Enforce on posts already stored")] = False,
-                since_version: Annotated[int, typer.Option(help="Only rules changed after this version")] = 0,
-                db: DbOption = None, policy: PolicyOption = None) -> None:
+                since_version: Annotated[int, typer.Option(help="Only rules changed after this version", min=0,
+                                                           max=MAX_ID)] = 0,
+                db: DbOption = None, create: CreateOption = False, policy: PolicyOption = None) -> None:
     """Enforce the URL rules on stored posts that link to blocked URLs, with a progress bar."""
     if not retro:
         raise InvalidInput("rules apply needs --retro (rules already apply to every new post)", code="usage")
-    engine = Engine(db, policy=policy)
+    engine = Engine(open_db(db, create), policy=policy)
     changed = 0
     with Progress(TextColumn("[bold]re-deciding"), BarColumn(), MofNCompleteColumn(),
                   console=Console(stderr=True)) as progress:
@@ -116,31 +119,32 @@ def rules_apply(retro: Annotated[bool, typer.Option("--retro", help="Enforce on 
 @keys_app.command("create")
 def keys_create(role: Annotated[str, typer.Option("--role", help="submitter, moderator or admin")],
                 name: Annotated[str, typer.Option("--name", help="A name for the key")] = "",
-                db: DbOption = None) -> None:
+                db: DbOption = None, create: CreateOption = False) -> None:
     """Create an API key and print it once."""
-    key_id, key = auth.create_key(Database(db), role, name)
+    key_id, key = auth.create_key(open_db(db, create), role, name)
     typer.echo(key)
     typer.echo(f"key {key_id} ({role}); it is shown only now", err=True)
 
 
 @keys_app.command("list")
-def keys_list(db: DbOption = None) -> None:
+def keys_list(db: DbOption = None, create: CreateOption = False) -> None:
     """List API keys (never the keys themselves)."""
-    echo_json(auth.list_keys(Database(db)))
+    echo_json(auth.list_keys(open_db(db, create)))
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: int, db: DbOption = None) -> None:
+def keys_revoke(key_id: Annotated[int, typer.Argument(min=1, max=MAX_ID)], db: DbOption = None,
+                create: CreateOption = False) -> None:
     """Revoke an API key."""
-    auth.revoke_key(Database(db), key_id)
+    auth.revoke_key(open_db(db, create), key_id)
     typer.echo(f"revoked key {key_id}")
 
 
 # -- audit -------------------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
+def audit_verify(db: DbOption = None, create: CreateOption = False) -> None:
     """Check the hash chain; report the first broken link."""
-    with Database(db).session() as s:
+    with open_db(db, create).session() as s:
         result = audit_log.verify(s)
     if result.ok:
         typer.echo(f"ok: {result.checked} events, chain intact")
@@ -151,9 +155,10 @@ def audit_verify(db: DbOption = None) -> None:
 
 @audit_app.command("list")
 def audit_list(kind: Annotated[str | None, typer.Option(help="Only events of this kind")] = None,
-               limit: Annotated[int, typer.Option(help="At most this many")] = 50, db: DbOption = None) -> None:
+               limit: Annotated[int, typer.Option(help="At most this many", min=1)] = 50, db: DbOption = None,
+               create: CreateOption = False) -> None:
     """Print audit events as JSON."""
-    with Database(db).session() as s:
+    with open_db(db, create).session() as s:
         echo_json([{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
                     "subject": f"{e.subject_type}:{e.subject_id}", "payload": audit_log.payload_of(e)}
                    for e in audit_log.events(s, kind=kind, limit=limit)])
@@ -170,30 +175,31 @@ def requests_add(
     post: Annotated[list[str] | None, typer.Option("--post", help="A post concerned (repeatable)")] = None,
     url: Annotated[list[str] | None, typer.Option("--url", help="A URL concerned (repeatable)")] = None,
     account: Annotated[list[str] | None, typer.Option("--account", help="An account concerned")] = None,
-    action: Annotated[list[int] | None, typer.Option("--action", help="A resulting action id")] = None,
-    by: ActorOption = "cli", db: DbOption = None,
+    action: Annotated[list[int] | None, typer.Option("--action", help="A resulting action id", min=1,
+                                                     max=MAX_ID)] = None,
+    by: ActorOption = "cli", db: DbOption = None, create: CreateOption = False,
 ) -> None:
     """Record an outside request (campaign, government, court, ...)."""
     request = outside.OutsideRequest(kind=kind, requester=requester, asked=asked, outcome=outcome, done=done,
                                      concerns=outside.Concerns(posts=post or [], urls=url or [],
                                                                accounts=account or []),
                                      action_ids=action or [])
-    row = outside.record(Database(db), request, by)
+    row = outside.record(open_db(db, create), request, by)
     typer.echo(f"request {row['id']} recorded ({row['kind']} from {row['requester']}: {row['outcome']})")
 
 
 @requests_app.command("list")
 def requests_list(kind: Annotated[str | None, typer.Option(help="Only this kind")] = None,
-                  db: DbOption = None) -> None:
+                  db: DbOption = None, create: CreateOption = False) -> None:
     """List outside requests as JSON."""
-    echo_json(outside.list_requests(Database(db), kind=kind))
+    echo_json(outside.list_requests(open_db(db, create), kind=kind))
 
 
 # -- accounts ----------------------------------------------------------------------------------
 @accounts_app.command("show")
-def accounts_show(account: str, db: DbOption = None) -> None:
+def accounts_show(account: str, db: DbOption = None, create: CreateOption = False) -> None:
     """Print an account's standing."""
-    with Database(db).session() as s:
+    with open_db(db, create).session() as s:
         if s.get(Account, account) is None:
             raise NotFound(f"no account {account!r}")
         echo_json(standing_of(s, account).model_dump(mode="json"))
@@ -201,9 +207,9 @@ def accounts_show(account: str, db: DbOption = None) -> None:
 
 @accounts_app.command("reinstate")
 def accounts_reinstate(account: str, note: Annotated[str, typer.Option(help="Why")] = "",
-                       by: ActorOption = "cli", db: DbOption = None) -> None:
+                       by: ActorOption = "cli", db: DbOption = None, create: CreateOption = False) -> None:
     """Lift an account's suspensions and bans (a moderator's decision outranks automatic ones)."""
-    with Database(db).session() as s:
+    with open_db(db, create).session() as s:
         lifted = reinstate(s, account, by, note)
     typer.echo(f"{account}: {lifted} sanction(s) lifted")
 
@@ -234,8 +240,8 @@ def policy_list() -> None:
 def report(start: Annotated[str | None, typer.Option("--from", help="First day (ISO date)")] = None,
            end: Annotated[str | None, typer.Option("--to", help="Last day (ISO date), inclusive")] = None,
            out: Annotated[Path, typer.Option("--out", help="Folder for report.html and CSVs")] = Path("report"),
-           db: DbOption = None) -> None:
+           db: DbOption = None, create: CreateOption = False) -> None:
     """Write a transparency report (HTML with charts, plus CSV)."""
-    files = reports.write(reports.build(Database(db), *reports.period(start, end)), out)
+    files = reports.write(reports.build(open_db(db, create), *reports.period(start, end)), out)
     for path in files:
         typer.echo(str(path))

@@ -35,6 +35,8 @@ def _batch(path: str, regions: tuple[str, ...], min_confidence: float) -> None:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{path}:{number}: not valid JSON ({exc.msg})", code="malformed_json") from None
+        except RecursionError:
+            raise InvalidInput(f"{path}:{number}: JSON nested too deeply", code="too_deep") from None
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or "id" not in item:
             raise InvalidInput(f'{path}:{number}: expected an object with "id" and a string "text"')
         findings = _findings_json(item["text"], regions, min_confidence)

@@ -154,7 +154,7 @@ def _effect(session: Session, decision: Decision, action: Action, policy: Policy
         ensure_account(session, decision.author).limited = True
     elif action.type is ActionType.BLOCK_LINK and action.url:
         rules.add("exact", action.url, "block", f"blocked from sharing by clause {action.clause}",
-                  f"policy:{policy.label}", session=session)
+                  f"policy:{policy.label}", session=session, check_host=False)
     elif action.type is ActionType.QUEUE_REVIEW:
         clause = next((c for c in policy.clauses if c.id == action.clause), None)
         # a clause that acts on weak signals only sends the detector's uncertainty to a person

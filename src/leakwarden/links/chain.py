@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from leakwarden.errors import FetchError, InvalidInput
+from leakwarden.errors import FetchError, InvalidInput, InvalidURL
 from leakwarden.links.cache import FetchCache
-from leakwarden.links.fetch import Fetcher, FetchSettings, check_target
+from leakwarden.links.fetch import REFUSED_CODES, Fetcher, FetchSettings, check_target
 from leakwarden.links.reader import Fetched, read_url
 from leakwarden.links.url import canonicalize
 from leakwarden.model import Hop, LinkChain
@@ -63,6 +63,16 @@ def _refusal(url: str, settings: FetchSettings, exc: InvalidInput) -> tuple[str,
     except FetchError as refused:
         return refused.code, refused.message
     return "invalid_url", exc.message
+
+
+def refusal(chain: LinkChain) -> InvalidURL | None:
+    """The caller's error when the chain's own URL was refused before anything was fetched (not a
+    URL, not http(s), a user name, a port or a host that is not fetched); None otherwise. What the
+    URL leads to (a redirect to a private address, a dead server) is the chain's to describe."""
+    first = chain.hops[0] if chain.hops else None
+    if first is None or first.error_code not in REFUSED_CODES:
+        return None
+    return InvalidURL(f"{chain.url[:200]!r}: {first.error or first.error_code}", code=first.error_code)
 
 
 def cache_key(url: str, canonical: str) -> str:

@@ -36,6 +36,9 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 TEXT_TYPES = frozenset({"text/plain"})
 _HOST = re.compile(rb"[A-Za-z0-9_.-]{1,253}")
+#: Codes that refuse the URL itself, whatever the remote would say: the caller's error (HTTP 422),
+#: not the remote's (``dns_error``, ``timeout``, ``http_error``...).
+REFUSED_CODES = frozenset({"invalid_url", "bad_scheme", "bad_port", "userinfo", "blocked_address"})
 
 
 PORTS_ENV = "LEAKWARDEN_FETCH_PORTS"

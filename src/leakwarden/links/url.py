@@ -512,6 +512,20 @@ def is_ip_host(host: str) -> bool:
     return host.startswith("[") or _IPV4_CANONICAL.fullmatch(host) is not None
 
 
+_HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
+def is_host_name(host: str) -> bool:
+    """True for a canonical host that can name a real server: an IP address, or DNS labels of
+    letters, digits, ``-`` and ``_`` (IDNs punycoded). Canonicalization keeps anything else
+    escaped (``not%20a%20url``), which matches nothing anyone can link to."""
+    if is_ip_host(host):
+        return True
+    if not host or len(host) > 253:
+        return False
+    return all(_HOST_LABEL.fullmatch(label) for label in host.split("."))
+
+
 def host_of(canonical: str) -> str:
     """The canonical host of a URL (``http://WWW.Example.com./x`` -> ``www.example.com``)."""
     return split_canonical(canonical)[1]

@@ -57,11 +57,53 @@ def parse_policy(source: str, *, file: str = "<policy>", fmt: str = "toml") -> P
         field = ".".join(loc) or None
         message = error["msg"].removeprefix("Value error, ")
         raise PolicyError(message, file=file, line=_locate(source, fmt, error["loc"]), field=field) from None
+    problem = signal_problem(policy)
+    if problem is not None:
+        where, why = problem
+        raise PolicyError(why, file=file, line=_locate(source, fmt, where), field=".".join(str(p) for p in where))
     digest = hashlib.sha256(source.encode()).hexdigest()
     return policy.model_copy(update={"sha256": digest})
 
 
+def signal_problem(policy: Policy) -> tuple[tuple[str | int, ...], str] | None:
+    """The first condition that could never hold: an unknown signal kind, an attribute its
+    detector never sets, a value the attribute never takes, subjects the detector never reads, or
+    strengths that exclude each other. Returns where (a field path) and why."""
+    from leakwarden.signals.catalog import signal_specs
+
+    specs = signal_specs()
+    for c, clause in enumerate(policy.clauses):
+        for w, condition in enumerate(clause.when):
+            at: tuple[str | int, ...] = ("clauses", c, "when", w)
+            spec = specs.get(condition.signal)
+            if spec is None:
+                return (*at, "signal"), (f"unknown signal kind {condition.signal!r}; "
+                                         f"known kinds: {', '.join(sorted(specs))}")
+            for name, expected in condition.attrs.items():
+                attr = spec.attrs.get(name)
+                if attr is None:
+                    return (*at, "attrs", name), (
+                        f"signal {spec.kind!r} has no attribute {name!r}; "
+                        f"its attributes: {', '.join(sorted(spec.attrs)) or 'none'}")
+                why = attr.problem(expected)
+                if why is not None:
+                    return (*at, "attrs", name), f"attribute {name!r} of signal {spec.kind!r} {why}"
+            if condition.subjects is not None and not set(condition.subjects) & spec.subjects:
+                read = ", ".join(sorted(s.value for s in spec.subjects))
+                return (*at, "subjects"), f"signal {spec.kind!r} is only found on {read}; these subjects never match"
+            if condition.below_strength is not None and condition.below_strength <= condition.min_strength:
+                return (*at, "below_strength"), "below_strength must be above min_strength, or nothing matches"
+    return None
+
+
 def _parse(source: str, file: str, fmt: str) -> Any:
+    try:
+        return _parse_text(source, file, fmt)
+    except RecursionError:
+        raise PolicyError(f"the {fmt.upper()} is nested too deeply", file=file) from None
+
+
+def _parse_text(source: str, file: str, fmt: str) -> Any:
     if fmt == "yaml":
         try:
             return yaml.safe_load(source)
@@ -92,6 +134,8 @@ def _locate_yaml(source: str, loc: tuple[Any, ...]) -> int | None:
         return None
     line = 1
     for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, int):
+            continue  # a single mapping given where a list is expected (``when: {...}``)
         if isinstance(node, yaml.MappingNode):
             found = next(((k, v) for k, v in node.value if k.value == str(part)), None)
             if found is None:

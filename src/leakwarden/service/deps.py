@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 
 from leakwarden.engine import Engine
+from leakwarden.model import MAX_ID
 from leakwarden.service.auth import Principal, authenticate
 
 
@@ -43,6 +44,8 @@ def require_role(role: str) -> Callable[..., Principal]:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+#: A row id in a path (``/v1/cases/{case_id}``): out of range is a 422, never a database overflow.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 SubmitterDep = Annotated[Principal, Depends(require_role("submitter"))]
 ModeratorDep = Annotated[Principal, Depends(require_role("moderator"))]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]

@@ -12,7 +12,8 @@ from leakwarden.store.db import Database
 
 
 def default_detectors(db: Database) -> list[Detector]:
-    """Every detector a default engine runs besides URL rules: private information, known material.
+    """Every detector a default engine runs besides URL rules: private information, known material,
+    comment spam.
 
     ``LEAKWARDEN_PII_HASH_KEY`` keys the hashes of private values kept as evidence (set it: short
     values such as SSNs can be recovered from an unkeyed hash); ``LEAKWARDEN_PII_REVEAL=1`` keeps
@@ -20,10 +21,12 @@ def default_detectors(db: Database) -> list[Detector]:
     """
     from leakwarden.signals.bank.detector import BankDetector
     from leakwarden.signals.pii.detector import PiiDetector
+    from leakwarden.signals.spam.detector import SpamDetector
 
     key = os.environ.get("LEAKWARDEN_PII_HASH_KEY")
     reveal = os.environ.get("LEAKWARDEN_PII_REVEAL", "0").lower() in ("1", "true", "yes")
-    return [PiiDetector(reveal=reveal, hash_key=key.encode() if key else None), BankDetector(db)]
+    return [PiiDetector(reveal=reveal, hash_key=key.encode() if key else None), BankDetector(db),
+            SpamDetector(db)]
 
 
 __all__ = ["TEXT_SUBJECTS", "Detector", "default_detectors"]

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from leakwarden.audit import log as audit
 from leakwarden.errors import InvalidInput, InvalidURL, NotFound
 from leakwarden.links.rules import RuleIndex, UrlRule, decide, normalize_rule_pattern
-from leakwarden.links.url import canonicalize
+from leakwarden.links.url import canonicalize, host_of, is_host_name
 from leakwarden.model import Evidence, Signal, Subject, SubjectKind, utcnow
+from leakwarden.signals.base import Attr, SignalSpec
 from leakwarden.store.db import Database
 from leakwarden.store.tables import Meta, UrlRuleRow
 
@@ -97,7 +98,11 @@ class RuleBook:
 
     # -- changing --------------------------------------------------------------------------
     def add(self, kind: str, value: str, action: str, reason: str, added_by: str, *,
-            source: bool = False, session: Session | None = None) -> dict[str, object]:
+            source: bool = False, session: Session | None = None, check_host: bool = True) -> dict[str, object]:
+        """Add a rule (or return the same active rule). ``value`` must name a real host (an IP
+        address or a DNS name): canonicalization turns any text into a URL, and a rule on
+        ``http://not%20a%20url/`` would match nothing. ``check_host=False`` is for URLs taken from
+        posts themselves (a policy's block_link), which are blocked as they appeared."""
         if kind not in KINDS:
             raise InvalidInput(f"a rule kind must be one of {', '.join(KINDS)}", code="invalid_rule")
         if action not in ACTIONS:
@@ -105,6 +110,10 @@ class RuleBook:
         if not reason.strip():
             raise InvalidInput("a rule needs a reason", code="invalid_rule")
         pattern = normalize_rule_pattern(cast(RuleKind, kind), value)
+        host = pattern if kind == "domain" else host_of(pattern)
+        if check_host and not is_host_name(host):
+            raise InvalidURL(f"{value[:200]!r} is not a URL or host name ({host[:100]!r} is not a host)",
+                             code="invalid_url")
         if session is None:
             with self.db.session() as s:
                 result = self._add(s, kind, value, pattern, action, reason, added_by, source)
@@ -114,6 +123,7 @@ class RuleBook:
 
     def _add(self, s: Session, kind: str, value: str, pattern: str, action: str, reason: str,
              added_by: str, source: bool) -> dict[str, object]:
+        audit.lock(s)  # the audit chain's lock before the rules' version, in the order a decision takes them
         existing = s.scalar(select(UrlRuleRow).where(
             UrlRuleRow.kind == kind, UrlRuleRow.pattern == pattern, UrlRuleRow.action == action,
             UrlRuleRow.removed_at.is_(None)))
@@ -131,6 +141,7 @@ class RuleBook:
 
     def remove(self, rule_id: int, removed_by: str) -> dict[str, object]:
         with self.db.session() as s:
+            audit.lock(s)
             row = s.get(UrlRuleRow, rule_id)
             if row is None or row.removed_at is not None:
                 raise NotFound(f"no active URL rule with id {rule_id}")
@@ -159,11 +170,25 @@ class RuleBook:
                                 .where(UrlRuleRow.removed_at.is_(None))) or 0)
 
 
+#: What UrlRuleDetector emits (policies are validated against it). An ``allow`` rule emits nothing.
+URL_RULE_SIGNAL = SignalSpec(
+    kind="url_rule", subjects=frozenset({SubjectKind.LINK}),
+    doc="a URL (a hop of a link chain) matched a block or warn rule",
+    attrs={
+        "action": Attr(str, values=("block", "warn"), doc="what the winning rule does"),
+        "rule_id": Attr(int, doc="the winning rule"),
+        "match": Attr(str, values=KINDS, doc="the winning rule's kind"),
+        "source": Attr(bool, doc="the URL is under a marked source of hacked material"),
+    },
+)
+
+
 class UrlRuleDetector:
     """Judges each URL (each hop) against the rules; the most specific rule wins."""
 
-    kind = "url_rule"
-    subjects = frozenset({SubjectKind.LINK})
+    kind = URL_RULE_SIGNAL.kind
+    subjects = URL_RULE_SIGNAL.subjects
+    signal = URL_RULE_SIGNAL
 
     def __init__(self, book: RuleBook) -> None:
         self.book = book

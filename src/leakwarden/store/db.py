@@ -13,11 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from leakwarden.errors import InvalidInput, NotFound
 
 DEFAULT_URL = "sqlite:///leakwarden.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+POSTGRES_EXTRA = "pip install 'leakwarden[postgres]'"
+_MIGRATION_LOCK = 0x6C6B7764  # a PostgreSQL advisory lock: one process migrates at a time
 
 
 class Base(DeclarativeBase):
@@ -37,6 +43,36 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for anything else (PostgreSQL, in-memory, ``file:`` URIs)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+class NoDatabase(NotFound):
+    """A SQLite file that does not exist, where creating one was not asked for."""
+
+    code = "no_database"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database at {path}", path=str(path))
+        self.path = path
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of a driver's message (it names what failed; never the password)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return (lines[0] if lines else type(orig).__name__)[:300]
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -49,22 +85,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """An engine and a session factory. ``with db.session() as s:`` commits or rolls back whole."""
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+    def __init__(self, url: str | None = None, *, migrate: bool = True, create: bool = True) -> None:
+        """``create=False`` refuses a SQLite file that does not exist yet (:class:`NoDatabase`)
+        instead of creating it and its folders. Errors a user can cause (a missing driver, a URL
+        nobody can open) are :class:`~leakwarden.errors.InvalidInput` with one readable line."""
         self.url = database_url(url)
+        try:
+            parsed = make_url(self.url)
+        except (ArgumentError, ValueError):
+            raise InvalidInput("the database URL is not valid (expected a SQLite path or postgresql://...)",
+                               code="invalid_database_url") from None
+        shown = parsed.render_as_string(hide_password=True)
         kwargs: dict[str, Any] = {"future": True}
-        if self.url.startswith("sqlite"):
+        path = sqlite_file(self.url)
+        if parsed.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False}
-            path = self.url.split("sqlite:///", 1)[-1]
-            if path and path != ":memory:" and not path.startswith("file:"):
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if path is not None and not path.exists():
+                if not create:
+                    raise NoDatabase(path)
+                path.parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine: Engine = create_engine(self.url, **kwargs)
-        if self.url.startswith("sqlite"):
+        try:
+            self.engine: Engine = create_engine(self.url, **kwargs)
+        except ImportError as exc:
+            if parsed.get_backend_name() == "postgresql":
+                raise InvalidInput(f"PostgreSQL needs the postgres extra: {POSTGRES_EXTRA}",
+                                   code="missing_extra") from None
+            raise InvalidInput(f"no driver for {parsed.drivername} ({exc.name or exc})",
+                               code="invalid_database_url") from None
+        except ArgumentError:
+            raise InvalidInput(f"unsupported database URL {shown!r}: use a SQLite path or postgresql://...",
+                               code="invalid_database_url") from None
+        if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
-            self.migrate()
+            try:
+                self.migrate()
+            except DBAPIError as exc:
+                self.engine.dispose()
+                raise InvalidInput(f"cannot open the database {shown}: {_short(exc)}",
+                                   code="database_unavailable") from None
 
     @property
     def dialect(self) -> str:
@@ -81,6 +143,8 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.set_main_option("path_separator", "os")
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # processes starting together migrate in turn
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "heads")
 

@@ -21,7 +21,8 @@ def list_events(engine: EngineDep, _: ModeratorDep, kind: str | None = None, sub
         return [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
                  "subject_type": e.subject_type, "subject_id": e.subject_id, "payload": audit_log.payload_of(e),
                  "hash": e.hash} for e in audit_log.events(s, kind=kind, subject_type=subject_type,
-                                                           subject_id=subject_id, limit=min(limit, 5000))]
+                                                           subject_id=subject_id,
+                                                           limit=max(1, min(limit, 5000)))]
 
 
 @router.get("/audit/verify")

@@ -12,7 +12,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from leakwarden.engine import Engine
-from leakwarden.errors import InvalidInput
+from leakwarden.errors import FetchError, InvalidInput, InvalidURL
+from leakwarden.links.fetch import REFUSED_CODES
 from leakwarden.model import MAX_TEXT_CHARS
 from leakwarden.service.deps import AdminDep, EngineDep, ModeratorDep, SubmitterDep
 from leakwarden.signals.bank.detector import BankDetector
@@ -83,7 +84,12 @@ def add_item(bank: str, body: ItemIn, request: Request, engine: EngineDep, _: Mo
     if (body.text is None) == (body.url is None):
         raise InvalidInput("give exactly one of text or url")
     if body.url is not None:
-        return banks.add_url(bank, body.url, item_id=body.id).model_dump(mode="json")
+        try:
+            return banks.add_url(bank, body.url, item_id=body.id).model_dump(mode="json")
+        except FetchError as exc:
+            if exc.code in REFUSED_CODES:  # the client's URL, not the remote server, is at fault
+                raise InvalidURL(exc.message, code=exc.code) from None
+            raise
     assert body.text is not None
     return banks.add_text(bank, body.text, item_id=body.id, title=body.title).model_dump(mode="json")
 
@@ -148,4 +154,7 @@ async def import_bank(request: Request, engine: EngineDep, _: AdminDep,
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput("the import file is not UTF-8 JSON Lines") from exc
-    return import_lines(_banks(request, engine), text.splitlines(), bank=bank)
+    try:
+        return import_lines(_banks(request, engine), text.splitlines(), bank=bank)
+    except RecursionError:
+        raise InvalidInput("the import file has JSON nested too deeply", code="too_deep") from None

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from leakwarden.enforcement import appeals, review
 from leakwarden.errors import InvalidInput
-from leakwarden.model import Action, ActionType
+from leakwarden.model import Action, ActionType, RowId
 from leakwarden.service.console.casefile import case_file
 from leakwarden.service.console.web import console_asgi
-from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
+from leakwarden.service.deps import EngineDep, IdPath, ModeratorDep, SubmitterDep
 from leakwarden.store.tables import CaseRow
 
 router = APIRouter()
@@ -32,7 +32,7 @@ class ReportIn(Strict):
 
 
 class AppealIn(Strict):
-    action_id: int
+    action_id: RowId
     account: str = Field(min_length=1, max_length=200)
     statement: str = Field(default="", max_length=2000)
 
@@ -93,25 +93,25 @@ def list_cases(engine: EngineDep, _: ModeratorDep, state: str | None = None, sou
 
 
 @api.get("/cases/{case_id}")
-def get_case(case_id: int, engine: EngineDep, _: ModeratorDep) -> dict[str, Any]:
+def get_case(case_id: IdPath, engine: EngineDep, _: ModeratorDep) -> dict[str, Any]:
     with engine.db.session() as s:
         return case_file(s, case_id).as_dict()
 
 
 @api.post("/cases/{case_id}/escalate")
-def escalate(case_id: int, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+def escalate(case_id: IdPath, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     with engine.db.session() as s:
         return _case(review.escalate(s, case_id, who, body.note))
 
 
 @api.post("/cases/{case_id}/confirm")
-def confirm(case_id: int, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+def confirm(case_id: IdPath, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     with engine.db.session() as s:
         return _case(review.confirm(s, case_id, who, body.note))
 
 
 @api.post("/cases/{case_id}/overturn")
-def overturn(case_id: int, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+def overturn(case_id: IdPath, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     with engine.db.session() as s:
         undone = review.overturn(s, case_id, who, body.note)
         return {**_case(review.get_case(s, case_id)), "reversed_actions": undone.actions,
@@ -119,7 +119,7 @@ def overturn(case_id: int, body: Note, engine: EngineDep, who: ModeratorDep) -> 
 
 
 @api.post("/cases/{case_id}/change")
-def change_action(case_id: int, body: Change, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+def change_action(case_id: IdPath, body: Change, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     action = Action(type=ActionType(body.type), label=body.label, duration_s=body.duration_s)
     with engine.db.session() as s:
         applied = review.change_action(s, case_id, who, action, policy=engine.policy, rules=engine.rules,
@@ -131,14 +131,14 @@ def change_action(case_id: int, body: Change, engine: EngineDep, who: ModeratorD
 
 
 @api.post("/cases/{case_id}/appeal")
-def resolve_appeal(case_id: int, body: Resolution, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+def resolve_appeal(case_id: IdPath, body: Resolution, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     with engine.db.session() as s:
         undone = appeals.resolve_appeal(s, case_id, who, granted=body.granted, note=body.note)
         return {**_case(review.get_case(s, case_id)), "reversed_actions": undone.actions}
 
 
 @api.post("/cases/{case_id}/rules", status_code=201)
-def add_rule(case_id: int, body: RuleIn, engine: EngineDep, who: ModeratorDep) -> dict[str, object]:
+def add_rule(case_id: IdPath, body: RuleIn, engine: EngineDep, who: ModeratorDep) -> dict[str, object]:
     with engine.db.session() as s:
         rule = review.add_rule_from_case(s, case_id, who, engine.rules, body.kind, body.value, body.note)
     engine.rules.refresh(force=True)

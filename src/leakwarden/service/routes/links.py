@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from leakwarden.links.chain import ChainExpander, shared_expander
+from leakwarden.links.chain import ChainExpander, refusal, shared_expander
 from leakwarden.model import Decision, LinkChain
 from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
 
@@ -19,11 +19,18 @@ class ExpandIn(BaseModel):
     budget: float = Field(default=10.0, gt=0, le=60)
 
 
-@router.post("/expand", response_model=LinkChain)
+@router.post("/expand", response_model=LinkChain, responses={422: {"description": "a bad or refused URL"}})
 def expand(body: ExpandIn, engine: EngineDep, _: SubmitterDep) -> LinkChain:
-    """Follow a URL through redirects, pages and documents, safely, and return the chain."""
+    """Follow a URL through redirects, pages and documents, safely, and return the chain.
+
+    A URL that is refused before any fetch (not a URL, not http(s), a user name, a port or an
+    address that is not fetched) is a 422 with the refusal's code; what a fetched URL leads to,
+    failures included, is described hop by hop in the chain."""
     expander = engine.expander if isinstance(engine.expander, ChainExpander) else shared_expander()
     [chain] = expander.expand([body.url], budget_s=body.budget, max_depth=body.depth)
+    refused = refusal(chain)
+    if refused is not None:
+        raise refused
     return chain
 
 

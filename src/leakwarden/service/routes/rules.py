@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from leakwarden.links.url import canonicalize
-from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
+from leakwarden.model import MAX_ID
+from leakwarden.service.deps import EngineDep, IdPath, ModeratorDep, SubmitterDep
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -38,12 +39,13 @@ def add_rule(rule: RuleIn, engine: EngineDep, who: ModeratorDep) -> dict[str, An
 
 
 @router.delete("/rules/{rule_id}")
-def remove_rule(rule_id: int, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
+def remove_rule(rule_id: IdPath, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     return engine.rules.remove(rule_id, who.name)
 
 
 @router.post("/rules/retro")
-def apply_retro(engine: EngineDep, _: ModeratorDep, since_version: int = 0) -> dict[str, Any]:
+def apply_retro(engine: EngineDep, _: ModeratorDep,
+                since_version: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> dict[str, Any]:
     """Enforce the rules on stored posts that link to newly blocked URLs."""
     decisions = list(engine.retro_rules(since_version))
     return {"rechecked": len(decisions),
