@@ -8,7 +8,7 @@ HASH := $(shell sha1sum pyproject.toml | cut -c1-12)
 BASE = $(VENV)/.base-$(HASH)
 DEV = $(VENV)/.dev-$(HASH)
 
-.PHONY: demo test install lint bench clean chromium
+.PHONY: demo test install lint bench clean chromium spamassassin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ install: $(DEV) chromium
 # The console's browser tests drive Debian's chromium with Playwright (never a browser download).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# bench/bench_spam.py compares comment spam with Debian's SpamAssassin, run locally (-L); without it
+# the bench prints why it skipped that column.
+spamassassin:
+	@command -v spamassassin >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin)
 
 demo: $(BASE)
 	$(BIN)/leakwarden demo --db var/demo.db

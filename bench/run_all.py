@@ -17,6 +17,7 @@ RUNS = [
     ("links: safe fetcher vs plain httpx", ["bench_links.py", "--seconds", "2"]),
     ("bank matching", ["bench_bank.py"]),
     ("bank evaluation (quality at shipped thresholds)", ["eval_bank.py"]),
+    ("comment spam vs SpamAssassin and a link baseline", ["bench_spam.py"]),
 ]
 
 

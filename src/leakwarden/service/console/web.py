@@ -35,6 +35,8 @@ from leakwarden.links.url import host_of
 from leakwarden.model import Action, ActionType
 from leakwarden.service.console import users
 from leakwarden.service.console.casefile import case_file
+from leakwarden.service.deps import IdPath
+from leakwarden.signals.spam import feedback as spam_feedback
 from leakwarden.store.tables import (
     AuditEventRow,
     CaseRow,
@@ -213,11 +215,11 @@ def build() -> FastAPI:
                       hosts=_hosts)
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    def case_page(request: Request, case_id: int, info: Viewer) -> Response:
+    def case_page(request: Request, case_id: IdPath, info: Viewer) -> Response:
         return show_case(request, info, case_id)
 
     @app.post("/cases/{case_id}/decide")
-    async def decide(request: Request, case_id: int, info: Viewer) -> Response:
+    async def decide(request: Request, case_id: IdPath, info: Viewer) -> Response:
         form = await checked_form(request, info)
         act, note = field(form, "act", limit=20), field(form, "note")
         with engine_of(request).db.session() as s:
@@ -231,10 +233,28 @@ def build() -> FastAPI:
                 appeals.resolve_appeal(s, case_id, info.principal, granted=act == "grant", note=note)
             else:
                 raise InvalidInput("act must be confirm, overturn, escalate, grant or deny", code="invalid_form")
+            post_id = review.get_case(s, case_id).post_id
+        spam_feedback.learn_from_review(engine_of(request).db, engine_of(request).detectors, post_id, act,
+                                        actor=info.principal.name)  # a spam verdict upheld or overturned
+        return back(f"/cases/{case_id}")
+
+    @app.post("/cases/{case_id}/spam")
+    async def teach_spam(request: Request, case_id: IdPath, info: Viewer) -> Response:
+        """The moderator says the case's post is spam or not: the spam detector learns it at once."""
+        form = await checked_form(request, info)
+        info.principal.require("moderator")
+        label = field(form, "label", limit=4)
+        engine = engine_of(request)
+        detector = spam_feedback.spam_detector(engine.detectors)
+        with engine.db.session() as s:
+            post_id = review.get_case(s, case_id).post_id
+        if detector is None or post_id is None:
+            raise InvalidInput("this case has no post, or the server runs no spam detector", code="invalid_form")
+        spam_feedback.report_post(engine.db, detector, post_id, label, actor=info.principal.name, source="console")
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/change")
-    async def change(request: Request, case_id: int, info: Viewer) -> Response:
+    async def change(request: Request, case_id: IdPath, info: Viewer) -> Response:
         form = await checked_form(request, info)
         kind = field(form, "action", limit=20)
         if kind not in {t.value for t in review.CHANGEABLE}:
@@ -251,7 +271,7 @@ def build() -> FastAPI:
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
-    async def reveal(request: Request, case_id: int, info: Viewer) -> Response:
+    async def reveal(request: Request, case_id: IdPath, info: Viewer) -> Response:
         form = await checked_form(request, info)
         ref = field(form, "ref", limit=20)
         try:
@@ -265,7 +285,7 @@ def build() -> FastAPI:
         return response
 
     @app.post("/cases/{case_id}/rule")
-    async def add_rule(request: Request, case_id: int, info: Viewer) -> Response:
+    async def add_rule(request: Request, case_id: IdPath, info: Viewer) -> Response:
         form = await checked_form(request, info)
         engine = engine_of(request)
         with engine.db.session() as s:
@@ -275,7 +295,7 @@ def build() -> FastAPI:
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/bank")
-    async def add_to_bank(request: Request, case_id: int, info: Viewer) -> Response:
+    async def add_to_bank(request: Request, case_id: IdPath, info: Viewer) -> Response:
         form = await checked_form(request, info)
         info.principal.require("moderator")
         engine = engine_of(request)

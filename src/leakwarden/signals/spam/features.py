@@ -1,0 +1,204 @@
+"""What the spam model sees: a comment turned into hashed features (no vocabulary to ship).
+
+A comment is its text and, when the caller knows them (the Akismet route does), its author's name,
+e-mail and URL. The text is folded as the other detectors fold it (``text.normalize``: Arabic
+letter and digit forms, bidi controls, tatweel, diacritics), lower-cased, and its URLs, e-mail
+addresses and phone numbers are replaced by placeholder tokens that keep what matters for spam (a
+link, its top-level domain, the words of its host and path) and drop what a campaign changes from
+one comment to the next (the exact domain, the number).
+
+Three blocks of features, each hashed (scikit-learn's ``HashingVectorizer``):
+
+* character n-grams (2-5, inside word boundaries) of the folded text: they suit Arabic, whose
+  words take prefixes and suffixes, and survive misspellings and spun text;
+* words and word pairs, and *meta* tokens: how many links, where they point, the author's fields,
+  length, capitals, repeated punctuation, the script;
+* for the campaign memory only (:mod:`leakwarden.signals.spam.memory`): character 3-5-grams of
+  the text with links and numbers masked, so a reworded copy with new domains stays close.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from leakwarden.text.normalize import normalize
+
+N_CHAR = 2**18
+N_WORD = 2**18
+N_FEATURES = N_CHAR + N_WORD
+N_MEMORY = 2**18
+MAX_FEATURE_CHARS = 5_000  # the head of a long text says whether it is spam
+
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'()\[\]]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|info|biz|xyz|top|online|"
+    r"site|club|shop|store|live|io|co|me|ru|cn|tk|ml|ga|cf|gq|pw|ly|sa|ae|eg|us|uk|in|pk)\b(?:/[^\s<>\"']*)?",
+    re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+|00)?\d[\d\s().-]{7,}\d")
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"[^\W\d_]{2,}|\d+", re.UNICODE)
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_HOST_WORD = re.compile(r"[a-z]{3,}")
+_REPEAT = re.compile(r"([!?$€£*])\1{2,}")
+_HANDLE = re.compile(r"(?<![\w.])@[a-z_][\w.]{2,}|\bt\.me/|\bwa\.me/", re.IGNORECASE)
+_MONEY = re.compile(r"[$€£₹]\s?\d|\d[\d,.]*\s?(?:k\b|usd|aed|sar|egp|inr|dollars?|pounds?|rs\.?|دولار|ريال|"
+                    r"جنيه|درهم|الف|ألف)", re.IGNORECASE)
+_PERCENT = re.compile(r"\d+\s?%")
+_FREE_MAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "mail.ru", "yandex.ru",
+                        "protonmail.com", "icloud.com", "aol.com", "gmx.com", "live.com"})
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment as the spam model reads it. Only ``text`` is required."""
+
+    text: str
+    author: str = ""
+    email: str = ""
+    url: str = ""
+
+
+def fold(text: str) -> str:
+    """NFKC, the detectors' Arabic and digit folding, lower case."""
+    return normalize(unicodedata.normalize("NFKC", text[:MAX_FEATURE_CHARS])).text.lower()
+
+
+def lang_of(text: str) -> str:
+    """``ar``, ``en`` (any Latin script) or ``other``, by the letters the text has most of."""
+    arabic, latin = len(_ARABIC.findall(text)), len(_LATIN.findall(text))
+    if not arabic and not latin:
+        return "other"
+    return "ar" if arabic >= latin else "en"
+
+
+def _url_tokens(url: str) -> list[str]:
+    low = url.lower()
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", low).split("/", 1)[0].split(":", 1)[0]
+    path = low.split(host, 1)[1] if host and host in low else ""
+    tld = host.rsplit(".", 1)[-1] if "." in host else "none"
+    tokens = ["lwurl", f"lwtld_{tld}"]
+    tokens += [f"lwhost_{w}" for w in _HOST_WORD.findall(host.rsplit(".", 1)[0])[:6]]
+    tokens += [f"lwpath_{w}" for w in _HOST_WORD.findall(path)[:8]]
+    if path.strip("/"):
+        tokens.append("lwurl_path")
+    if re.search(r"\?.*=", low):
+        tokens.append("lwurl_query")
+    return tokens
+
+
+def masked(folded: str) -> tuple[str, list[str]]:
+    """The folded text with URLs, e-mails and phone numbers as placeholders; the URL tokens."""
+    url_tokens: list[str] = []
+
+    def url(m: re.Match[str]) -> str:
+        url_tokens.extend(_url_tokens(m[0]))
+        return " lwurl "
+
+    text = _URL.sub(url, folded)
+    text = _EMAIL.sub(" lwemail ", text)
+    text = _PHONE.sub(" lwphone ", text)
+    return text, url_tokens
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> int:
+    return sum(n >= e for e in edges)
+
+
+def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str]) -> list[str]:
+    raw = comment.text[:MAX_FEATURE_CHARS]
+    n_urls = url_tokens.count("lwurl")
+    words = _WORD.findall(text)
+    tokens = [f"m_nurl_{min(n_urls, 4)}", f"m_len_{_bucket(len(raw), (20, 60, 150, 400, 1000))}",
+              f"m_words_{_bucket(len(words), (3, 8, 20, 60))}", f"m_lang_{lang_of(raw)}"]
+    letters = [c for c in raw if c.isalpha()]
+    if letters:
+        upper = sum(c.isupper() for c in letters) / len(letters)
+        tokens.append(f"m_caps_{_bucket(int(upper * 100), (10, 30, 60))}")
+    if "lwemail" in text:
+        tokens.append("m_email")
+    if "lwphone" in text:
+        tokens.append("m_phone")
+    if _HANDLE.search(raw):
+        tokens.append("m_handle")
+    if _MONEY.search(folded):
+        tokens.append("m_money")
+    if _PERCENT.search(folded):
+        tokens.append("m_percent")
+    if _REPEAT.search(raw):
+        tokens.append("m_repeat_punct")
+    if raw.count("\n") >= 3:
+        tokens.append("m_many_lines")
+    if sum(1 for c in raw if ord(c) > 0x1F000) >= 2:
+        tokens.append("m_emoji")
+    if comment.author:
+        name = fold(comment.author)
+        tokens.append("m_author")
+        tokens += [f"m_author_w_{w}" for w in _WORD.findall(name)[:6]]
+        if _URL.search(name) or any(ch.isdigit() for ch in name):
+            tokens.append("m_author_odd")
+        tokens.append(f"m_author_len_{_bucket(len(name.split()), (2, 3, 5))}")
+    else:
+        tokens.append("m_no_author")
+    if comment.email:
+        domain = comment.email.rsplit("@", 1)[-1].lower().strip()
+        tokens.append("m_email_free" if domain in _FREE_MAIL else "m_email_other")
+        tokens.append(f"lwtld_mail_{domain.rsplit('.', 1)[-1]}")
+        local = comment.email.split("@", 1)[0]
+        if sum(ch.isdigit() for ch in local) >= 3:
+            tokens.append("m_email_digits")
+    if comment.url:
+        tokens.append("m_author_url")
+        tokens += [f"a_{t}" for t in _url_tokens(comment.url)]
+    return tokens
+
+
+class Featurizer:
+    """Comment → sparse row for the linear model, and → row for the campaign memory. Stateless."""
+
+    def __init__(self) -> None:
+        self.chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_CHAR,
+                                       alternate_sign=False, norm="l2", lowercase=False)
+        self.words = HashingVectorizer(analyzer=lambda tokens: tokens, n_features=N_WORD,
+                                       alternate_sign=False, norm="l2", lowercase=False)
+        self.memory = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=N_MEMORY,
+                                        alternate_sign=False, norm="l2", lowercase=False)
+
+    def _prepare(self, comment: Comment) -> tuple[str, list[str]]:
+        folded = fold(comment.text)
+        text, url_tokens = masked(folded)
+        text = _DIGITS.sub("0", text)
+        words = _WORD.findall(text)
+        tokens = words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+        tokens += url_tokens + meta_tokens(comment, folded, text, url_tokens)
+        return text, tokens
+
+    def transform(self, comments: list[Comment]) -> sp.csr_matrix:
+        prepared = [self._prepare(c) for c in comments]
+        with _fast():
+            chars = self.chars.transform([t for t, _ in prepared])
+            words = self.words.transform([tokens for _, tokens in prepared])
+        return sp.hstack([chars, words], format="csr", dtype=np.float64)
+
+    def memory_rows(self, comments: list[Comment]) -> sp.csr_matrix:
+        texts = []
+        for c in comments:
+            text, _ = masked(fold(c.text))
+            texts.append(" ".join(_DIGITS.sub("0", text).split()))
+        with _fast():
+            return self.memory.transform(texts).tocsr()
+
+
+def _fast() -> AbstractContextManager[None]:
+    """The inputs are built here, so scikit-learn's argument checks can be skipped (they cost more
+    than the hashing on a short comment)."""
+    return config_context(skip_parameter_validation=True, assume_finite=True)
