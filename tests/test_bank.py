@@ -17,8 +17,8 @@ from leakwarden.signals.bank.detector import BankDetector
 from leakwarden.signals.bank.exchange import export_bank, import_lines
 from leakwarden.signals.bank.index import BankIndex
 from leakwarden.signals.bank.normalize import normalized
+from leakwarden.signals.bank.numbers import numbers
 from leakwarden.signals.bank.repository import Banks
-from leakwarden.signals.bank.verify import numbers
 from leakwarden.store.db import Database
 
 DOSSIER = (
@@ -243,7 +243,7 @@ def test_detector_emits_bank_signals(banks: Banks, db: Database) -> None:
     [sig] = det.detect(Subject(kind=SubjectKind.PAGE, text=DOSSIER, path=["post", "https://x/p"]))
     assert sig.kind == "bank" and sig.strength == 1.0
     assert sig.attrs == {"bank": "leaks", "item": "dossier", "method": "exact",
-                         "label": "hack-and-leak, state-backed"}
+                         "label": "hack-and-leak, state-backed", "review": False}
     assert sig.evidence[0].item == "leaks/dossier" and sig.evidence[0].passages
     assert det.detect(Subject(kind=SubjectKind.LINK, url="https://x")) == []
 

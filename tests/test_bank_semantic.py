@@ -85,13 +85,14 @@ def test_default_install_does_not_import_torch() -> None:
 
 
 @pytest.mark.parametrize("text,embeds", [
-    (AR, True),  # the translation states the item's figures: worth an embedding
-    (NEGATIVE_AR, False),  # same people, other figures: no item holds them, settled by the numbers gate
+    (AR, True),  # the translation names the item's people and places: worth an embedding
     ("The county board meets on Tuesday to discuss the stormwater budget and the new library hours "
-     "for the summer, and residents are invited to speak.", False),  # no figures at all
+     "for the summer, and residents are invited to speak.", False),  # no name the item has
+    ("ما هي أفضل طريقة لتعلم الطبخ في البيت؟ أبحث عن وصفات سهلة وسريعة للعشاء مع الأطفال في نهاية الأسبوع",
+     False),
 ])
-def test_the_numbers_gate_keeps_embeddings_for_texts_that_can_match(nano_index: BankIndex, text: str,
-                                                                    embeds: bool) -> None:
+def test_the_anchor_gate_keeps_embeddings_for_texts_that_can_match(nano_index: BankIndex, text: str,
+                                                                   embeds: bool) -> None:
     before = nano_index.stats["semantic_run"]
     nano_index.match(text)
     assert (nano_index.stats["semantic_run"] > before) is embeds
@@ -143,7 +144,7 @@ def test_sentence_transformers_plugin_loads_a_local_model_only(monkeypatch: pyte
     ("يوم الأحد", set()),  # Sunday, not eleven
 ])
 def test_numbers_in_any_wording(text: str, expected: set[str]) -> None:
-    from leakwarden.signals.bank.verify import numbers
+    from leakwarden.signals.bank.numbers import numbers
 
     assert numbers(text) == expected
 
@@ -173,21 +174,20 @@ def test_units_are_passages_and_runs_of_consecutive_passages(windows: tuple[int,
         assert np.allclose(v, expected / np.linalg.norm(expected), atol=1e-6)
 
 
-@pytest.mark.parametrize(("windows", "pair", "matched"), [
-    ((), (0, 0, 0), False),  # sentence by sentence, the merged passage half-matches each
-    ((2, 3), (0, 0, 1), True),  # aligned to the run of the two sentences it merges
+@pytest.mark.parametrize(("windows", "pair", "similarity"), [
+    ((), (0, 0, 0), 0.7071),  # sentence by sentence, the merged passage half-matches each
+    ((2, 3), (0, 0, 1), 1.0),  # aligned to the run of the two sentences it merges
 ])
 def test_a_passage_that_merges_two_sentences_aligns_to_both(windows: tuple[int, ...],
-                                                            pair: tuple[int, int, int], matched: bool) -> None:
+                                                            pair: tuple[int, int, int], similarity: float) -> None:
     from leakwarden.signals.bank.thresholds import Thresholds
     from leakwarden.signals.bank.verify import verify
 
     iv = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
     qv = np.stack([_unit(1, 1, 0)])  # one query passage saying what item passages 0 and 1 say
-    t = Thresholds(passage=0.5, document=0.9, numbers=0.9, figures=0)  # runs, not figures, are tested here
-    v = verify(qv, [20], iv, {"11", "30"}, {"11", "30", "2019"}, t, windows)
-    assert v.matched is matched
+    v = verify(qv, [20], iv, [10, 10, 10], Thresholds(passage=0.5), windows=windows)
     assert v.pairs[0][:3] == pair
+    assert v.pairs[0][3] == pytest.approx(similarity, abs=1e-3)
 
 
 @pytest.mark.parametrize("commentary", [
@@ -201,13 +201,14 @@ def test_commentary_on_the_same_story_is_not_the_leaked_document(nano_index: Ban
     assert nano_index.match(commentary) == []
 
 
-@pytest.mark.parametrize("query,item,figures", [
-    ("between 2021 and 2023", "from 2021 to 2023 the board met", 0),  # years only
-    ("$3.8 million in 2022, 30 percent", "3.8 مليون دولار عام 2022 وحصة 30 في المئة", 2),
-    ("٤١٬٥٠٠ دولار و١٤ يونيو", "$41,500 on 14 June", 2),
-    ("12 votes", "eleven votes", 0),
+@pytest.mark.parametrize("query,item,states,agree", [
+    ("between 2021 and 2023", "from 2021 to 2023 the board met", 0, 0),  # years only: no figures
+    ("$3.8 million in 2022, 30 percent", "3.8 مليون دولار عام 2022 وحصة 30 في المئة", 2, 2),
+    ("٤١٬٥٠٠ دولار و١٤ يونيو", "$41,500 on 14 June", 2, 2),
+    ("more than 200 million followers, 12 votes", "201 million followers, eleven votes", 2, 1),
 ])
-def test_shared_figures_leave_years_out(query: str, item: str, figures: int) -> None:
-    from leakwarden.signals.bank.verify import number_hashes, numbers, shared_figures
+def test_figures_leave_years_out_and_agree_with_tolerance(query: str, item: str, states: int, agree: int) -> None:
+    from leakwarden.signals.bank.numbers import compare, values
 
-    assert shared_figures(number_hashes(numbers(query)), number_hashes(numbers(item))) == figures
+    got = compare(values(query), values(item))
+    assert (got.states, got.agree) == (states, agree)

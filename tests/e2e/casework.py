@@ -67,7 +67,7 @@ class FixtureBank:
                      "item": {"start": 0, "end": len(ARABIC), "text": ARABIC, "lang": "ar"}, "score": 0.91}]
         return [Signal(kind="bank", strength=0.91, subject_kind=subject.kind, subject=subject.ref,
                        attrs={"bank": "leaks", "item": "dossier-ar", "method": "crosslingual",
-                              "label": "hack-and-leak, state-backed"},
+                              "label": "hack-and-leak, state-backed", "review": False},
                        evidence=[Evidence(summary="crosslingual match with leaks/dossier-ar", subject=subject.ref,
                                           item="leaks/dossier-ar", passages=passages)])]
 

@@ -8,18 +8,32 @@ from leakwarden.model import Evidence, Signal, Subject, SubjectKind
 from leakwarden.signals.bank.embed import Embedder, embedder_from_env
 from leakwarden.signals.bank.index import BankIndex, Match
 from leakwarden.signals.bank.thresholds import DEFAULT, Thresholds
-from leakwarden.signals.base import TEXT_SUBJECTS
+from leakwarden.signals.base import TEXT_SUBJECTS, Attr, SignalSpec
 from leakwarden.store.db import Database
 
 log = logging.getLogger(__name__)
 _AUTO = object()
 
 
+BANK_SIGNAL = SignalSpec(
+    kind="bank", subjects=TEXT_SUBJECTS, doc="known leaked material (BankDetector)",
+    attrs={
+        "bank": Attr(str, doc="the bank's name"),
+        "item": Attr(str, doc="the item's id in its bank"),
+        "method": Attr(str, values=("exact", "near_duplicate", "excerpt", "semantic"),
+                       doc="the cascade stage that matched"),
+        "label": Attr(str, doc="the bank's provenance label"),
+        "review": Attr(bool, doc="stage 4's evidence reaches only the review threshold: a possible rendering"),
+    },
+)
+
+
 def match_signal(m: Match, subject: Subject) -> Signal:
     return Signal(
         kind="bank", strength=max(0.0, min(1.0, m.score)), subject_kind=subject.kind, subject=subject.ref,
-        attrs={"bank": m.bank, "item": m.item, "method": m.method, "label": m.label},
-        evidence=[Evidence(summary=f"{m.method} match with {m.bank}/{m.item} ({m.label})",
+        attrs={"bank": m.bank, "item": m.item, "method": m.method, "label": m.label, "review": m.review},
+        evidence=[Evidence(summary=f"{'possible ' if m.review else ''}{m.method} match with {m.bank}/{m.item} "
+                                   f"({m.label})",
                            subject=subject.ref, item=f"{m.bank}/{m.item}", passages=m.passages,
                            path=list(subject.path), data=m.details)],
     )
@@ -31,6 +45,7 @@ class BankDetector:
 
     kind = "bank"
     subjects: frozenset[SubjectKind] = TEXT_SUBJECTS
+    signal = BANK_SIGNAL
 
     def __init__(self, db: Database, embedder: Embedder | None = None, *, use_embedder: bool = True,
                  thresholds: Thresholds = DEFAULT) -> None:

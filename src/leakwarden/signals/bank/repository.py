@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from leakwarden.errors import Conflict, InvalidInput, NotFound
 from leakwarden.signals.bank import changes, extract
+from leakwarden.signals.bank.anchors import anchor_hashes
 from leakwarden.signals.bank.embed import Embedder, embedder_from_env
+from leakwarden.signals.bank.numbers import number_hashes
 from leakwarden.signals.bank.sketch import pack_fingerprints, sketch
 from leakwarden.signals.bank.tables import BankRow, ChangeRow, ItemRow, PassageRow
-from leakwarden.signals.bank.verify import number_hashes, numbers
 from leakwarden.store.db import Database
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -158,7 +159,9 @@ class Banks:
                               sha256_bytes=sk.sha256_bytes, sha256_text=sk.sha256_text,
                               minhash=mh.astype("<u4").tobytes() if mh is not None else None,
                               fingerprints=pack_fingerprints(fp_h, fp_p),
-                              numbers=" ".join(sorted(number_hashes(numbers(text)))),
+                              numbers=" ".join(sorted(number_hashes(sk.numbers()))),
+                              anchors=" ".join(sorted(anchor_hashes(sk.keys()))),
+                              names=" ".join(sorted(anchor_hashes(sk.names()))),
                               embedder=emb.name if vectors is not None and emb is not None else None)
                 s.add(row)
                 s.flush()

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from leakwarden.signals.bank import excerpt, minhash
+from leakwarden.signals.bank import anchors, excerpt, minhash
 from leakwarden.signals.bank.exact import sha256_bytes
 from leakwarden.signals.bank.normalize import Token, script_lang, tokens
+from leakwarden.signals.bank.numbers import numbers
 from leakwarden.signals.bank.passages import Passage, split
 
 
@@ -26,6 +27,9 @@ class Sketch:
     _minhash: np.ndarray | None = field(default=None, repr=False)
     _kgrams: np.ndarray | None = field(default=None, repr=False)
     _passages: list[Passage] | None = field(default=None, repr=False)
+    _names: set[str] | None = field(default=None, repr=False)
+    _keys: set[str] | None = field(default=None, repr=False)
+    _numbers: set[str] | None = field(default=None, repr=False)
 
     @property
     def words(self) -> list[str]:
@@ -47,6 +51,24 @@ class Sketch:
 
     def fingerprints(self) -> tuple[np.ndarray, np.ndarray]:
         return excerpt.winnow(self.kgrams())
+
+    def names(self) -> set[str]:
+        """Skeletons of the likely names (``anchors.names``)."""
+        if self._names is None:
+            self._names = anchors.names(self.text, self.toks)
+        return self._names
+
+    def keys(self) -> set[str]:
+        """Skeletons of the words that can meet a name (``anchors.keys``)."""
+        if self._keys is None:
+            self._keys = anchors.keys(self.toks)
+        return self._keys
+
+    def numbers(self) -> set[str]:
+        """Canonical values of the figures (``numbers.numbers``)."""
+        if self._numbers is None:
+            self._numbers = numbers(self.text)
+        return self._numbers
 
     def passages(self) -> list[Passage]:
         if self._passages is None:

@@ -54,6 +54,10 @@ class ItemRow(Base):
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     fingerprints: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     numbers: Mapped[str] = mapped_column(Text, default="")  # space-separated number hashes
+    # space-separated anchor hashes (``anchors.py``): skeletons of the item's words, and of its likely
+    # names; NULL for items stored before anchors existed (computed from the text when loaded)
+    anchors: Mapped[str | None] = mapped_column(Text, nullable=True)
+    names: Mapped[str | None] = mapped_column(Text, nullable=True)
     embedder: Mapped[str | None] = mapped_column(String(200), nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,135 +1,60 @@
-"""Document-level verification of a cross-lingual or paraphrase candidate.
+"""Document-level verification of a cross-lingual or paraphrase candidate, as bitext mining does.
 
-One lucky sentence does not make a match. Given the query's passages and one item's passages
-(vectors from the same embedder), :func:`verify` aligns each query passage to its best item
-*unit*: one item passage, or a run of 2 or 3 consecutive item passages (``units``; a short
-paraphrase or a summary merges several sentences into one), and measures:
+One lucky sentence does not make a match, and neither do shared names. Given the query's and one
+item's passages (language-centred vectors from the same embedder), :func:`verify` aligns the two
+documents *both ways*:
 
-- ``coverage``: share of the query's words in passages aligned above the passage threshold;
-- ``mean``: word-weighted mean of the best similarity of every query passage;
-- ``numbers``: share of the query's numbers (any digit script, thousands separators ignored)
-  that the item also contains; a rewrite or translation keeps the figures, a different story
-  about the same people does not;
-- ``order``: share of aligned passages in the item's order (longest increasing run), reported
-  for the reviewer (content-farm rewrites reorder paragraphs, so it does not gate).
+- every query passage to its best item *unit* (one item passage, or a run of 2 or 3 consecutive
+  item passages: a short paraphrase or a summary merges sentences), and every item passage to its
+  best query unit;
+- ``q_mean`` / ``i_mean``: word-weighted mean of those best similarities, over the query and over
+  the item; ``q_cov`` / ``i_cov``: share of each side's words aligned above the passage threshold;
+- ``mutual``: share of query passages whose best item passage has them as its best query passage
+  too (mutual best alignments: a translation aligns nearly every sentence both ways, commentary
+  a few at most);
+- ``order``: share of aligned passages in the item's order (for the reviewer; content farms
+  reorder paragraphs, so it is not evidence).
 
-Similarities are cosines of language-centred vectors (``center``). The document score is
-``mean``; the item is a match when the score, the coverage and the numbers all clear their
-thresholds (``thresholds.Thresholds``).
+Soft evidence from anchors (``anchors``) and figures (``numbers``) joins the alignment:
+
+- ``names``: share of the query's likely names (cross-script skeletons) that occur in the item,
+  and of the item's in the query (``names_i``);
+- ``figures``: how many of the query's figures (years aside) the item states within a tolerance
+  (``numbers.compare``; 4 or more count fully), and ``contradicted``: the share it does not.
+
+:class:`Evidence` turns these into one **score, the estimated probability that the query is a
+rendering of the item** (a logistic model: ``data/verifier.json``, fitted by
+``bench/eval_bank.py`` on disjoint sources and cross-validated by writer). A candidate is a match
+when the score reaches ``Thresholds.document``, and a *possible* rendering, for a reviewer, from
+``Thresholds.review``; either is vetoed when most of the query's figures contradict the item's
+(``Thresholds.contradicted``).
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
-import re
+import json
+import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from leakwarden.signals.bank.normalize import fold_word
+from leakwarden.signals.bank.numbers import Figures
 from leakwarden.signals.bank.thresholds import Thresholds
 
-_NUM = re.compile(r"[0-9٠-٩۰-۹]+(?:[.,٫٬][0-9٠-٩۰-۹]+)*")
-_SCALE_AFTER = re.compile(
-    r"\s*(k\b|thousand|ألف|الف|آلاف|الاف|m\b|mn\b|million|millions|مليون|ملايين|bn\b|billion|مليار)",
-    re.IGNORECASE)
-_SCALES = {"k": 1e3, "thousand": 1e3, "ألف": 1e3, "الف": 1e3, "آلاف": 1e3, "الاف": 1e3,
-           "m": 1e6, "mn": 1e6, "million": 1e6, "millions": 1e6, "مليون": 1e6, "ملايين": 1e6,
-           "bn": 1e9, "billion": 1e9, "مليار": 1e9}
-_WORDS = {
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
-    "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70, "ثمانون": 80,
-    "ثمانين": 80, "تسعون": 90, "تسعين": 90, "مئة": 100, "مائة": 100,
-}
-_AR_TEENS = {"أحد": 11, "إحدى": 11, "اثنا": 12, "اثنتا": 12, "اثني": 12, "اثنتي": 12, "ثلاثة": 13,
-             "ثلاث": 13, "أربعة": 14, "أربع": 14, "خمسة": 15, "خمس": 15, "ستة": 16, "ست": 16,
-             "سبعة": 17, "سبع": 17, "ثمانية": 18, "ثماني": 18, "تسعة": 19, "تسع": 19}
-_AR_TEENS.update({"حادي": 11, "حادية": 11, "ثاني": 12, "ثانية": 12})
-_AR_PREFIXES = ("", "و", "ال", "وال", "بال")
-_PERCENT = {"مئة", "مائة"}
-_RANGE_SCALE = re.compile(
-    r"\s*(?:to|-|–|إلى|الى)\s*[0-9٠-٩۰-۹]+(?:[.,٫٬][0-9٠-٩۰-۹]+)*" + _SCALE_AFTER.pattern, re.IGNORECASE)
-_WORD_NUM = re.compile(r"[A-Za-z\u0621-\u064a]+(?:\s+(?:عشر|عشرة))?")
+NO_FIGURES = Figures(None, 0, 0)
 
+DATA = Path(__file__).parent / "data"
 
-def _canon(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:.6g}"
-
-
-def _scale(text: str, end: int) -> float:
-    """The scale word right after ``end`` ("million", "مليون", "مليونًا"), or that of a range's
-    upper bound: in "4.2 to 4.8 billion" / "من ٤٫٢ إلى ٤٫٨ مليار" both ends are billions."""
-    m = _SCALE_AFTER.match(text, end)
-    if m is None:
-        m = _RANGE_SCALE.match(text, end)
-    return _SCALES.get(m.group(1).lower(), 1.0) if m else 1.0
-
-
-def _word_value(parts: list[str]) -> int | None:
-    """A number written as a word (English or Arabic), with Arabic's attached conjunction and
-    article stripped: "ثلاثين" = "والثلاثين" = 30; "إحدى عشرة" = "الحادية عشرة" = 11."""
-    for prefix in _AR_PREFIXES:
-        if prefix and not parts[0].startswith(prefix):
-            continue
-        head = parts[0][len(prefix):]
-        if "ال" in prefix and head in _PERCENT:
-            continue  # "في المئة", "بالمئة": per cent, not a hundred
-        if len(parts) == 2 and head in _AR_TEENS:
-            return _AR_TEENS[head]
-        if len(parts) == 1 and head.lower() in _WORDS:
-            return _WORDS[head.lower()]
-    return None
-
-
-def numbers(text: str) -> set[str]:
-    """The numbers of a text as canonical values: ``4,200`` = ``٤٬٢٠٠`` = ``4200``;
-    ``3.8 million`` = ``3.8 مليون`` = ``3800000``; ``75 ألف`` = ``$75,000``; ``eleven`` =
-    ``إحدى عشرة`` = ``الحادية عشرة`` = ``11``; ``forty million`` = ``40 مليونًا``; ``4.2 to 4.8
-    billion`` = ``4200000000`` and ``4800000000``. Values under 10 are ignored (list markers,
-    "one of 3")."""
-    out: set[str] = set()
-    for m in _NUM.finditer(text):
-        raw = fold_word(m.group()).replace(",", "")
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        value *= _scale(text, m.end())
-        if value >= 10:
-            out.add(_canon(value))
-    for m in _WORD_NUM.finditer(text):
-        got = _word_value(m.group().split())
-        if got is not None:
-            value = got * _scale(text, m.end())
-            out.add(_canon(value))
-    return out
-
-
-def number_hashes(values: set[str]) -> set[str]:
-    """Numbers as short hashes, so items shared without text still carry them (exchange)."""
-    return {hashlib.sha256(f"num:{v}".encode()).hexdigest()[:16] for v in values}
-
-
-#: The hashes of years (1900-2100): dates say when, not what. Commentary on a leaked story names the
-#: same years; a translation or rewrite of the leak keeps its amounts, counts and percentages too.
-YEAR_HASHES = frozenset(number_hashes({str(y) for y in range(1900, 2101)}))
-
-
-def shared_figures(query: set[str] | frozenset[str], item: set[str] | frozenset[str]) -> int:
-    """How many numbers other than years the query and the item both state (as hashes)."""
-    return len((query & item) - YEAR_HASHES)
-
-
-def number_agreement(query: set[str] | frozenset[str], item: set[str] | frozenset[str]) -> float | None:
-    """Share of the query's numbers the item contains; None when the query has fewer than 2."""
-    if len(query) < 2:
-        return None
-    return len(query & item) / len(query)
+#: the features the evidence model reads, in order (``Verdict.vector``)
+FEATURES = ("q_mean", "i_mean", "peak", "csls", "mutual", "mutual_i", "names", "names_i", "figures",
+            "contradicted", "short")
+#: a passage pair this similar is a verbatim copy: the excerpt stage judges copies, so they are left
+#: out of the alignment features (a template's shared header must not make two documents alike)
+VERBATIM = 0.92
 
 
 def _lis(seq: list[int]) -> int:
@@ -143,11 +68,11 @@ def _lis(seq: list[int]) -> int:
     return len(tails)
 
 
-WINDOWS = (2, 3)  # item passages are also aligned as runs of this many consecutive sentences
+WINDOWS = (2, 3)  # passages are also aligned as runs of this many consecutive sentences
 
 
 def units(iv: np.ndarray, windows: tuple[int, ...] = WINDOWS) -> tuple[np.ndarray, np.ndarray]:
-    """The item's alignment units: every passage, and every run of ``windows`` consecutive
+    """A document's alignment units: every passage, and every run of ``windows`` consecutive
     passages (a short paraphrase or a summary merges sentences). A run's vector is the
     re-normalized sum of its passages' vectors, so no extra embedding is paid. Returns the unit
     vectors and each unit's (first, last) passage index."""
@@ -166,48 +91,134 @@ def units(iv: np.ndarray, windows: tuple[int, ...] = WINDOWS) -> tuple[np.ndarra
     return np.concatenate(vecs), np.concatenate(bounds)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """The logistic evidence model: ``score = sigmoid(bias + Σ weight·feature)``."""
+
+    weights: tuple[float, ...]
+    bias: float
+    version: str = ""
+
+    def score(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * float(features[name]) for w, name in zip(self.weights, FEATURES, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
+                "version": self.version}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evidence:
+        if list(data.get("features", [])) != list(FEATURES):
+            raise ValueError(f"evidence model features {data.get('features')} != {list(FEATURES)}")
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), str(data.get("version", "")))
+
+
+@lru_cache(maxsize=1)
+def shipped_evidence() -> Evidence:
+    """The model shipped in ``data/verifier.json``."""
+    return Evidence.from_json(json.loads((DATA / "verifier.json").read_text(encoding="utf-8")))
+
+
 @dataclass
 class Verdict:
     matched: bool
     score: float
-    coverage: float
-    mean: float
+    coverage: float  # share of the query's words aligned above the passage threshold
+    mean: float  # q_mean
     numbers: float | None
     order: float
     best: float = 0.0
-    figures: int = 0  # numbers besides years that the query and the item share
+    i_mean: float = 0.0
+    peak: float = 0.0
+    csls: float = 0.0
+    mutual: float = 0.0
+    mutual_i: float = 0.0
+    names: float = 0.0
+    names_i: float = 0.0
+    short: float = 0.0
+    verbatim: float = 0.0  # share of the query's words in verbatim passages (left out of the above)
     # (query passage, first item passage, last item passage, similarity) of every aligned pair
     pairs: list[tuple[int, int, int, float]] = field(default_factory=list)
+    figures: Figures = NO_FIGURES
+    tier: str = "none"  # match | review (a possible rendering for a person) | none
+
+    def vector(self) -> dict[str, float]:
+        """The evidence model's inputs."""
+        return {"q_mean": self.mean, "i_mean": self.i_mean, "peak": self.peak, "csls": self.csls,
+                "mutual": self.mutual, "mutual_i": self.mutual_i, "names": self.names, "names_i": self.names_i,
+                "figures": min(1.0, self.figures.agree / 4), "contradicted": self.figures.contradicted,
+                "short": self.short}
 
     def features(self) -> dict[str, Any]:
-        return {"score": round(self.score, 4), "coverage": round(self.coverage, 3),
-                "mean": round(self.mean, 4), "numbers": self.numbers, "order": round(self.order, 3),
-                "best": round(self.best, 4), "figures": self.figures}
+        """What a reviewer sees: the score (a probability), every input of the evidence model,
+        and the coverage, order, verbatim share and best single pair."""
+        return {"score": round(self.score, 4), **{k: round(v, 4) for k, v in self.vector().items()},
+                "numbers": None if self.numbers is None else round(self.numbers, 3),
+                "tier": self.tier, "coverage": round(self.coverage, 3), "order": round(self.order, 3),
+                "verbatim": round(self.verbatim, 3), "best": round(self.best, 4)}
 
 
-def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, q_numbers: set[str],
-           i_numbers: set[str] | frozenset[str], t: Thresholds,
-           windows: tuple[int, ...] = WINDOWS) -> Verdict:
-    """Align every query passage to its best item unit (a passage or a run of ``windows``
-    consecutive passages) and verify the document as a whole."""
-    uv, bounds = units(iv, windows)
-    sims = qv @ uv.T
-    best_u = sims.argmax(axis=1)
-    best = sims[np.arange(len(qv)), best_u]
-    w = np.asarray(q_words, dtype=np.float64)
-    total = float(w.sum()) or 1.0
-    aligned = best >= t.passage
-    coverage = float(w[aligned].sum()) / total
-    mean = float((best * w).sum()) / total
-    nums = number_agreement(q_numbers, i_numbers)
-    order_seq = [int(bounds[u, 0]) for u, a in zip(best_u.tolist(), aligned.tolist(), strict=True) if a]
-    order = _lis(order_seq) / len(order_seq) if order_seq else 0.0
-    score = mean
-    floor = t.document_no_numbers if nums is None else t.document
-    figures = shared_figures(q_numbers, i_numbers)
-    figures_agree = nums is None or (nums >= t.numbers and figures >= t.figures)
-    matched = coverage >= t.coverage and score >= floor and figures_agree
-    pairs = [(i, int(bounds[best_u[i], 0]), int(bounds[best_u[i], 1]), float(best[i]))
-             for i in range(len(qv)) if aligned[i]]
-    return Verdict(matched, float(min(1.0, max(0.0, score))), coverage, mean, nums, order,
-                   float(best.max()), figures, pairs)
+def _best(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    idx = sims.argmax(axis=1)
+    return idx, sims[np.arange(sims.shape[0]), idx]
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
+    total = float(weights.sum()) or 1.0
+    return float((values * weights).sum()) / total
+
+
+def share(part: set[str] | frozenset[str], whole: set[str] | frozenset[str]) -> float:
+    """Share of ``part`` found in ``whole`` (0.0 for an empty ``part``)."""
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, i_words: list[int], t: Thresholds, *,
+           figures: Figures = NO_FIGURES, names: float = 0.0, names_i: float = 0.0,
+           evidence: Evidence | None = None, windows: tuple[int, ...] = WINDOWS) -> Verdict:
+    """Align the query and the item both ways and weigh the evidence (see the module doc)."""
+    qw = np.asarray(q_words, dtype=np.float64)
+    iw = np.asarray(i_words, dtype=np.float64)
+    iu, ib = units(iv, windows)
+    q_best_u, q_best = _best(qv @ iu.T)
+    q_aligned = q_best >= t.passage
+    order_seq = [int(ib[u, 0]) for u, a in zip(q_best_u.tolist(), q_aligned.tolist(), strict=True) if a]
+    pairs = [(i, int(ib[q_best_u[i], 0]), int(ib[q_best_u[i], 1]), float(q_best[i]))
+             for i in range(len(qv)) if q_aligned[i]]
+    pp = qv @ iv.T
+    keep_q, keep_i = pp.max(axis=1) < VERBATIM, pp.max(axis=0) < VERBATIM
+    verbatim = 1.0 - _weighted(keep_q.astype(np.float64), qw)
+    if keep_q.any() and keep_i.any():  # judge what is not copied word for word
+        qv, qw, iv, iw, pp = qv[keep_q], qw[keep_q], iv[keep_i], iw[keep_i], pp[np.ix_(keep_q, keep_i)]
+        iu, _ = units(iv, windows)
+    qu, _ = units(qv, windows)
+    q_best = (qv @ iu.T).max(axis=1)
+    i_best = (iv @ qu.T).max(axis=1)
+    # how far each query passage's best pair stands out from its other pairs (standard scores), and
+    # CSLS within the pair of documents (Conneau et al. 2018: similarity less each side's mean
+    # similarity to its k nearest): a rendering has one counterpart per sentence, a text on the same
+    # subject is close to many
+    row_best = pp.max(axis=1)
+    peak = _weighted((row_best - pp.mean(axis=1)) / (pp.std(axis=1) + 0.05), qw)
+    k_i, k_q = min(3, pp.shape[1]), min(3, pp.shape[0])
+    r_q = np.sort(pp, axis=1)[:, -k_i:].mean(axis=1)
+    r_i = np.sort(pp, axis=0)[-k_q:, :].mean(axis=0)
+    csls = _weighted((2 * pp - r_q[:, None] - r_i[None, :]).max(axis=1), qw)
+    q_to_i, i_to_q = pp.argmax(axis=1), pp.argmax(axis=0)
+    mutual_q = (i_to_q[q_to_i] == np.arange(len(qv))) & (row_best >= t.passage)
+    mutual_i = np.zeros(len(iv), dtype=bool)
+    mutual_i[q_to_i[mutual_q]] = True
+    short = math.log(max(1.0, float(np.asarray(i_words).sum())) / max(1.0, float(np.asarray(q_words).sum())))
+    v = Verdict(False, 0.0, _weighted(q_aligned.astype(np.float64), np.asarray(q_words, dtype=np.float64)),
+                _weighted(q_best, qw), figures.share, _lis(order_seq) / len(order_seq) if order_seq else 0.0,
+                float(row_best.max()), _weighted(i_best, iw), peak, csls, _weighted(mutual_q, qw),
+                _weighted(mutual_i, iw), names, names_i, max(0.0, min(1.0, short / math.log(8))), verbatim, pairs,
+                figures)
+    v.score = (evidence or shipped_evidence()).score(v.vector())
+    # a rendering keeps the item's figures (rounded, reworded): most of the query's figures absent
+    # from the item vetoes it, whatever the rest of the evidence says
+    vetoed = v.figures.contradicted >= t.contradicted
+    v.matched = v.score >= t.document and not vetoed
+    v.tier = "match" if v.matched else "review" if v.score >= t.review and not vetoed else "none"
+    return v

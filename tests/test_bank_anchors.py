@@ -1,0 +1,56 @@
+"""Anchors across scripts and figures in any wording: stage 4's soft evidence and its gate."""
+
+from __future__ import annotations
+
+import pytest
+
+from leakwarden.signals.bank.anchors import keys, names, skeleton, skeletons
+from leakwarden.signals.bank.normalize import tokens
+from leakwarden.signals.bank.numbers import agreement, numbers, values
+
+
+@pytest.mark.parametrize(("latin", "arabic"), [
+    ("Klippenstein", "كليبنشتاين"),
+    ("Vance", "فانس"),
+    ("Musk", "ماسك"),
+    ("Substack", "سابستاك"),
+    ("Castellano", "كاستيلانو"),
+    ("Trent", "ترنت"),
+    ("Pennsylvania", "بنسلفانيا"),
+])
+def test_a_name_has_one_skeleton_in_both_scripts(latin: str, arabic: str) -> None:
+    assert skeleton(latin.casefold()) in skeletons(arabic)
+
+
+@pytest.mark.parametrize(("word", "with_clitic"), [("فانس", "لفانس"), ("كليبنشتاين", "وكليبنشتاين")])
+def test_arabic_clitics_do_not_change_the_skeleton(word: str, with_clitic: str) -> None:
+    assert skeletons(word) <= skeletons(with_clitic)
+
+
+def test_names_are_capitalized_or_rare_words_and_keys_skip_common_ones() -> None:
+    text = "The campaign of Marisol Trent met Halden Paving; which is why the board voted."
+    got = names(text, tokens(text))
+    assert {skeleton("marisol"), skeleton("halden")} <= got
+    assert skeleton("campaign") not in got and skeleton("the") not in got
+    assert skeleton("which") not in keys(tokens(text))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("over two hundred million followers", {"200000000"}),
+    ("201 million followers", {"201000000"}),
+    ("متابعيه البالغ عددهم 201 مليون", {"201000000"}),
+    ("twenty-five per cent of one hundred and twenty people", {"25", "120"}),
+    ("3.8 million and ٤٬٢٠٠", {"3800000", "4200"}),
+    ("إحدى عشرة مرة", {"11"}),
+])
+def test_numbers_in_any_wording(text: str, expected: set[str]) -> None:
+    assert numbers(text) == expected
+
+
+@pytest.mark.parametrize(("query", "item", "share"), [
+    ("more than 200 million followers and 41,500 dollars", "201 million followers, $41,500", 1.0),
+    ("20 and 30 percent", "25 percent", 0.0),
+    ("one figure: 12", "12", None),
+])
+def test_figures_agree_with_tolerance(query: str, item: str, share: float | None) -> None:
+    assert agreement(values(query), values(item)) == share
