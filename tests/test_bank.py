@@ -19,6 +19,7 @@ from leakwarden.signals.bank.index import BankIndex
 from leakwarden.signals.bank.normalize import normalized
 from leakwarden.signals.bank.numbers import numbers
 from leakwarden.signals.bank.repository import Banks
+from leakwarden.signals.bank.sketch import sketch
 from leakwarden.store.db import Database
 
 DOSSIER = (
@@ -230,6 +231,82 @@ def test_export_import_matches_without_text(banks: Banks, tmp_path: Path) -> Non
     quote = DOSSIER[DOSSIER.index("She lives at"):DOSSIER.index(" on contracts awarded")]
     [m] = index.match("Read this: " + quote + " Crazy times, what do you all think about it?")
     assert m.method == "excerpt" and m.passages[0]["item"]["text"] is None
+    # the anchors travel as hashes: an imported item is a stage-4 candidate for a text naming its people
+    text = "Marisol Trent, Halden Paving and Gregory of Easton Falls are in the news again this week, folks."
+    got = index.anchor_candidates(sketch(text))
+    dossier = next(rid for rid, meta in index.items.items() if meta.item == "dossier")
+    assert got[dossier][0] >= 4  # the text's names among the imported item's words
+
+
+HEADER = ("RIDGELINE STRATEGIES. Privileged and confidential: prepared for the client named below and for "
+          "no one else. Do not copy, forward or quote any part of this memorandum outside the campaign's "
+          "senior staff, and destroy every printed copy after the meeting.")
+
+
+def _template_bank(db: Database, *items: tuple[str, str]) -> BankIndex:
+    banks = Banks(db, embed=False)
+    banks.create("leaks", "hack-and-leak, state-backed")
+    for item_id, text in items:
+        banks.add_text("leaks", text, item_id=item_id)
+    return BankIndex(db)
+
+
+MEMO_A = (HEADER + " Subject: Marisol Trent. " + DOSSIER)
+MEMO_B = (HEADER + " Subject: Owen Castellano. Castellano has lived in Brannock County since 2008 and ran the "
+          "county's largest plumbing supply firm until he sold it to his cousin. His campaign has raised money "
+          "mostly from builders in the northern townships, and he has promised to cut the stormwater levy.")
+OTHER_MEMO = (HEADER + " Subject: Lorraine Okafor. Okafor chaired the ethics panel for six years and is known "
+              "for long written opinions. She has never run for office herself, and the firm's interviews "
+              "with her former colleagues describe a careful, slow and independent panel chair who read "
+              "every filing twice and rarely sided with either party on the board. Her husband teaches "
+              "music at the community college, and her daughter works for a bank in the capital. None of "
+              "the people interviewed could recall a single vote of hers that favoured a donor, a friend "
+              "or a business partner, and the firm found nothing in the public record to use against her.")
+
+
+SHORT_MEMO = HEADER + " Subject: Lorraine Okafor, the careful chair of the ethics panel."
+
+
+@pytest.mark.parametrize(("items", "copied"), [
+    ((("memo-a", MEMO_A),), True),  # one item: the header is all we know of it, so it is a copy
+    ((("memo-a", MEMO_A), ("memo-b", MEMO_B)), False),  # two items share it: boilerplate
+])
+def test_a_header_that_items_share_is_boilerplate_not_a_copy(any_db_url: str, items: tuple[tuple[str, str], ...],
+                                                             copied: bool) -> None:
+    index = _template_bank(Database(any_db_url), *items)
+    assert bool(index.match(SHORT_MEMO, semantic=False)) is copied
+    quote = DOSSIER[DOSSIER.index("She lives at"):DOSSIER.index(" on contracts awarded")]
+    [m] = index.match("Unbelievable: " + quote + " Share before it is deleted!", semantic=False)
+    assert (m.item, m.method) == ("memo-a", "excerpt")  # content is still a copy
+
+
+def test_the_same_document_banked_twice_is_no_template(any_db_url: str) -> None:
+    index = _template_bank(Database(any_db_url), ("memo-a", MEMO_A), ("memo-a-pdf", MEMO_A + " Page 1 of 1."))
+    assert {m.item for m in index.match(SHORT_MEMO, semantic=False)} == {"memo-a", "memo-a-pdf"}
+
+
+@pytest.mark.parametrize(("query", "copied"), [
+    (OTHER_MEMO, False),  # another memo of the template: the header in 80+ words of its own
+    ("Leaked header of the Trent file: " + HEADER, True),  # a post that quotes it is an excerpt
+])
+def test_a_template_header_inside_a_longer_document_is_not_an_excerpt(any_db_url: str, query: str,
+                                                                      copied: bool) -> None:
+    index = _template_bank(Database(any_db_url), ("memo-a", MEMO_A))
+    assert bool(index.match(query, semantic=False)) is copied
+
+
+def test_items_stored_before_anchors_get_them_from_their_text(banks: Banks, db: Database) -> None:
+    from sqlalchemy import update
+
+    from leakwarden.signals.bank.tables import ItemRow
+
+    with db.session() as s:
+        s.execute(update(ItemRow).values(anchors=None, names=None))
+    index = BankIndex(db)
+    index.refresh(force=True)
+    text = "Marisol Trent, Halden Paving and Gregory of Easton Falls are in the news again this week, folks."
+    dossier = next(rid for rid, meta in index.items.items() if meta.item == "dossier")
+    assert index.anchor_candidates(sketch(text))[dossier][0] >= 4
 
 
 @pytest.mark.parametrize("bad", ["", "not json", json.dumps({"type": "item"}), json.dumps([1])])

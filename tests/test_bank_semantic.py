@@ -212,3 +212,20 @@ def test_figures_leave_years_out_and_agree_with_tolerance(query: str, item: str,
 
     got = compare(values(query), values(item))
     assert (got.states, got.agree) == (states, agree)
+
+
+@pytest.mark.parametrize(("figures", "tier"), [
+    ((4, 4), "match"),  # a rendering keeps its source's figures
+    ((4, 3), "match"),  # one of four rounded away or missed: still a rendering
+    ((4, 2), "none"),  # half of them absent from the item: vetoed, however well the rest aligns
+    ((1, 0), "match"),  # a single figure is too little to contradict anything
+])
+def test_figures_that_contradict_the_item_veto_stage_4(figures: tuple[int, int], tier: str) -> None:
+    from leakwarden.signals.bank.numbers import Figures
+    from leakwarden.signals.bank.thresholds import DEFAULT
+    from leakwarden.signals.bank.verify import verify
+
+    iv = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+    v = verify(iv.copy(), [10, 10, 10], iv, [10, 10, 10], DEFAULT, figures=Figures(None, *figures))
+    assert v.tier == tier and v.matched is (tier == "match")
+    assert v.features()["contradicted"] == pytest.approx(1 - figures[1] / figures[0] if figures[0] >= 2 else 0)
