@@ -22,11 +22,30 @@ def _pii_hash_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tmp_path_factory.mktemp("pii-key") / "pii-hash.key")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _reveal_key_file(_pii_hash_key_file: str) -> Iterator[str]:
+    """Private values at rest are sealed with a key file the tests make, from the first fixture on
+    (module-scoped fixtures store decisions too), never the real home's."""
+    names = ("LEAKWARDEN_REVEAL_KEY", "LEAKWARDEN_REVEAL_KEY_FILE")
+    saved = {name: os.environ.get(name) for name in names}
+    path = os.path.join(os.path.dirname(_pii_hash_key_file), "reveal.key")
+    os.environ.pop("LEAKWARDEN_REVEAL_KEY", None)
+    os.environ["LEAKWARDEN_REVEAL_KEY_FILE"] = path
+    yield path
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
-def _pii_hash_key(monkeypatch: pytest.MonkeyPatch, _pii_hash_key_file: str) -> None:
+def _pii_hash_key(monkeypatch: pytest.MonkeyPatch, _pii_hash_key_file: str, _reveal_key_file: str) -> None:
     """Hashes of private values are keyed with a key file the tests make, never the real home's."""
     monkeypatch.delenv("LEAKWARDEN_PII_HASH_KEY", raising=False)
     monkeypatch.setenv("LEAKWARDEN_PII_HASH_KEY_FILE", _pii_hash_key_file)
+    monkeypatch.delenv("LEAKWARDEN_REVEAL_KEY", raising=False)  # private values at rest: same key directory
+    monkeypatch.setenv("LEAKWARDEN_REVEAL_KEY_FILE", _reveal_key_file)
 
 
 @pytest.fixture(autouse=True)

@@ -46,6 +46,8 @@ from leakwarden.policy.load import load_policy
 from leakwarden.policy.schema import Policy
 from leakwarden.signals.base import Detector, SignalSpec
 from leakwarden.signals.catalog import register_signal
+from leakwarden.signals.pii import atrest
+from leakwarden.signals.pii.detector import PiiDetector
 from leakwarden.signals.urlrules import RuleBook, UrlRuleDetector
 from leakwarden.store.db import Database
 from leakwarden.store.tables import PolicyVersionRow, PostLink, PostRow
@@ -138,11 +140,19 @@ class Engine:
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.expander = expander
         self.fetch_budget_s = fetch_budget_s
+        # private values at rest: the pii evidence spans say what to mask; without a PiiDetector, scan
+        self._scan_pii = not any(isinstance(d, PiiDetector) for d in self.detectors)
+        atrest.check_key()  # a deployment without a reveal key fails at start, not at its first post
         self._record_policy()
 
     # -- deciding --------------------------------------------------------------------------
     def check(self, post: Post, *, budget_s: float | None = None) -> Decision:
-        """Decide only: nothing is stored or enforced."""
+        """Decide only: nothing is stored or enforced. Private values in hop texts and evidence
+        come back masked (``signals.pii.atrest``)."""
+        return atrest.seal(self._check(post, budget_s=budget_s), keep=False, scan=self._scan_pii)
+
+    def _check(self, post: Post, *, budget_s: float | None = None) -> Decision:
+        """The decision with hop texts in clear: never stored or returned as it is."""
         started = time.perf_counter()
         urls = post_urls(post)
         chains = self._expand(urls, budget_s)
@@ -202,7 +212,7 @@ class Engine:
         stored = self._stored_decision(post.id, body)
         if stored is not None:
             return stored
-        decision = self.check(post, budget_s=budget_s)
+        decision = atrest.seal(self._check(post, budget_s=budget_s), keep=True, scan=self._scan_pii)
         for attempt in range(_WRITE_ATTEMPTS):
             try:
                 self._record(post, body, decision, actor)
@@ -219,7 +229,7 @@ class Engine:
                 raise InvalidInput(f"post {post.id!r} cannot be stored: {_short_db_error(exc)}",
                                    code="invalid_post") from None
         self._see_new_rules(decision)
-        return decision
+        return atrest.readable(decision)
 
     def _stored_decision(self, post_id: str, body: dict[str, object]) -> Decision | None:
         """The decision stored for this post id, or None; a conflict if it was stored with other content."""
@@ -230,7 +240,7 @@ class Engine:
             if existing.body != body:
                 raise Conflict(f"post {post_id!r} was already ingested with different content",
                                code="post_conflict")
-            return Decision.model_validate(existing.decision)
+            return atrest.readable(Decision.model_validate(existing.decision))
 
     def _record(self, post: Post, body: dict[str, object], decision: Decision, actor: str) -> None:
         with self.db.session() as s:
@@ -244,7 +254,7 @@ class Engine:
             self._store_links(s, post.id, decision.chains)
             self._audit_decision(s, decision, actor, kind="decision")
             decision.actions = self._enforce(s, decision)
-            s.get_one(PostRow, post.id).decision = decision.model_dump(mode="json")
+            s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)
 
     def _enforce(self, s: Session, decision: Decision) -> list[Action]:
         result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto")
@@ -291,11 +301,16 @@ class Engine:
                 raise NotFound(f"no post {post_id!r}")
             post = Post.model_validate(row.body)
             stored = Decision.model_validate(row.decision) if row.decision else None
-        if refetch or stored is None or stored.partial:
+        chains: list[LinkChain] | None = None
+        if not (refetch or stored is None or stored.partial):
+            try:
+                chains = atrest.clear_chains(stored)  # the masked texts would hide what was found
+            except atrest.SealedUnreadable:
+                log.warning("post %s: its sealed link texts cannot be decrypted; following its links again",
+                            post_id)
+        if chains is None:
             chains = self._expand(post_urls(post), budget_s, refetch=refetch)
-        else:
-            chains = stored.chains
-        decision = self._decide(post, chains)
+        decision = atrest.seal(self._decide(post, chains), keep=True, scan=self._scan_pii)
         with self.db.session() as s:
             row = s.get_one(PostRow, post_id)
             changed = (stored is None or decision.verdict != stored.verdict
@@ -306,9 +321,9 @@ class Engine:
             decision.actions = self._enforce(s, decision)
             row.verdict, row.partial = decision.verdict.value, decision.partial
             row.policy, row.policy_version = decision.policy, decision.policy_version
-            row.decision, row.decided_at = decision.model_dump(mode="json"), decision.decided_at
+            row.decision, row.decided_at = atrest.stored_form(decision), decision.decided_at
         self._see_new_rules(decision)
-        return decision
+        return atrest.readable(decision)
 
     def stored_posts(self, *, since: datetime | None = None, hosts: set[str] | None = None) -> list[str]:
         """Ids of stored posts (ingested since a time, or linking to hosts), oldest first."""

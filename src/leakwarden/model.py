@@ -197,6 +197,9 @@ class Hop(BaseModel):
     error_code: str | None = None
     depth: int = 0
     parent: int | None = None  # index of the hop this one was reached from
+    #: the clear ``text``, encrypted (``signals.pii.atrest``) when ``text`` had private values masked;
+    #: stored, never serialized into a response
+    sealed: str | None = Field(default=None, exclude=True, repr=False)
 
 
 class LinkChain(BaseModel):
@@ -229,6 +232,7 @@ class Decision(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     chains: list[LinkChain] = Field(default_factory=list)
     partial: bool = False
+    masked: bool = False  # private values in hop texts and evidence are masked (``signals.pii.atrest``)
     decided_at: datetime = Field(default_factory=utcnow)
     elapsed_ms: float = 0.0
 

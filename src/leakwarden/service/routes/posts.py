@@ -10,6 +10,7 @@ from leakwarden.engine import Engine
 from leakwarden.errors import NotFound
 from leakwarden.model import Decision, Post
 from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
+from leakwarden.signals.pii.atrest import readable_json
 from leakwarden.store.tables import PostRow
 
 router = APIRouter(prefix="/v1", tags=["posts"])
@@ -58,4 +59,4 @@ def get_post(post_id: str, engine: EngineDep, _: ModeratorDep) -> dict[str, Any]
         if row is None:
             raise NotFound(f"no post {post_id!r}")
         return {"id": row.id, "author": row.author, "status": row.status, "post": row.body,
-                "decision": row.decision}
+                "decision": readable_json(row.decision)}

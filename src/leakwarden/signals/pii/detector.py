@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 
-from leakwarden.model import MAX_TEXT_CHARS, Evidence, Signal, Subject, SubjectKind
+from leakwarden.model import Evidence, Signal, Subject, SubjectKind
 from leakwarden.signals.base import TEXT_SUBJECTS, Attr, SignalSpec
 from leakwarden.signals.pii import keys
-from leakwarden.signals.pii.find import check_regions, find_pii
+from leakwarden.signals.pii.atrest import find_all
+from leakwarden.signals.pii.find import check_regions
 from leakwarden.signals.pii.finding import ID_LABELS, LABELS, Finding
 from leakwarden.signals.pii.redact import masked_value, value_hash
 from leakwarden.signals.pii.scan import DEFAULT_REGIONS
 
 log = logging.getLogger(__name__)
-_OVERLAP = 2_000  # longer than any single finding
 
 
 def is_dossier(findings: Sequence[Finding]) -> bool:
@@ -113,17 +112,7 @@ class PiiDetector:
 
     def _find(self, text: str) -> list[Finding]:
         """find_pii over the whole text: a long document (a fetched PDF) in overlapping chunks."""
-        if len(text) <= MAX_TEXT_CHARS:
-            return find_pii(text, regions=self.regions, min_confidence=self.min_confidence)
-        step, overlap = MAX_TEXT_CHARS - _OVERLAP, _OVERLAP
-        out: list[Finding] = []
-        for base in range(0, len(text), step):
-            chunk = text[base : base + step + overlap]
-            for f in find_pii(chunk, regions=self.regions, min_confidence=self.min_confidence):
-                if out and base + f.start < out[-1].end:
-                    continue  # already found in the previous chunk's overlap
-                out.append(replace(f, start=base + f.start, end=base + f.end))
-        return out
+        return find_all(text, regions=self.regions, min_confidence=self.min_confidence)
 
     def _evidence(self, f: Finding, subject: Subject) -> Evidence:
         data: dict[str, object] = {
