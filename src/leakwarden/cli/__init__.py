@@ -12,6 +12,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
+from leakwarden import logsetup
 from leakwarden.cli import bank, console, core, links, manage, pii
 from leakwarden.cli.common import validation_message
 from leakwarden.errors import LeakwardenError
@@ -25,7 +26,12 @@ for _module in (core, links, pii, bank, manage, console):
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        logsetup.configure()  # LEAKWARDEN_LOG_FORMAT=json: one JSON object per line
+    except ValueError as exc:
+        logging.basicConfig(level=logging.WARNING)
+        typer.echo(f"error: LEAKWARDEN_LOG_FORMAT: {exc}", err=True)
+        sys.exit(2)
     try:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:

@@ -139,13 +139,18 @@ def register(app: typer.Typer) -> None:
     def serve(db: DbOption = None, create: CreateOption = False, policy: PolicyOption = None,
               follow: FollowOption = True,
               host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-              port: Annotated[int, typer.Option(help="Port to listen on")] = 8000) -> None:
-        """Serve the HTTP API (OpenAPI docs at /docs)."""
-        import uvicorn
+              port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free one)")] = 8000,
+              workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+              access_log: Annotated[bool, typer.Option(
+                  "--access-log/--no-access-log", envvar="LEAKWARDEN_ACCESS_LOG",
+                  help="Log each request: method, route template, status, time (default: off)")] = False,
+              log_format: Annotated[str | None, typer.Option(
+                  "--log-format", envvar="LEAKWARDEN_LOG_FORMAT", help="text (default) or json")] = None) -> None:
+        """Serve the HTTP API (OpenAPI docs at /docs, Prometheus metrics at /metrics)."""
+        from leakwarden.cli.serve import run_server
 
-        from leakwarden.service.app import create_app
-
-        uvicorn.run(create_app(open_engine(db, policy, follow, create)), host=host, port=port, log_level="warning")
+        run_server(db=db, create=create, policy=policy, follow=follow, host=host, port=port, workers=workers,
+                   access_log=access_log, log_format=log_format)
 
     @app.command()
     def init(db: DbOption = None) -> None:

@@ -151,21 +151,44 @@ def _play(engine: Engine, step: Step) -> tuple[str, str]:
     raise ValueError(step.kind)
 
 
-def _print(console: Console, rows: list[Row], engines: dict[str, Engine], paths: dict[str, Path]) -> None:
+def command_name(argv0: str | None = None) -> str:
+    """The command as the user ran it: ``.venv/bin/leakwarden`` after ``make demo``, ``leakwarden``
+    when that is what is on the PATH (so the hints printed can be pasted as they are)."""
+    import shutil
+    import sys
+
+    ran = Path(argv0 if argv0 is not None else sys.argv[0])
+    if ran.name != "leakwarden":
+        return "leakwarden"
+    on_path = shutil.which("leakwarden")
+    if on_path and Path(on_path).resolve() == ran.resolve():
+        return "leakwarden"
+    try:
+        return str(ran.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(ran)
+
+
+def decisions_table(rows: list[Row]) -> Table:
+    """Cells wrap (``fold``) rather than end in "…", whatever the width (80 columns when piped)."""
     table = Table(title="What each platform decided", show_lines=False)
-    table.add_column("step")
-    table.add_column("post")
+    table.add_column("step", overflow="fold")
+    table.add_column("post", overflow="fold")
     for platform, policy in PLATFORMS.items():
-        table.add_column(f"{platform}: {policy}")
-        table.add_column("why")
+        table.add_column(f"{platform}: {policy}", overflow="fold")
+        table.add_column("why", overflow="fold")
     for row in rows:
         table.add_row(row.step.note, str(row.step.post.get("id", "")),
                       *[x for p in PLATFORMS for x in (row.verdicts[p], row.clauses[p])])
-    console.print(table)
+    return table
+
+
+def _print(console: Console, rows: list[Row], engines: dict[str, Engine], paths: dict[str, Path]) -> None:
+    console.print(decisions_table(rows))
     standing = Table(title="Account standing at the end")
-    standing.add_column("account")
+    standing.add_column("account", overflow="fold")
     for platform, policy in PLATFORMS.items():
-        standing.add_column(f"{platform}: {policy}")
+        standing.add_column(f"{platform}: {policy}", overflow="fold")
     with engines["A"].db.session() as a, engines["B"].db.session() as b:
         accounts = sorted({x for x in a.scalars(Account.__table__.select().with_only_columns(Account.id))})
         for account in accounts:
@@ -180,5 +203,6 @@ def _print(console: Console, rows: list[Row], engines: dict[str, Engine], paths:
     for platform, result in zip(PLATFORMS, checks, strict=True):
         console.print(f"platform {platform}: audit log {'intact' if result.ok else 'BROKEN'}, "
                       f"{result.checked} events; database {paths[platform]}")
-    console.print(f"Next: leakwarden keys create --role admin --db {paths['A']}; "
-                  f"leakwarden serve --db {paths['A']}")
+    lw = command_name()
+    console.print(f"Next: {lw} keys create --role admin --db {paths['A']}; {lw} serve --db {paths['A']}",
+                  soft_wrap=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,18 +26,25 @@ def error(status: int, code: str, message: str, details: object = None) -> JSONR
     return JSONResponse({"error": body}, status_code=status)
 
 
-def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False) -> FastAPI:
+    """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``."""
+    from leakwarden.service import metrics
     from leakwarden.service.compat import akismet, moderations, spam
+    from leakwarden.service.docs import add_docs
     from leakwarden.service.routes import accounts, audit, bank, console, links, pii, posts, rules
 
-    app = FastAPI(title="leakwarden", version="0.1.0",
+    app = FastAPI(title="leakwarden", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Check posts, follow links, match leaked material, find private information, "
                               "enforce a written policy, and account for it.")
     app.state.engine = engine
     app.state.engines = {engine.policy.name: engine}
+    add_docs(app)
+    if engine.expander is not None:
+        metrics.count_fetches(engine.expander)
 
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_middleware(LastResort)  # added last: the outermost, around the body limit
+    app.add_middleware(LastResort)  # the outermost but one, around the body limit
+    app.add_middleware(metrics.Observe, access_log=access_log)  # outermost: sees LastResort's 500s too
 
     @app.exception_handler(LeakwardenError)
     async def leakwarden_error(_: Request, exc: LeakwardenError) -> JSONResponse:
@@ -76,6 +84,24 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastA
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse,
+             summary="Prometheus metrics (text format 0.0.4); no key needed, like /health")
+    def prometheus() -> PlainTextResponse:
+        return PlainTextResponse(metrics.exposition(engine), media_type="text/plain; version=0.0.4; charset=utf-8")
+
     for module in (posts, links, rules, accounts, audit, pii, bank, console, akismet, moderations, spam):
         app.include_router(module.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app as ``leakwarden serve --workers N`` starts it in each worker (a uvicorn factory):
+    configured by the environment that ``serve`` set (``LEAKWARDEN_DATABASE_URL``,
+    ``LEAKWARDEN_POLICY``, ``LEAKWARDEN_FOLLOW_LINKS``, ``LEAKWARDEN_LOG_FORMAT``,
+    ``LEAKWARDEN_ACCESS_LOG``)."""
+    from leakwarden import logsetup
+    from leakwarden.cli.core import open_engine
+
+    logsetup.configure()
+    engine = open_engine(os.environ.get("LEAKWARDEN_DATABASE_URL"), os.environ.get("LEAKWARDEN_POLICY"))
+    return create_app(engine, access_log=logsetup.env_flag("LEAKWARDEN_ACCESS_LOG"))
