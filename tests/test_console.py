@@ -76,8 +76,17 @@ def test_every_form_needs_a_login(client: TestClient, path: str) -> None:
     assert response.status_code == 303 and "/console/login" in response.headers["location"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no failed logins counted (the throttle lives in the process)."""
+    monkeypatch.setattr(users, "throttle", users.LoginThrottle())
+
+
+# The console's roles are the API's: what the API keeps from a submitter (cases, appeals, accounts,
+# the report, the audit log), the console keeps from a submitter-role user.
 @pytest.mark.parametrize("role,path,status", [
-    ("submitter", "/console/queue", 200), ("submitter", "/console/cases/1", 200), ("submitter", "/console/report", 200),
+    ("submitter", "/console/queue", 403), ("submitter", "/console/cases/1", 403), ("submitter", "/console/report", 403),
+    ("moderator", "/console/queue", 200), ("moderator", "/console/cases/1", 200), ("moderator", "/console/report", 200),
     ("submitter", "/console/audit", 403), ("submitter", "/console/appeals", 403),
     ("submitter", "/console/requests", 403), ("submitter", "/console/accounts/journo", 403),
     ("submitter", "/console/users", 403), ("moderator", "/console/users", 403), ("moderator", "/console/audit", 200),
@@ -94,8 +103,10 @@ def test_roles(client: TestClient, role: str, path: str, status: int) -> None:
 def test_a_viewer_cannot_act_or_see_private_values(client: TestClient, engine: Engine) -> None:
     csrf = log_in(client, "submitter")
     case = case_id(engine, "p-doxx")
-    page = client.get(f"/console/cases/{case}").text
-    assert ADDRESS not in page and "reveal STREET_ADDRESS" not in page and "Overturn" not in page
+    page = client.get(f"/console/cases/{case}")
+    assert page.status_code == 403
+    assert ADDRESS not in page.text and "reveal STREET_ADDRESS" not in page.text and "Overturn" not in page.text
+    assert 'href="/console/queue"' not in page.text.split("<main")[0]  # no navigation to pages it cannot open
     for act in ("escalate", "confirm", "overturn"):
         assert client.post(f"/console/cases/{case}/decide", data={"act": act, "csrf": csrf}).status_code == 403
     assert client.post(f"/console/cases/{case}/reveal", data={"ref": "0.0", "csrf": csrf}).status_code == 403
@@ -172,11 +183,22 @@ def test_reveal_shows_the_value_once_and_is_audited(client: TestClient, engine: 
 def test_overturn_from_the_console(client: TestClient, engine: Engine) -> None:
     csrf = log_in(client, "moderator")
     case = case_id(engine, "p-doxx")
-    response = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "note": "satire", "csrf": csrf})
+    # one click only asks: what the overturn undoes, a reason, a confirmation
+    asked = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "note": "satire", "csrf": csrf})
+    assert asked.status_code == 200 and "Yes, overturn" in asked.text and "strike" in asked.text
+    assert "suspend" in asked.text and ">satire</textarea>" in asked.text
+    no_reason = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "confirm": "yes", "note": " ",
+                                                                   "csrf": csrf})
+    assert no_reason.status_code == 422 and 'data-code="reason_required"' in no_reason.text
+    with engine.db.session() as s:
+        assert s.get_one(PostRow, "p-doxx").status != "visible" and s.get_one(CaseRow, case).state == "open"
+    response = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "confirm": "yes",
+                                                                  "note": "satire", "csrf": csrf})
     assert response.status_code == 200 and "overturned" in response.text
     with engine.db.session() as s:
         assert s.get_one(PostRow, "p-doxx").status == "visible"
-    again = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "csrf": csrf})
+    again = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "confirm": "yes", "note": "x",
+                                                               "csrf": csrf})
     assert again.status_code == 409 and "closed" in again.text
 
 
@@ -247,6 +269,8 @@ def test_json_reports_appeals_and_cases(client: TestClient, engine: Engine, keys
     resolved = client.post(f"/v1/cases/{appeal.json()['case']['id']}/appeal", json={"granted": False},
                            headers=keys["moderator"])
     assert resolved.status_code == 200 and resolved.json()["resolution"] == "appeal_denied"
+    no_reason = client.post(f"/v1/cases/{case_id(engine, 'p-doxx')}/overturn", json={}, headers=keys["moderator"])
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["code"] == "reason_required"
     closed = client.post(f"/v1/cases/{report.json()['id']}/confirm", json={}, headers=keys["moderator"])
     assert closed.json()["state"] == "closed"
     assert client.post(f"/v1/cases/{report.json()['id']}/confirm", json={},
@@ -272,3 +296,149 @@ def test_add_a_linked_document_to_a_bank(client: TestClient, engine: Engine, mon
     assert elsewhere.status_code == 422
     with engine.db.session() as s:
         assert [e.actor for e in audit_log.events(s, kind="review.banked")] == ["user:moderator"]
+
+
+# -- reviewer safety ---------------------------------------------------------------------------
+@pytest.mark.parametrize("path,logged_in", [("/console/login", False), ("/console/queue", True),
+                                            ("/console/cases/999999", True), ("/console/queue", False),
+                                            ("/console/static/console.css", False), ("/console/users", True)])
+def test_every_console_response_has_the_security_headers(client: TestClient, path: str, logged_in: bool) -> None:
+    if logged_in:
+        log_in(client, "moderator")
+    response = client.get(path, follow_redirects=False)
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_console_has_no_inline_script_or_style(client: TestClient, engine: Engine) -> None:
+    log_in(client, "moderator")
+    for path in ("/console/queue", f"/console/cases/{case_id(engine, 'p-dossier')}", "/console/audit",
+                 "/console/appeals?account=troll"):
+        page = client.get(path).text
+        assert "<script>" not in page and " style=" not in page and "onclick" not in page, path
+
+
+def test_login_throttle_counts_per_name_and_per_address() -> None:
+    now = [0.0]
+    limiter = users.LoginThrottle(per_account=3, per_ip=5, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.wait("alice", "10.0.0.1") == 0
+        limiter.failed("alice", "10.0.0.1")
+    assert limiter.wait("alice", "10.0.0.9") == 60  # the name, from any address
+    assert limiter.wait("ALICE", "10.0.0.9") == 60
+    assert limiter.wait("bob", "10.0.0.9") == 0
+    limiter.failed("bob", "10.0.0.1")
+    limiter.failed("carol", "10.0.0.1")
+    assert limiter.wait("dave", "10.0.0.1") > 0  # the address, whatever the name
+    assert limiter.wait("dave", "10.0.0.2") == 0
+    now[0] = 61
+    assert limiter.wait("alice", "10.0.0.1") == 0  # the window slides
+    limiter.failed("bob", "10.0.0.3")
+    limiter.succeeded("bob")
+    assert limiter.wait("bob", "10.0.0.3") == 0
+
+
+def test_wrong_passwords_are_throttled_and_audited(client: TestClient, engine: Engine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(users, "throttle", users.LoginThrottle(per_account=5, per_ip=20, window=300))
+    token = csrf_of(client.get("/console/login").text)
+    statuses = [client.post("/console/login", data={"name": "moderator", "password": f"guess number {i}",
+                                                    "csrf": token}).status_code for i in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    right = client.post("/console/login", data={"name": "moderator", "password": PASSWORD, "csrf": token},
+                        follow_redirects=False)
+    assert right.status_code == 429 and int(right.headers["retry-after"]) > 0 and "try again" in right.text
+    with engine.db.session() as s:
+        failed = list(audit_log.events(s, kind="console.login_failed"))
+        throttled = list(audit_log.events(s, kind="console.login_throttled"))
+    assert len(failed) == 5 and len(throttled) == 4
+    assert all("guess number" not in e.payload and PASSWORD not in e.payload for e in failed + throttled)
+    assert audit_log.payload_of(failed[0])["ip"] == "testclient"
+    # another account from the same address still logs in, until the address has failed too often
+    assert client.post("/console/login", data={"name": "admin", "password": PASSWORD, "csrf": token},
+                       follow_redirects=False).status_code == 303
+
+
+def test_link_chains_are_inert_with_a_copy_button(client: TestClient, engine: Engine) -> None:
+    log_in(client, "moderator")
+    page = client.get(f"/console/cases/{case_id(engine, 'p-dossier')}").text
+    chain = page.split('id="chain-h"')[1]
+    assert "<a " not in chain.split("</section>")[0]  # no live link to the leak
+    assert '<code class="url" dir="ltr"' in chain and f'data-copy="{PDF}"' in chain
+    assert client.get("/console/static/console.js").status_code == 200
+
+
+def test_the_queue_reads_like_a_queue(client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakwarden.service.console import web
+
+    csrf = log_in(client, "moderator")
+    page = client.get("/console/queue").text
+    assert "Severity" in page and "Waiting" in page and "Assignee" in page
+    assert ADDRESS not in page  # the excerpt masks private values as the case page does
+    assert '<span class="severity high">high</span>' in page
+    doxx = case_id(engine, "p-doxx")
+    assert client.post(f"/console/cases/{doxx}/assign", data={"to": "me", "csrf": csrf}).status_code == 200
+    assert '<td class="assignee" dir="auto">user:moderator</td>' in client.get("/console/queue").text
+    with engine.db.session() as s:
+        assert [e.actor for e in audit_log.events(s, kind="case.assigned")] == ["user:moderator"]
+    assert client.post(f"/console/cases/{doxx}/assign", data={"to": "bob", "csrf": csrf}).status_code == 422
+    monkeypatch.setattr(web, "QUEUE_PAGE", 1)
+    first, second = client.get("/console/queue?state=all").text, client.get("/console/queue?state=all&page=2").text
+    assert "page 1 of" in first and "Next page" in first and "Previous page" not in first
+    assert "page 2 of" in second and "Previous page" in second
+    cases_on = [re.findall(r">Case (\d+)</a>", p) for p in (first, second)]
+    assert len(cases_on[0]) == len(cases_on[1]) == 1 and cases_on[0] != cases_on[1]
+
+
+@pytest.mark.parametrize("query", ["state=bogus", "source=alien", "page=x"])
+def test_bad_queue_filters_are_4xx(client: TestClient, query: str) -> None:
+    log_in(client, "moderator")
+    assert client.get(f"/console/queue?{query}").status_code == 422
+
+
+def test_case_history_is_in_words(client: TestClient, engine: Engine) -> None:
+    log_in(client, "moderator")
+    page = client.get(f"/console/cases/{case_id(engine, 'p-doxx')}").text
+    history = page.split('id="history-h"')[1]
+    assert "The policy applied remove" in history and "strike" in history and "Case opened (policy)" in history
+    assert "action.applied" not in history
+    assert history.count("The policy applied") < page.count("<tr")  # actions applied together are one line
+
+
+def test_the_audit_page_pages(client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakwarden.service.console import web
+
+    log_in(client, "admin")
+    monkeypatch.setattr(web, "AUDIT_PAGE", 5)
+    first, second = client.get("/console/audit").text, client.get("/console/audit?page=2").text
+    seqs = [re.findall(r"<tr><td>(\d+)</td>", p) for p in (first, second)]
+    assert len(seqs[0]) == len(seqs[1]) == 5 and int(seqs[0][-1]) > int(seqs[1][0])
+    assert "Older events" in first and "Newer events" in second
+    filtered = client.get("/console/audit?kind=action.applied&page=2").text
+    assert 'class="kind">action.applied<' in filtered and 'class="kind">case.opened<' not in filtered
+    assert "kind=action.applied&amp;subject_type=&amp;subject_id=&amp;page=1" in filtered  # paging keeps the filter
+
+
+def test_an_appeal_is_chosen_not_numbered(client: TestClient, engine: Engine) -> None:
+    csrf = log_in(client, "moderator")
+    page = client.get("/console/appeals").text
+    assert "Action number" not in page
+    chosen = client.get("/console/appeals?account=troll").text
+    options = re.findall(r'<option value="(\d+)">([^<]+)</option>', chosen)
+    assert options and any("suspend" in label and "p-doxx" in label for _, label in options)
+    suspend = next(i for i, label in options if "suspend" in label)
+    filed = client.post("/console/appeals", data={"action_id": suspend, "account": "troll", "statement": "sorry",
+                                                  "csrf": csrf})
+    assert filed.status_code == 200 and "Grant appeal" in filed.text
+    assert f'<option value="{suspend}">' not in client.get("/console/appeals?account=troll").text
+    assert "No action in force" in client.get("/console/appeals?account=nobody-here").text
+
+
+def test_reinstate_from_the_console(client: TestClient, engine: Engine) -> None:
+    csrf = log_in(client, "moderator")
+    done = client.post("/console/accounts/troll/reinstate", data={"note": "mistaken identity", "csrf": csrf})
+    assert done.status_code == 200
+    assert "Standing: <strong>good</strong>" in done.text and "0 active strikes" in done.text
+    assert client.post("/console/accounts/nobody-here/reinstate", data={"csrf": csrf}).status_code == 404

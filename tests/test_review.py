@@ -207,3 +207,43 @@ def test_rule_from_a_hop_blocks_the_domain(engine: Engine) -> None:
     engine.rules.refresh(force=True)
     assert rule["pattern"] == "files.example" and rule["added_by"] == MOD.name
     assert "review.rule_added" in kinds(engine)
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_an_overturn_needs_a_reason(engine: Engine, note: str) -> None:
+    case = case_for(engine, "p-doxx")
+    with engine.db.session() as s, pytest.raises(InvalidInput, match="reason"):
+        review.overturn(s, case, MOD, note)
+    with engine.db.session() as s:
+        assert s.get_one(CaseRow, case).state == "open" and s.get_one(PostRow, "p-doxx").status != "visible"
+
+
+def test_reinstatement_clears_strikes_and_sanctions_but_not_posts(engine: Engine) -> None:
+    """What reinstatement does (enforcement.actions.reinstate): the account is good with 0 active
+    strikes; its strike/suspend/ban/limit actions read reversed; removed posts stay removed; the
+    same evidence does not sanction it again."""
+    with engine.db.session() as s:
+        before = standing_of(s, "troll")
+        assert before.state is StandingState.SUSPENDED and before.active_strikes >= 1
+        status_before = s.get_one(PostRow, "p-doxx").status
+        lifted = review.reinstate(s, "troll", MOD, "mistaken identity")
+    with engine.db.session() as s:
+        after = standing_of(s, "troll")
+        assert lifted >= 1 and after.state is StandingState.GOOD and after.active_strikes == 0 and after.reinstated
+        assert all(x.removed_at is not None for x in s.scalars(select(Strike).where(Strike.account == "troll")))
+        rows = list(s.scalars(select(EnforcementAction).where(EnforcementAction.account == "troll")))
+        assert all((a.reversed_at is not None) == (a.type in ("strike", "suspend", "ban", "limit")) for a in rows)
+        assert s.get_one(PostRow, "p-doxx").status == status_before != "visible"  # posts stay as they are
+        event = list(audit_log.events(s, kind="account.reinstated"))[-1]
+        data = audit_log.payload_of(event)
+        assert data["strikes_removed"] and data["actions_reversed"] and data["note"] == "mistaken identity"
+    engine.redecide("p-doxx")
+    with engine.db.session() as s:
+        assert standing_of(s, "troll").state is StandingState.GOOD and standing_of(s, "troll").active_strikes == 0
+
+
+def test_only_a_moderator_reinstates(engine: Engine) -> None:
+    with engine.db.session() as s, pytest.raises(Forbidden):
+        review.reinstate(s, "troll", VIEWER)
+    with engine.db.session() as s, pytest.raises(NotFound):
+        review.reinstate(s, "nobody-here", MOD)

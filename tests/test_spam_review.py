@@ -71,7 +71,9 @@ def reports(console: Console) -> list[tuple[str, str, str | None]]:
 @pytest.mark.parametrize("act,label", [("confirm", "spam"), ("overturn", "ham"), ("escalate", None)])
 def test_a_moderators_verdict_on_spam_is_learnt(console: Console, act: str, label: str | None) -> None:
     case = held(console, "c1", SPAM)
-    response = console.http.post(f"/console/cases/{case}/decide", data={"csrf": console.csrf, "act": act},
+    # an overturn needs a reason and a confirmation (the console asks for both)
+    response = console.http.post(f"/console/cases/{case}/decide", data={"csrf": console.csrf, "act": act,
+                                                                        "confirm": "yes", "note": "judged"},
                                  follow_redirects=False)
     assert response.status_code == 303
     assert reports(console) == ([(label, "console", "c1")] if label else [])

@@ -136,7 +136,8 @@ def test_review_story(page: Any, served: tuple[str, Engine]) -> None:
     page.get_by_role("link", name=f"Case {dossier}").click()
     page.wait_for_url(re.compile(rf"/console/cases/{dossier}$"))
     assert page.get_by_text(ARABIC).first.is_visible()
-    assert page.locator("ol.chain a.url", has_text=PDF).is_visible()
+    assert page.locator("ol.chain code.url", has_text=PDF).is_visible()  # inert, with a copy button
+    assert page.locator("ol.chain a").count() == 0
     assert page.get_by_role("button", name="Block the domain files.example").is_visible()
     assert ADDRESS not in page.content()
     arabic = page.locator("td[lang=ar]").first
@@ -148,8 +149,10 @@ def test_review_story(page: Any, served: tuple[str, Engine]) -> None:
     # 4 overturn a suspension
     page.goto(f"{base}/console/cases/{doxx}")
     assert page.locator(".standing").first.inner_text().count("suspended") == 1
-    page.get_by_label("Note (optional, kept in the audit log)").fill("satire account; not a dossier")
     page.get_by_role("button", name="Overturn").click()
+    page.wait_for_url(re.compile(rf"/console/cases/{doxx}/decide$"))  # asks first: what it undoes, and why
+    page.get_by_label("Reason for the overturn (required, kept in the audit log)").fill("satire account; not a dossier")
+    page.get_by_role("button", name="Yes, overturn").click()
     expect(page.locator(".resolution")).to_have_text("overturned")  # waits for the new page
     expect(page.locator(".post-status")).to_have_text("visible")
     expect(page.locator(".standing").first).to_contain_text("good")
@@ -159,8 +162,9 @@ def test_review_story(page: Any, served: tuple[str, Engine]) -> None:
         suspension = s.scalars(select(EnforcementAction.id).where(EnforcementAction.post_id == "p-dossier",
                                                                   EnforcementAction.type == "suspend")).one()
     page.get_by_role("link", name="Appeals").click()
-    page.get_by_label("Action number").fill(str(suspension))
     page.get_by_label("Account", exact=True).fill("journo")
+    page.get_by_role("button", name="Show the account's actions").click()
+    page.get_by_label("What the account appeals").select_option(str(suspension))
     page.get_by_label("The account's statement").fill("أنا صحفي وأنشر للمصلحة العامة")
     shot(page, "06-appeal-form")
     page.get_by_role("button", name="File appeal").click()

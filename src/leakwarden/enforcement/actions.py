@@ -166,7 +166,16 @@ def _effect(session: Session, decision: Decision, action: Action, policy: Policy
 
 
 def reinstate(session: Session, account: str, moderator: str, note: str = "") -> int:
-    """Lift every active sanction; automatic clauses will not re-sanction on the evidence judged."""
+    """A moderator puts the account back in good standing, with a clean slate:
+
+    - every active suspension and ban is lifted, the account is no longer limited;
+    - every active strike is removed (kept, marked removed), so the standing reads "good, 0 strikes";
+    - the strike, suspend, ban and limit actions are marked reversed by the moderator;
+    - automatic clauses will not strike or sanction again on the evidence of the account's posts so far;
+    - posts stay as they are: a removed post stays removed, link blocks stay (overturn a post's case to
+      restore it).
+
+    Returns how many sanctions were lifted; the audit event lists sanctions, strikes and actions."""
     row = session.get(Account, account)
     if row is None:
         raise NotFound(f"no account {account!r}")
@@ -181,8 +190,23 @@ def reinstate(session: Session, account: str, moderator: str, note: str = "") ->
             if post is not None:
                 reasons = [Reason.model_validate(r) for r in post.decision.get("reasons", [])]
                 cleared |= fingerprints(post.id, reasons)
+    strikes = session.scalars(select(Strike).where(Strike.account == account, Strike.removed_at.is_(None))).all()
+    for strike in strikes:
+        strike.removed_at = now
+        if strike.post_id:
+            post = session.get(PostRow, strike.post_id)
+            if post is not None:
+                cleared |= fingerprints(post.id, [Reason.model_validate(r)
+                                                  for r in (post.decision or {}).get("reasons", [])])
+    sanctioning = [t.value for t in (ActionType.STRIKE, ActionType.SUSPEND, ActionType.BAN, ActionType.LIMIT)]
+    undone = session.scalars(select(EnforcementAction).where(EnforcementAction.account == account,
+                                                             EnforcementAction.type.in_(sanctioning),
+                                                             EnforcementAction.reversed_at.is_(None))).all()
+    for action in undone:
+        action.reversed_at, action.reversed_by = now, moderator
     row.cleared_evidence = sorted(cleared)
     row.reinstated_at, row.reinstated_by, row.limited = now, moderator, False
     audit.append(session, actor=moderator, kind="account.reinstated", subject_type="account", subject_id=account,
-                 payload={"lifted": [s.id for s in sanctions], "note": note})
+                 payload={"lifted": [s.id for s in sanctions], "strikes_removed": [s.id for s in strikes],
+                          "actions_reversed": [a.id for a in undone], "note": note})
     return len(sanctions)

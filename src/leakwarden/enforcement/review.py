@@ -25,6 +25,7 @@ from leakwarden.enforcement.standing import ensure_account
 from leakwarden.errors import Conflict, InvalidInput, NotFound
 from leakwarden.model import Action, ActionType, Decision, Post, Reason, Verdict, utcnow
 from leakwarden.policy.schema import Policy
+from leakwarden.signals.pii import atrest
 from leakwarden.signals.urlrules import RuleBook
 from leakwarden.store.tables import CaseRow, EnforcementAction, PostRow, Sanction, Strike
 
@@ -110,9 +111,12 @@ def confirm(session: Session, case_id: int, who: Reviewer, note: str = "") -> Ca
 
 
 def overturn(session: Session, case_id: int, who: Reviewer, note: str = "") -> Reversal:
-    """The decision was wrong: reverse every effect on the case's post and close the case."""
+    """The decision was wrong: reverse every effect on the case's post and close the case. An
+    overturn undoes a removal and its strikes, so it needs a reason (kept in the audit log)."""
     who.require(DECIDE_ROLE)
     case = _open(session, case_id)
+    if not _note(note):
+        raise InvalidInput("an overturn needs a reason (it is kept in the audit log)", code="reason_required")
     if case.post_id is None:
         raise InvalidInput(f"case {case_id} concerns no post; there is nothing to overturn", code="no_post")
     reversal = reverse_post(session, case.post_id, who.name)
@@ -202,6 +206,14 @@ def reverse_action(session: Session, action_id: int, actor: str) -> Reversal:
     return result
 
 
+def reinstate(session: Session, account: str, who: Reviewer, note: str = "") -> int:
+    """A moderator's reinstatement (see ``enforcement.actions.reinstate``): the account is in good
+    standing with no active strike; its posts stay as they are (overturn a case to restore a post).
+    Returns how many sanctions were lifted."""
+    who.require(DECIDE_ROLE)
+    return enforcement.reinstate(session, account, who.name, _note(note))
+
+
 # -- private values ----------------------------------------------------------------------------
 def subject_text(post: Post, decision: Decision, subject: str) -> str | None:
     """The text a piece of evidence's span points into: the post, an attachment, or a fetched hop."""
@@ -232,7 +244,9 @@ def reveal(session: Session, case_id: int, reason: int, evidence: int, who: Revi
         found = decision.reasons[reason].evidence[evidence]
     except IndexError:
         raise NotFound(f"case {case_id} has no evidence {reason}.{evidence}") from None
-    text = subject_text(Post.model_validate(row.body), decision, found.subject)
+    # hop texts are stored masked; the clear text is decrypted here only (signals.pii.atrest)
+    clear = decision.model_copy(update={"chains": atrest.clear_chains(decision)})
+    text = subject_text(Post.model_validate(row.body), clear, found.subject)
     if found.span is None or text is None or not 0 <= found.span[0] < found.span[1] <= len(text):
         raise NotFound(f"evidence {reason}.{evidence} of case {case_id} has no span to reveal")
     audit.append(session, actor=who.name, kind="pii.revealed", subject_type="case", subject_id=str(case_id),

@@ -18,6 +18,7 @@ from leakwarden.enforcement.review import get_case, subject_text
 from leakwarden.enforcement.review_tables import AppealRow
 from leakwarden.enforcement.standing import standing_of
 from leakwarden.model import Decision, LinkChain, Post, Standing
+from leakwarden.signals.pii.atrest import readable
 from leakwarden.store.tables import AuditEventRow, CaseRow, EnforcementAction, PostRow, Sanction, Strike
 
 
@@ -122,7 +123,8 @@ def case_file(session: Session, case_id: int, revealed: dict[str, str] | None = 
         row = session.get(PostRow, case.post_id)
         if row is not None:
             found.post, found.status = Post.model_validate(row.body), row.status
-            found.decision = Decision.model_validate(row.decision) if row.decision else None
+            # private values masked (one stored before masking existed is masked now): signals.pii.atrest
+            found.decision = readable(Decision.model_validate(row.decision)) if row.decision else None
             if found.decision is not None:
                 found.marked = _marked(found.post, found.decision, revealed or {})
         where = or_(where, (AuditEventRow.subject_type == "post") & (AuditEventRow.subject_id == case.post_id))
@@ -140,3 +142,90 @@ def case_file(session: Session, case_id: int, revealed: dict[str, str] | None = 
 
 def payload(event: AuditEventRow) -> dict[str, Any]:
     return audit_log.payload_of(event)
+
+
+@dataclass
+class HistoryLine:
+    """One line of a case's history: when, who, and what happened in words."""
+
+    at: Any
+    actor: str
+    kind: str
+    summary: str
+    count: int = 1
+
+
+def _action_words(action: dict[str, Any]) -> str:
+    words = str(action.get("type", "action"))
+    if action.get("duration_s"):
+        words += f" {round(int(action['duration_s']) / 3600, 1):g} h"
+    if action.get("clause"):
+        words += f" (clause {action['clause']})"
+    return words
+
+
+def _who(actor: str) -> str:
+    if actor in ("auto", "engine") or actor.startswith("policy:"):
+        return "the policy"
+    return actor.split(":", 1)[1] if actor.startswith("user:") else actor
+
+
+def _summary(kind: str, data: dict[str, Any]) -> str:
+    note = f": “{data['note']}”" if data.get("note") else ""
+    if kind == "case.opened":
+        return f"Case opened ({data.get('source', '?')}): {data.get('reason', '')}"
+    if kind.startswith("case.") and kind != "case.assigned":
+        resolution = f" as {data['resolution']}" if data.get("resolution") else ""
+        return f"Case moved from {data.get('from', '?')} to {data.get('to', kind[5:])}{resolution}{note}"
+    if kind == "case.assigned":
+        return f"Assigned to {data['assignee']}" if data.get("assignee") else "Unassigned"
+    if kind == "review.overturned":
+        return (f"Overturned: {len(data.get('actions', []))} action(s) reversed, {len(data.get('strikes', []))} "
+                f"strike(s) removed, {len(data.get('sanctions', []))} sanction(s) lifted{note}")
+    if kind == "review.confirmed":
+        return f"Decision confirmed{note}"
+    if kind == "review.changed":
+        applied = ", ".join(_action_words(a) for a in data.get("applied", []))
+        return f"Action changed to {applied or 'nothing'}{note}"
+    if kind == "review.rule_added":
+        return f"URL rule added: block {data.get('kind', '')} {data.get('pattern', '')}"
+    if kind == "review.banked":
+        return f"Linked document added to bank {data.get('bank', '')}"
+    if kind == "pii.revealed":
+        return f"Private value revealed ({data.get('label') or 'private'})"
+    if kind == "report.filed":
+        return f"Reported: {data.get('reason', '')}"
+    if kind == "appeal.filed":
+        return f"Appeal filed by {data.get('account', '?')} against {data.get('action', 'an action')}"
+    if kind.startswith("appeal."):
+        return f"Appeal {kind[7:].replace('_', ' ')}: {len(data.get('actions', []))} action(s) reversed{note}"
+    if kind == "request.linked":
+        return f"Linked to outside request {data.get('request')}"
+    if kind in ("decision", "decision.completed", "decision.recheck", "decision.retro", "decision.rescan",
+                "decision.refetched"):
+        verdict = data.get("verdict")
+        return f"Post decided again ({kind.partition('.')[2] or 'first decision'})" + (f": {verdict}" if verdict
+                                                                                        else "")
+    return kind.replace(".", " ").replace("_", " ").capitalize()
+
+
+def history(events: list[AuditEventRow]) -> list[HistoryLine]:
+    """A case's audit events in words; consecutive actions applied by the same actor are one line
+    ("The policy applied remove (clause dossier), strike, suspend 12 h")."""
+    lines: list[HistoryLine] = []
+    for event in events:
+        data = payload(event)
+        if event.kind in ("action.applied", "action.reapplied", "action.skipped"):
+            verb = {"action.applied": "applied", "action.reapplied": "applied again",
+                    "action.skipped": "skipped"}[event.kind]
+            words = _action_words(data.get("action") or {})
+            last = lines[-1] if lines else None
+            if last is not None and last.kind == event.kind and last.actor == _who(event.actor):
+                last.summary += f", {words}"
+                last.count += 1
+                continue
+            lines.append(HistoryLine(event.at, _who(event.actor), event.kind,
+                                     f"{_who(event.actor).capitalize()} {verb} {words}"))
+            continue
+        lines.append(HistoryLine(event.at, _who(event.actor), event.kind, _summary(event.kind, data)))
+    return lines

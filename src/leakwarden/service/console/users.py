@@ -10,8 +10,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,7 +23,7 @@ from sqlalchemy import delete, select
 
 from leakwarden.audit import log as audit
 from leakwarden.enforcement.standing import aware
-from leakwarden.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from leakwarden.errors import Conflict, InvalidInput, LeakwardenError, NotFound, Unauthorized
 from leakwarden.model import utcnow
 from leakwarden.service.auth import ROLES, Principal
 from leakwarden.service.console.tables import ConsoleSession, ConsoleUser
@@ -38,6 +42,67 @@ def use_hasher(hasher: PasswordHasher) -> None:
     rehashed at the next login when their parameters differ."""
     global _hasher, _DUMMY
     _hasher, _DUMMY = hasher, hasher.hash("not a password of anyone")
+
+
+class TooManyAttempts(LeakwardenError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LoginThrottle:
+    """Failed logins in a sliding window, per account name and per client address.
+
+    Past ``per_account`` failures for one name, or ``per_ip`` from one address, within ``window``
+    seconds, further attempts are refused (HTTP 429, audited as ``console.login_throttled``)
+    without checking the password, until the oldest failure leaves the window. A success clears
+    the name's failures. Kept in the process: each server process throttles on its own.
+    """
+
+    def __init__(self, per_account: int = 5, per_ip: int = 20, window: float = 300.0,
+                 clock: Any = time.monotonic) -> None:
+        self.per_account, self.per_ip, self.window, self.clock = per_account, per_ip, window, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+        return times
+
+    def wait(self, name: str, ip: str) -> int:
+        """Seconds until another attempt for this name from this address is allowed (0: now)."""
+        now = self.clock()
+        with self._lock:
+            waits = [0.0]
+            for key, limit in ((f"user:{name.lower()}", self.per_account), (f"ip:{ip}", self.per_ip)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    waits.append(times[len(times) - limit] + self.window - now)
+            return int(max(waits) + 0.999)
+
+    def failed(self, name: str, ip: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in (f"user:{name.lower()}", f"ip:{ip}"):
+                self._failures.setdefault(key, deque()).append(now)
+                if len(self._failures) > 100_000:  # bound the memory a spray of names can take
+                    self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{name.lower()}", None)
+
+
+throttle = LoginThrottle()
 
 
 @dataclass(frozen=True)
@@ -105,9 +170,20 @@ def list_users(db: Database) -> list[dict[str, object]]:
                 for u in s.scalars(select(ConsoleUser).order_by(ConsoleUser.name))]
 
 
-def log_in(db: Database, name: str, password: str, *, now: datetime | None = None) -> tuple[str, SessionInfo]:
-    """Check the password; on success return a new session token (for the cookie) and the session."""
+def log_in(db: Database, name: str, password: str, *, now: datetime | None = None, ip: str = "",
+           limiter: LoginThrottle | None = None) -> tuple[str, SessionInfo]:
+    """Check the password; on success return a new session token (for the cookie) and the session.
+
+    Every failure is audited (the name and the client address, never the password); too many
+    failures for a name or from an address are refused for a while (``LoginThrottle``)."""
     now = now or utcnow()
+    limiter = limiter or throttle
+    wait = limiter.wait(name, ip)
+    if wait:
+        with db.session() as s:
+            audit.append(s, actor="console", kind="console.login_throttled", subject_type="console_user",
+                         subject_id=name[:100], payload={"ip": ip, "retry_after_s": wait})
+        raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds", wait)
     with db.session() as s:
         user = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name, ConsoleUser.disabled_at.is_(None)))
         try:
@@ -117,10 +193,12 @@ def log_in(db: Database, name: str, password: str, *, now: datetime | None = Non
             ok = False
         if not ok or user is None:  # audited and committed; the error is raised after
             audit.append(s, actor="console", kind="console.login_failed", subject_type="console_user",
-                         subject_id=name[:100])
+                         subject_id=name[:100], payload={"ip": ip})
             user = None
     if user is None:
+        limiter.failed(name, ip)
         raise Unauthorized("the user name or password is wrong", code="login_failed")
+    limiter.succeeded(name)
     with db.session() as s:
         user = s.get_one(ConsoleUser, user.id)
         if _hasher.check_needs_rehash(user.password_hash):

@@ -1,14 +1,19 @@
-"""The reviewer console: server-rendered pages (Jinja2, plain forms, no scripts) under /console.
+"""The reviewer console: server-rendered pages (Jinja2, plain forms; one small script only copies
+URLs) under /console.
 
-Every page needs a logged-in user (else a redirect to the login page); each has a least role
-(``service.auth.ROLES``) and answers 403 below it. Every form carries the session's CSRF token.
-Moderator acts go through ``enforcement.review`` and ``enforcement.appeals``, which audit them.
+Every page needs a logged-in user (else a redirect to the login page); each has a least role, the
+same as the API's for the same data (``service.auth.ROLES``: cases, appeals, accounts, the report
+and the audit log need a moderator, users an admin), and answers 403 below it. Every form carries
+the session's CSRF token. Every response carries a Content-Security-Policy (no inline script, no
+framing), ``X-Frame-Options: DENY`` and ``Referrer-Policy: no-referrer``. Logins are throttled per
+account and per address (``users.LoginThrottle``) and failures audited. Moderator acts go through
+``enforcement.review`` and ``enforcement.appeals``, which audit them; an overturn asks for a reason
+and a confirmation.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leakwarden.audit import log as audit_log
 from leakwarden.audit import report as reports
@@ -30,11 +35,12 @@ from leakwarden.audit import requests as outside
 from leakwarden.enforcement import appeals, review
 from leakwarden.enforcement.standing import standing_of
 from leakwarden.engine import Engine
-from leakwarden.errors import Forbidden, InvalidInput, LeakwardenError
+from leakwarden.errors import Conflict, Forbidden, InvalidInput, LeakwardenError
 from leakwarden.links.url import host_of
-from leakwarden.model import Action, ActionType
+from leakwarden.model import Action, ActionType, Decision, Post
 from leakwarden.service.console import users
-from leakwarden.service.console.casefile import case_file
+from leakwarden.service.console.casefile import _marked as marked_texts
+from leakwarden.service.console.casefile import case_file, history
 from leakwarden.service.deps import IdPath
 from leakwarden.signals.spam import feedback as spam_feedback
 from leakwarden.store.tables import (
@@ -82,7 +88,7 @@ def need(role: str) -> Any:
     return Depends(dependency)
 
 
-Viewer = Annotated[users.SessionInfo, need("submitter")]
+Viewer = Annotated[users.SessionInfo, need("submitter")]  # signed in with any role (logging out)
 Moderator = Annotated[users.SessionInfo, need("moderator")]
 Admin = Annotated[users.SessionInfo, need("admin")]
 
@@ -167,11 +173,15 @@ def build() -> FastAPI:
             raise Forbidden("the login form has expired; reload the page", code="csrf")
         name, password = field(form, "name", limit=100), field(form, "password", limit=users.MAX_PASSWORD)
         target = _safe_next(field(form, "next", default=f"{PREFIX}/queue", limit=500))
+        ip = request.client.host if request.client else ""
         try:
-            session_token, _info = users.log_in(engine_of(request).db, name, password)
+            session_token, _info = users.log_in(engine_of(request).db, name, password, ip=ip)
         except LeakwardenError as exc:
-            return render(request, "login.html", None, 401, login_csrf=token, next=target, error=exc.message,
-                          name=name)
+            refused = render(request, "login.html", None, exc.status, login_csrf=token, next=target,
+                             error=exc.message, name=name)
+            if isinstance(exc, users.TooManyAttempts):
+                refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         done = RedirectResponse(target, status_code=303)
         done.set_cookie(COOKIE, session_token, httponly=True, samesite="lax", path=PREFIX,
                             max_age=int(users.SESSION_TTL.total_seconds()), secure=request.url.scheme == "https")
@@ -192,18 +202,31 @@ def build() -> FastAPI:
 
     # -- the queue and a case ----------------------------------------------------------------
     @app.get("/queue", response_class=HTMLResponse)
-    def queue(request: Request, info: Viewer, state: str = "open", source: str = "") -> Response:
+    def queue(request: Request, info: Moderator, state: str = "open", source: str = "", page: int = 1) -> Response:
+        if state not in ("open", "escalated", "waiting", "closed", "all"):
+            raise InvalidInput("state must be open, escalated, waiting, closed or all", code="invalid_state")
+        if source not in ("", "policy", "detector", "report", "appeal"):
+            raise InvalidInput("source must be policy, detector, report or appeal", code="invalid_source")
+        now = datetime.now(UTC)
         with engine_of(request).db.session() as s:
-            query = select(CaseRow).order_by(CaseRow.state.desc(), CaseRow.created_at)
+            query = select(CaseRow)
             if state in ("open", "escalated", "closed"):
                 query = query.where(CaseRow.state == state)
             elif state == "waiting":
                 query = query.where(CaseRow.state != "closed")
             if source:
                 query = query.where(CaseRow.source == source)
-            cases = list(s.scalars(query.limit(500)))
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            pages = max(1, -(-total // QUEUE_PAGE))
+            page = max(1, min(page, pages))
+            rows = list(s.scalars(query.order_by(CaseRow.state.desc(), CaseRow.created_at, CaseRow.id)
+                                  .offset((page - 1) * QUEUE_PAGE).limit(QUEUE_PAGE)))
+            posts = {p.id: p for p in s.scalars(select(PostRow).where(
+                PostRow.id.in_([c.post_id for c in rows if c.post_id])))}
+            cases = [queue_row(c, posts.get(c.post_id or ""), now) for c in rows]
             counts = dict(s.execute(select(CaseRow.state, func.count()).group_by(CaseRow.state)).all())
-        return render(request, "queue.html", info, cases=cases, state=state, source=source, counts=counts)
+        return render(request, "queue.html", info, cases=cases, state=state, source=source, counts=counts,
+                      page=page, pages=pages, total=total)
 
     def show_case(request: Request, info: users.SessionInfo, case_id: int,
                   revealed: dict[str, str] | None = None, status: int = 200) -> Response:
@@ -211,17 +234,59 @@ def build() -> FastAPI:
         with engine.db.session() as s:
             found = case_file(s, case_id, revealed)
         return render(request, "case.html", info, status, f=found, banks=_bank_names(engine),
+                      history=history(found.events),
                       moderator=info.principal.can("moderator"), changeable=[t.value for t in review.CHANGEABLE],
                       hosts=_hosts)
 
+    def confirm_overturn(request: Request, info: users.SessionInfo, case_id: int, note: str,
+                         status: int) -> Response:
+        """An overturn reverses a removal and its strikes: show what it undoes, ask for a reason."""
+        info.principal.require("moderator")
+        with engine_of(request).db.session() as s:
+            case = review.get_case(s, case_id)
+            if case.state == "closed":
+                raise Conflict(f"case {case_id} is closed", code="invalid_transition")
+            if case.post_id is None:
+                raise InvalidInput(f"case {case_id} concerns no post; there is nothing to overturn", code="no_post")
+            post = s.get(PostRow, case.post_id)
+            actions = list(s.scalars(select(EnforcementAction).where(EnforcementAction.post_id == case.post_id,
+                                                                     EnforcementAction.reversed_at.is_(None))))
+            strikes = list(s.scalars(select(Strike).where(Strike.post_id == case.post_id,
+                                                          Strike.removed_at.is_(None))))
+            sanctions = list(s.scalars(select(Sanction).where(Sanction.post_id == case.post_id,
+                                                              Sanction.lifted_at.is_(None))))
+            return render(request, "overturn.html", info, status, c=case, note=note, actions=actions,
+                          strikes=strikes, sanctions=sanctions, post_status=post.status if post else None,
+                          error="" if status == 200 else "an overturn needs a reason")
+
+    @app.post("/cases/{case_id}/assign")
+    async def assign(request: Request, case_id: IdPath, info: Moderator) -> Response:
+        """Assign the case to oneself (to="me") or clear the assignment (to=""); audited."""
+        form = await checked_form(request, info)
+        to = field(form, "to", limit=10)
+        if to not in ("me", ""):
+            raise InvalidInput("to must be 'me' or empty", code="invalid_form")
+        with engine_of(request).db.session() as s:
+            case = review.get_case(s, case_id)
+            if case.state == "closed":
+                raise Conflict(f"case {case_id} is closed", code="invalid_transition")
+            assignee = info.principal.name if to == "me" else None
+            case.data = {**(case.data or {}), "assignee": assignee}
+            audit_log.append(s, actor=info.principal.name, kind="case.assigned", subject_type="case",
+                             subject_id=str(case_id), payload={"assignee": assignee})
+        return back(f"/cases/{case_id}")
+
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    def case_page(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    def case_page(request: Request, case_id: IdPath, info: Moderator) -> Response:
         return show_case(request, info, case_id)
 
     @app.post("/cases/{case_id}/decide")
-    async def decide(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    async def decide(request: Request, case_id: IdPath, info: Moderator) -> Response:
         form = await checked_form(request, info)
         act, note = field(form, "act", limit=20), field(form, "note")
+        confirmed = field(form, "confirm", limit=10) == "yes"
+        if act == "overturn" and (not confirmed or not note):
+            return confirm_overturn(request, info, case_id, note, status=422 if confirmed else 200)
         with engine_of(request).db.session() as s:
             if act == "confirm":
                 review.confirm(s, case_id, info.principal, note)
@@ -239,7 +304,7 @@ def build() -> FastAPI:
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/spam")
-    async def teach_spam(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    async def teach_spam(request: Request, case_id: IdPath, info: Moderator) -> Response:
         """The moderator says the case's post is spam or not: the spam detector learns it at once."""
         form = await checked_form(request, info)
         info.principal.require("moderator")
@@ -254,7 +319,7 @@ def build() -> FastAPI:
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/change")
-    async def change(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    async def change(request: Request, case_id: IdPath, info: Moderator) -> Response:
         form = await checked_form(request, info)
         kind = field(form, "action", limit=20)
         if kind not in {t.value for t in review.CHANGEABLE}:
@@ -271,7 +336,7 @@ def build() -> FastAPI:
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
-    async def reveal(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    async def reveal(request: Request, case_id: IdPath, info: Moderator) -> Response:
         form = await checked_form(request, info)
         ref = field(form, "ref", limit=20)
         try:
@@ -285,7 +350,7 @@ def build() -> FastAPI:
         return response
 
     @app.post("/cases/{case_id}/rule")
-    async def add_rule(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    async def add_rule(request: Request, case_id: IdPath, info: Moderator) -> Response:
         form = await checked_form(request, info)
         engine = engine_of(request)
         with engine.db.session() as s:
@@ -295,7 +360,7 @@ def build() -> FastAPI:
         return back(f"/cases/{case_id}")
 
     @app.post("/cases/{case_id}/bank")
-    async def add_to_bank(request: Request, case_id: IdPath, info: Viewer) -> Response:
+    async def add_to_bank(request: Request, case_id: IdPath, info: Moderator) -> Response:
         form = await checked_form(request, info)
         info.principal.require("moderator")
         engine = engine_of(request)
@@ -314,12 +379,20 @@ def build() -> FastAPI:
 
     # -- appeals, accounts -------------------------------------------------------------------
     @app.get("/appeals", response_class=HTMLResponse)
-    def appeals_page(request: Request, info: Moderator) -> Response:
+    def appeals_page(request: Request, info: Moderator, account: str = "") -> Response:
+        """Appeals; with ?account=, the account's actions in force to choose the one appealed (no
+        internal action number to type)."""
         from leakwarden.enforcement.review_tables import AppealRow
 
+        account = account.strip()[:200]
         with engine_of(request).db.session() as s:
             rows = list(s.scalars(select(AppealRow).order_by(AppealRow.id.desc()).limit(500)))
-        return render(request, "appeals.html", info, appeals=rows, window=appeals.APPEAL_WINDOW.days)
+            appealed = {a.action_id for a in rows}
+            choices = [a for a in s.scalars(select(EnforcementAction).where(
+                EnforcementAction.account == account, EnforcementAction.reversed_at.is_(None))
+                .order_by(EnforcementAction.id.desc())) if a.id not in appealed] if account else []
+        return render(request, "appeals.html", info, appeals=rows, window=appeals.APPEAL_WINDOW.days,
+                      account=account, choices=choices)
 
     @app.post("/appeals")
     async def file_appeal(request: Request, info: Moderator) -> Response:
@@ -342,6 +415,13 @@ def build() -> FastAPI:
             cases = list(s.scalars(select(CaseRow).where(CaseRow.account == account).order_by(CaseRow.id)))
         return render(request, "account.html", info, account=account, standing=standing, actions=acts,
                       strikes=strikes, sanctions=sanctions, posts=posts, cases=cases)
+
+    @app.post("/accounts/{account}/reinstate")
+    async def reinstate_account(request: Request, account: str, info: Moderator) -> Response:
+        form = await checked_form(request, info)
+        with engine_of(request).db.session() as s:
+            review.reinstate(s, account, info.principal, field(form, "note"))
+        return back(f"/accounts/{quote(account, safe='')}")
 
     # -- outside requests, transparency, audit, users --------------------------------------
     @app.get("/requests", response_class=HTMLResponse)
@@ -371,7 +451,7 @@ def build() -> FastAPI:
         return back("/requests")
 
     @app.get("/report", response_class=HTMLResponse)
-    def report_page(request: Request, info: Viewer, days: int = 30) -> Response:
+    def report_page(request: Request, info: Moderator, days: int = 30) -> Response:
         days = max(1, min(days, 3660))
         end = datetime.now(UTC) + timedelta(seconds=1)
         built = reports.build(engine_of(request).db, end - timedelta(days=days), end)
@@ -386,21 +466,65 @@ def build() -> FastAPI:
 
     @app.get("/audit", response_class=HTMLResponse)
     def audit_page(request: Request, info: Moderator, kind: str = "", subject_type: str = "", subject_id: str = "",
-                   limit: int = 200) -> Response:
+                   page: int = 1) -> Response:
+        """The audit log, newest first, AUDIT_PAGE events a page."""
         with engine_of(request).db.session() as s:
-            events = list(audit_log.events(s, kind=kind or None, subject_type=subject_type or None,
-                                           subject_id=subject_id or None, limit=max(1, min(limit, 2000)),
-                                           newest_first=True))
+            query = select(AuditEventRow)
+            if kind:
+                query = query.where(AuditEventRow.kind == kind[:100])
+            if subject_type:
+                query = query.where(AuditEventRow.subject_type == subject_type[:100])
+            if subject_id:
+                query = query.where(AuditEventRow.subject_id == subject_id[:300])
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            pages = max(1, -(-total // AUDIT_PAGE))
+            page = max(1, min(page, pages))
+            events = list(s.scalars(query.order_by(AuditEventRow.seq.desc())
+                                    .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE)))
             verified = audit_log.verify(s) if info.principal.can("admin") else None
-            kinds = Counter(k for (k,) in s.execute(select(AuditEventRow.kind)))
+            kinds = sorted(k for (k,) in s.execute(select(AuditEventRow.kind).distinct()))
         return render(request, "audit.html", info, events=events, kind=kind, subject_type=subject_type,
-                      subject_id=subject_id, payload=audit_log.payload_of, verified=verified, kinds=sorted(kinds))
+                      subject_id=subject_id, payload=audit_log.payload_of, verified=verified, kinds=kinds,
+                      page=page, pages=pages, total=total,
+                      filters=f"kind={quote(kind)}&subject_type={quote(subject_type)}&subject_id={quote(subject_id)}")
 
     @app.get("/users", response_class=HTMLResponse)
     def users_page(request: Request, info: Admin) -> Response:
         return render(request, "users.html", info, users=users.list_users(engine_of(request).db))
 
     return app
+
+
+QUEUE_PAGE = 50
+AUDIT_PAGE = 100
+EXCERPT = 160
+SEVERITY = {"remove": "high", "restrict": "medium", "label": "low", "allow": "low"}
+
+
+def age(since: datetime, now: datetime) -> str:
+    """'3 min', '5 h', '2 d': how long a case has waited."""
+    seconds = max(0, int((now - (since if since.tzinfo else since.replace(tzinfo=UTC))).total_seconds()))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def queue_row(case: CaseRow, post: PostRow | None, now: datetime) -> dict[str, Any]:
+    """One queue line: the case with an excerpt of its post (private values masked, as on the case
+    page), a severity from the post's verdict, its age and who it is assigned to."""
+    excerpt, severity = "", "—"
+    if post is not None:
+        body, decision = Post.model_validate(post.body), None
+        if post.decision:
+            decision = Decision.model_validate(post.decision)
+            severity = SEVERITY.get(decision.verdict.value, "—")
+        marked = [m for m in marked_texts(body, decision, {}) if m.subject == "post"] if decision else []
+        text = "".join(seg.text for seg in marked[0].segments) if marked else body.text
+        text = " ".join(text.split())
+        excerpt = text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+    return {"case": case, "excerpt": excerpt, "severity": severity, "age": age(case.created_at, now),
+            "assignee": (case.data or {}).get("assignee") or ""}
 
 
 def _safe_next(target: str) -> str:
@@ -436,8 +560,18 @@ def _bank_names(engine: Engine) -> list[str]:
         return []
 
 
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                 b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
 class Console:
-    """The console as an ASGI app to mount inside the API app: it finds the engine on the parent."""
+    """The console as an ASGI app to mount inside the API app: it finds the engine on the parent, and
+    adds the security headers to every response (pages, redirects, errors, static files)."""
 
     def __init__(self) -> None:
         self.app = build()
@@ -445,7 +579,15 @@ class Console:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if ENGINE_KEY not in scope:
             scope[ENGINE_KEY] = scope["app"].state.engine
-        await self.app(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in SECURITY_HEADERS}
+                message["headers"] = [h for h in message.get("headers", []) if h[0].lower() not in names] \
+                    + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def console_asgi() -> ASGIApp:
