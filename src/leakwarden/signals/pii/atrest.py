@@ -64,10 +64,7 @@ class SealedUnreadable(LeakwardenError):
 
 
 def key_file() -> Path:
-    configured = os.environ.get(KEY_FILE_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    return Path.home() / ".config" / "leakwarden" / "reveal.key"
+    return keys.key_path(KEY_FILE_ENV, "reveal.key")
 
 
 def _fernet() -> Fernet:
@@ -104,7 +101,7 @@ def _load_or_create(path: Path) -> bytes:
     except FileNotFoundError:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            keys._create(path, Fernet.generate_key() + b"\n")
+            keys.create_key_file(path, Fernet.generate_key() + b"\n")
             log.info("created the key for private values at rest at %s", path)
             data = path.read_bytes().strip()
         except OSError as exc:
@@ -112,8 +109,7 @@ def _load_or_create(path: Path) -> bytes:
                                        f"{_HINT}") from None
     except OSError as exc:
         raise RevealKeyUnavailable(f"cannot read the reveal key at {path} ({exc.strerror or exc}); {_HINT}") from None
-    if os.name == "posix" and path.stat().st_mode & 0o077:
-        log.warning("the key file %s can be read by other users: chmod 600 it", path)
+    keys.warn_if_shared(path)
     return data
 
 

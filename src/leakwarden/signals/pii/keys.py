@@ -45,12 +45,23 @@ class HashKeyUnavailable(LeakwardenError):
     status = 500
 
 
-def key_file() -> Path:
-    """Where the key is kept when ``LEAKWARDEN_PII_HASH_KEY`` is not set."""
-    configured = os.environ.get(KEY_FILE_ENV, "").strip()
+def key_path(file_env: str, default_name: str) -> Path:
+    """A key file's path: the variable ``file_env`` when set, else ``~/.config/leakwarden/NAME``."""
+    configured = os.environ.get(file_env, "").strip()
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".config" / "leakwarden" / "pii-hash.key"
+    return Path.home() / ".config" / "leakwarden" / default_name
+
+
+def warn_if_shared(path: Path) -> None:
+    """Log (the path only) when a key file can be read by other users."""
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        log.warning("the key file %s can be read by other users: chmod 600 it", path)
+
+
+def key_file() -> Path:
+    """Where the key is kept when ``LEAKWARDEN_PII_HASH_KEY`` is not set."""
+    return key_path(KEY_FILE_ENV, "pii-hash.key")
 
 
 def hash_key() -> bytes:
@@ -81,7 +92,7 @@ def _load_or_create(path: Path) -> bytes:
         pass
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _create(path, secrets.token_hex(32).encode() + b"\n")
+        create_key_file(path, secrets.token_hex(32).encode() + b"\n")
         log.info("created a key for hashes of private values at %s", path)
         return _read(path)
     except OSError as exc:
@@ -90,7 +101,7 @@ def _load_or_create(path: Path) -> bytes:
         ) from None
 
 
-def _create(path: Path, content: bytes) -> None:
+def create_key_file(path: Path, content: bytes) -> None:
     """Write ``content`` to a new file at ``path`` with mode 0600, atomically: two processes that
     start at once end up with the same key (the second keeps the first one's file)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
@@ -130,6 +141,5 @@ def _read(path: Path) -> bytes:
     if len(data) < MIN_KEY_BYTES:
         raise HashKeyUnavailable(f"the key file {path} holds {len(data)} bytes; a key needs at least "
                                  f"{MIN_KEY_BYTES} (delete the file to have one made)")
-    if os.name == "posix" and path.stat().st_mode & 0o077:
-        log.warning("the key file %s can be read by other users: chmod 600 it", path)
+    warn_if_shared(path)
     return data
