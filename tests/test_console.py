@@ -416,6 +416,7 @@ def test_the_audit_page_pages(client: TestClient, engine: Engine, monkeypatch: p
     seqs = [re.findall(r"<tr><td>(\d+)</td>", p) for p in (first, second)]
     assert len(seqs[0]) == len(seqs[1]) == 5 and int(seqs[0][-1]) > int(seqs[1][0])
     assert "Older events" in first and "Newer events" in second
+    assert "<title>Audit log · leakwarden</title>" in first  # the pager is in the page, not its title
     filtered = client.get("/console/audit?kind=action.applied&page=2").text
     assert 'class="kind">action.applied<' in filtered and 'class="kind">case.opened<' not in filtered
     assert "kind=action.applied&amp;subject_type=&amp;subject_id=&amp;page=1" in filtered  # paging keeps the filter
