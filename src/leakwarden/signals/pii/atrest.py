@@ -154,11 +154,7 @@ def mask_text(text: str, values: Sequence[str] = ()) -> str:
         spans = [(f.start, f.end) for f in find_all(text)]
     except LeakwardenError:
         spans = []
-    for value in values:
-        at = text.find(value)
-        while at >= 0:
-            spans.append((at, at + len(value)))
-            at = text.find(value, at + 1)
+    spans += _occurrences(text, values)
     return mask_spans(text, spans) if spans else text
 
 
@@ -176,13 +172,19 @@ def _mask_tree(value: Any, values: Sequence[str], *, scan: bool) -> Any:
     return value
 
 
-def _mask_values(text: str, values: Sequence[str]) -> str:
+def _occurrences(text: str, values: Sequence[str]) -> list[tuple[int, int]]:
+    """The spans of every occurrence of every value in ``text``."""
     spans: list[tuple[int, int]] = []
     for value in values:
         at = text.find(value)
         while at >= 0:
             spans.append((at, at + len(value)))
             at = text.find(value, at + 1)
+    return spans
+
+
+def _mask_values(text: str, values: Sequence[str]) -> str:
+    spans = _occurrences(text, values)
     return mask_spans(text, spans) if spans else text
 
 
