@@ -231,7 +231,7 @@ def test_deeply_nested_json_is_refused(api: tuple[TestClient, dict[str, dict[str
 
 
 def test_values_the_database_cannot_hold_are_refused(any_db_url: str) -> None:
-    """A NUL in text is storable in SQLite but not in PostgreSQL: a 4xx there, never a 500."""
+    """A NUL is storable in SQLite but not in PostgreSQL: a 4xx on both, never a 500."""
     engine = Engine(any_db_url, detectors=[])
     admin = {"Authorization": f"Bearer {create_key(engine.db, 'admin')[1]}"}
     with TestClient(create_app(engine), raise_server_exceptions=False) as client:
@@ -246,6 +246,10 @@ def test_values_the_database_cannot_hold_are_refused(any_db_url: str) -> None:
             assert response.status_code < 500, (path, response.text)
             if response.status_code >= 400:
                 assert response.json()["error"]["code"]
+        refused = client.post("/v1/posts", json={"id": "p2", "author": "a", "text": "nul \u0000"}, headers=admin)
+        assert refused.status_code == 422 and "NUL" in refused.text  # the same answer on every database
+        kept = client.post("/v1/posts", json={"id": "p3", "author": "a", "text": "tab\tand\nnewline"}, headers=admin)
+        assert kept.status_code == 201
 
 
 # -- over real connections --------------------------------------------------------------------------

@@ -286,16 +286,24 @@ def test_engines_racing_on_the_same_posts_store_each_once(any_db_url: str) -> No
     posts = [post(f"s{i}", f"copy https://newsletter.example/{i}", author=f"u{i % 5}") for i in range(40)]
     start = threading.Barrier(len(engines))
 
+    created: list[str] = []
+
     def ingest_all(k: int) -> list[tuple[str, str, tuple[tuple[str, str | None, str | None], ...]]]:
         mine = [p for i, p in enumerate(posts) if i % len(engines) != k]  # each post goes to 3 of the 4
         start.wait()
-        return [(d.post_id, d.verdict.value, tuple(sorted(a.key() for a in d.actions)))
-                for d in (engines[k].ingest(p, actor=f"engine{k}") for p in mine)]
+        out = []
+        for p in mine:
+            d, stored_here = engines[k].ingest_once(p, actor=f"engine{k}")
+            if stored_here:
+                created.append(d.post_id)
+            out.append((d.post_id, d.verdict.value, tuple(sorted(a.key() for a in d.actions))))
+        return out
 
     with ThreadPoolExecutor(max_workers=len(engines)) as pool:
         results = [r for rs in pool.map(ingest_all, range(len(engines))) for r in rs]
     assert len(results) == 3 * len(posts)
     assert len(set(results)) == len(posts)  # every engine saw the same decision for the same post
+    assert sorted(created) == sorted(p.id for p in posts)  # one writer stored each (the API's 201)
     with engines[0].db.session() as s:
         assert s.scalar(select(func.count()).select_from(PostRow)) == len(posts)
         assert s.scalar(select(func.count()).select_from(Strike)) == len(posts)

@@ -208,10 +208,16 @@ class Engine:
         decision and applies nothing twice; with different content it is a conflict. Two writers
         racing on one post id (processes sharing the database) resolve it the same way: the loser
         returns what the winner stored."""
+        return self.ingest_once(post, actor=actor, budget_s=budget_s)[0]
+
+    def ingest_once(self, post: Post, *, actor: str = "api", budget_s: float | None = None
+                    ) -> tuple[Decision, bool]:
+        """:meth:`ingest`, and whether this call stored the post (False: it was stored before, or a
+        concurrent writer stored it first)."""
         body = post.model_dump(mode="json")
         stored = self._stored_decision(post.id, body)
         if stored is not None:
-            return stored
+            return stored, False
         decision = atrest.seal(self._check(post, budget_s=budget_s), keep=True, scan=self._scan_pii)
         for attempt in range(_WRITE_ATTEMPTS):
             try:
@@ -222,14 +228,14 @@ class Engine:
                 # this transaction wrote nothing
                 stored = self._stored_decision(post.id, body)
                 if stored is not None:
-                    return stored
+                    return stored, False
                 if attempt == _WRITE_ATTEMPTS - 1:
                     raise
             except DataError as exc:  # a value the database cannot store (PostgreSQL: a NUL character)
                 raise InvalidInput(f"post {post.id!r} cannot be stored: {_short_db_error(exc)}",
                                    code="invalid_post") from None
         self._see_new_rules(decision)
-        return atrest.readable(decision)
+        return atrest.readable(decision), True
 
     def _stored_decision(self, post_id: str, body: dict[str, object]) -> Decision | None:
         """The decision stored for this post id, or None; a conflict if it was stored with other content."""

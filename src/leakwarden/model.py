@@ -69,6 +69,14 @@ class Post(Strict):
             raise ValueError("must not contain control characters (NUL, newlines, tabs...)")
         return value
 
+    @field_validator("text")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        # newlines and tabs belong in text; a NUL never does, and PostgreSQL cannot store one
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
+
     @field_validator("links")
     @classmethod
     def _links_are_short(cls, links: list[str]) -> list[str]:

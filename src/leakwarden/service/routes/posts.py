@@ -43,10 +43,9 @@ def ingest(post: Post, request: Request, response: Response, engine: EngineDep, 
            policy: PolicyParam = None, budget: BudgetParam = None) -> Decision:
     """Decide, enforce and record. Idempotent on the post id."""
     chosen = engine_for(request, engine, policy)
-    with chosen.db.session() as s:
-        if s.get(PostRow, post.id) is not None:
-            response.status_code = 200
-    decision = chosen.ingest(post, actor=who.name, budget_s=budget)
+    decision, created = chosen.ingest_once(post, actor=who.name, budget_s=budget)
+    if not created:  # stored before, or by a concurrent writer that won the race
+        response.status_code = 200
     if decision.partial:
         chosen.complete_later(post.id)
     return decision
