@@ -119,9 +119,9 @@ def names(text: str, toks: list[Token], rare: float = RARE_ZIPF) -> set[str]:
     return out
 
 
-def anchor_hashes(skeletons: set[str]) -> set[str]:
+def anchor_hashes(found: set[str]) -> set[str]:
     """Skeletons as 16-hex-digit hashes, as items store and export them."""
-    return {hashlib.sha256(f"anc:{k}".encode()).hexdigest()[:16] for k in skeletons}
+    return {hashlib.sha256(f"anc:{k}".encode()).hexdigest()[:16] for k in found}
 
 
 def as_keys(hashes: set[str] | frozenset[str] | list[str]) -> np.ndarray:

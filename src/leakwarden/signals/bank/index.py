@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from leakwarden.signals.bank import changes, excerpt
-from leakwarden.signals.bank.anchors import anchor_hashes, as_keys, skeleton
+from leakwarden.signals.bank.anchors import anchor_hashes, as_keys, skeletons
 from leakwarden.signals.bank.center import center, means_for
 from leakwarden.signals.bank.embed import Embedder
 from leakwarden.signals.bank.minhash import MinHashLSH, jaccard
@@ -518,7 +518,8 @@ class BankIndex:
             return {}
         item = sketch(text)
         i_keys, i_values = item.keys(), values(text)
-        shown = sorted({sk.text[t.start : t.end] for t in sk.toks if skeleton(t.norm) in i_keys
-                        and skeleton(t.norm) in sk.names()})
+        q_names = sk.names()
+        shown = sorted({sk.text[t.start : t.end] for t in sk.toks
+                        if any(k in i_keys and k in q_names for k in skeletons(t.norm))})
         figures = sorted(agreeing(q_values, i_values))
         return {"names": shown[:30], "figures": [show(v) for v in figures[:30]]}
