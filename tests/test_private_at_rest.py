@@ -270,3 +270,49 @@ def test_the_key_file_is_made_once_with_mode_0600(tmp_path: Path, monkeypatch: p
     atrest.forget_cached_keys()
     atrest.check_key()
     assert path.read_bytes() == first
+
+
+def _run(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.mark.parametrize("command", ["expand", "bank match"])
+def test_expand_and_bank_match_show_pages_and_passages_masked(site: HostServer, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """What is not a decision is masked too: a followed page's text, a bank match's passages."""
+    monkeypatch.setenv("LEAKWARDEN_FETCH_ALLOW_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("LEAKWARDEN_FETCH_PORTS", str(site.port))
+    monkeypatch.setenv("LEAKWARDEN_EMBEDDER", "none")
+    db = str(tmp_path / "lw.db")
+    if command == "expand":
+        args = ["expand", site.url("/p/harper"), "--json"]
+    else:
+        item = tmp_path / "harper.txt"
+        item.write_text(LINES)
+        for setup in (["bank", "create", "leaks", "--label", "hack-and-leak"], ["bank", "add", "leaks", str(item)]):
+            assert _run([*setup, "--db", db, "--create"]) == 0
+        args = ["bank", "match", str(item), "--db", db]
+    capsys.readouterr()
+    code = _run(args)
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "Harper" in printed.out and leaks(printed.out) == [], printed.out
+
+
+def test_the_bank_match_route_masks_its_passages(db_url: str) -> None:
+    engine = Engine(db_url, detectors=[])
+    from leakwarden.signals.bank.repository import Banks
+
+    banks = Banks(engine.db, embed=False)
+    banks.create("leaks", "hack-and-leak")
+    banks.add_text("leaks", LINES, item_id="harper")
+    key = {"Authorization": f"Bearer {create_key(engine.db, 'submitter')[1]}"}
+    with TestClient(create_app(engine)) as client:
+        body = client.post("/v1/banks/match", json={"text": LINES}, headers=key)
+    assert body.status_code == 200 and body.json()["matches"][0]["method"] == "exact"
+    assert leaks(body.text) == []

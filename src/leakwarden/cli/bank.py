@@ -13,6 +13,7 @@ import typer
 from leakwarden.cli.common import CreateOption, DbOption, PolicyOption, echo_json, open_db, read_text
 from leakwarden.errors import InvalidInput
 from leakwarden.signals.bank.repository import Banks
+from leakwarden.signals.pii import atrest
 
 bank_app = typer.Typer(help="Banks of known leaked material.", no_args_is_help=True)
 
@@ -93,7 +94,7 @@ def match(source: Annotated[str | None, typer.Argument(help="Text file, or - for
     if jsonl is None:
         if source is None:
             raise InvalidInput("give a FILE, - for stdin, or --jsonl IN.jsonl")
-        echo_json([m.to_dict() for m in index.match(read_text(source))])
+        echo_json([atrest.masked_match(m.to_dict()) for m in index.match(read_text(source))])
         return
     sink = open(out, "w", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
     try:
@@ -109,7 +110,7 @@ def match(source: Annotated[str | None, typer.Argument(help="Text file, or - for
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
                 raise InvalidInput(f'{jsonl}: line {n}: expected {{"id", "text"}}')
             found = index.match(rec["text"], lang=rec.get("lang"))
-            sink.write(json.dumps({"id": rec.get("id"), "matches": [m.to_dict() for m in found]},
+            sink.write(json.dumps({"id": rec.get("id"), "matches": [atrest.masked_match(m.to_dict()) for m in found]},
                                   ensure_ascii=False) + "\n")
     finally:
         if out:

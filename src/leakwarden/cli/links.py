@@ -13,6 +13,7 @@ from leakwarden.errors import InvalidInput
 from leakwarden.links.chain import DEFAULT_FAN_OUT, refusal, shared_expander
 from leakwarden.links.fetch import FetchSettings
 from leakwarden.model import Hop, LinkChain
+from leakwarden.signals.pii import atrest
 
 TEXT_PREVIEW = 100
 
@@ -62,6 +63,7 @@ def register(app: typer.Typer) -> None:
         refused = refusal(chain)
         if refused is not None:
             raise refused
+        chain = atrest.masked_chain(chain)
         if as_json:
             typer.echo(json.dumps(chain.model_dump(mode="json"), ensure_ascii=False, indent=2))
         else:

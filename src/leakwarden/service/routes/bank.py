@@ -21,6 +21,7 @@ from leakwarden.signals.bank.embed import embedder_from_env
 from leakwarden.signals.bank.extract import MAX_FILE_BYTES
 from leakwarden.signals.bank.index import BankIndex
 from leakwarden.signals.bank.repository import Banks
+from leakwarden.signals.pii import atrest
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
@@ -124,7 +125,7 @@ def remove_item(bank: str, item: str, request: Request, engine: EngineDep, _: Mo
 @router.post("/match")
 def match(body: MatchIn, request: Request, engine: EngineDep, _: SubmitterDep) -> dict[str, Any]:
     found = bank_index(request, engine).match(body.text, lang=body.lang)
-    return {"matches": [m.to_dict() for m in found]}
+    return {"matches": [atrest.masked_match(m.to_dict()) for m in found]}
 
 
 @router.get("/{bank}/export")

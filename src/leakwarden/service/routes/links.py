@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leakwarden.links.chain import ChainExpander, refusal, shared_expander
 from leakwarden.model import Decision, LinkChain
 from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
+from leakwarden.signals.pii import atrest
 
 router = APIRouter(prefix="/v1", tags=["links"])
 
@@ -31,7 +32,7 @@ def expand(body: ExpandIn, engine: EngineDep, _: SubmitterDep) -> LinkChain:
     refused = refusal(chain)
     if refused is not None:
         raise refused
-    return chain
+    return atrest.masked_chain(chain)
 
 
 @router.post("/posts/{post_id}/refetch", response_model=Decision)

@@ -188,6 +188,25 @@ def _mask_values(text: str, values: Sequence[str]) -> str:
     return mask_spans(text, spans) if spans else text
 
 
+def masked_chain(chain: LinkChain) -> LinkChain:
+    """A chain to show (``expand``): every hop's text with its private values masked."""
+    hops = [h.model_copy(update={"text": mask_text(h.text)}) if h.text else h for h in chain.hops]
+    return chain.model_copy(update={"hops": hops})
+
+
+def masked_match(match: dict[str, Any]) -> dict[str, Any]:
+    """A bank match to show (``bank match``): the texts of its passages, both sides, masked."""
+    passages = []
+    for p in match.get("passages", []):
+        p = dict(p)
+        for side in ("query", "item"):
+            span = p.get(side)
+            if isinstance(span, dict) and isinstance(span.get("text"), str):
+                p[side] = {**span, "text": mask_text(span["text"])}
+        passages.append(p)
+    return {**match, "passages": passages}
+
+
 def hop_ref(chain: LinkChain, index: int) -> str:
     """The subject ref of hop ``index``'s text, as the engine names it in evidence."""
     return " → ".join(["post", *chain.path(index)])
