@@ -247,3 +247,37 @@ def test_only_a_moderator_reinstates(engine: Engine) -> None:
         review.reinstate(s, "troll", VIEWER)
     with engine.db.session() as s, pytest.raises(NotFound):
         review.reinstate(s, "nobody-here", MOD)
+
+
+def test_an_overturn_of_a_guarded_clause_needs_a_second_moderator(engine: Engine) -> None:
+    """A policy's ``second_review`` clauses: one moderator's overturn is a request; another's acts."""
+    policy = engine.policy.model_copy(update={"second_review": ["hacked-material"]})
+    case = case_for(engine, "p-dossier")  # the journalist's post: hacked material behind its link
+    second = Principal("mod:carol", "moderator")
+    with engine.db.session() as s:
+        first = review.overturn(s, case, MOD, "newsworthy", policy=policy)
+        again = review.overturn(s, case, MOD, "really, newsworthy", policy=policy)  # the same moderator twice
+    assert first.pending and again.pending and not first.actions
+    with engine.db.session() as s:
+        assert s.get_one(PostRow, "p-dossier").status != "visible"
+        assert standing_of(s, "journo").state is not StandingState.GOOD
+        assert s.get_one(CaseRow, case).state != "closed"
+        done = review.overturn(s, case, second, "agreed: newsworthy", policy=policy)
+    assert not done.pending and done.restored
+    with engine.db.session() as s:
+        [event] = list(audit_log.events(s, kind="review.overturned"))
+        assert event.actor == second.name and audit_log.payload_of(event)["requested_by"] == MOD.name
+        assert s.get_one(CaseRow, case).resolution == "overturned"
+        assert standing_of(s, "journo").state is StandingState.GOOD
+    # a post none of whose clauses is guarded is overturned by one moderator, as before
+    with engine.db.session() as s:
+        assert not review.overturn(s, case_for(engine, "p-doxx"), MOD, "satire", policy=policy).pending
+
+
+def test_second_review_names_only_clauses_the_policy_has(engine: Engine) -> None:
+    from pydantic import ValidationError
+
+    from leakwarden.policy.schema import Policy
+
+    with pytest.raises(ValidationError, match="does not have: no-such-clause"):
+        Policy.model_validate({**engine.policy.model_dump(), "second_review": ["dossier", "no-such-clause"]})

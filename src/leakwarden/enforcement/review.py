@@ -57,6 +57,9 @@ class Reversal:
     strikes: list[int] = field(default_factory=list)
     sanctions: list[int] = field(default_factory=list)
     restored: bool = False
+    # the policy wants a second moderator for one of the post's clauses and none has agreed yet:
+    # nothing was undone, the request is recorded (``review.overturn_requested``)
+    pending: bool = False
 
 
 def _note(note: str) -> str:
@@ -110,21 +113,46 @@ def confirm(session: Session, case_id: int, who: Reviewer, note: str = "") -> Ca
     return transition(session, case_id, "closed", who.name, resolution="confirmed", note=note)
 
 
-def overturn(session: Session, case_id: int, who: Reviewer, note: str = "") -> Reversal:
+def overturn(session: Session, case_id: int, who: Reviewer, note: str = "", *,
+             policy: Policy | None = None) -> Reversal:
     """The decision was wrong: reverse every effect on the case's post and close the case. An
-    overturn undoes a removal and its strikes, so it needs a reason (kept in the audit log)."""
+    overturn undoes a removal and its strikes, so it needs a reason (kept in the audit log). When
+    ``policy`` names one of the post's clauses in ``second_review``, the first moderator's overturn
+    is only a request (audited, nothing undone, ``pending``); another moderator's overturn then
+    carries it out."""
     who.require(DECIDE_ROLE)
     case = _open(session, case_id)
     if not _note(note):
         raise InvalidInput("an overturn needs a reason (it is kept in the audit log)", code="reason_required")
     if case.post_id is None:
         raise InvalidInput(f"case {case_id} concerns no post; there is nothing to overturn", code="no_post")
+    guarded = _second_review_clauses(session, case.post_id, policy)
+    first: str | None = None
+    if guarded:
+        asked = [e.actor for e in audit.events(session, kind="review.overturn_requested", subject_type="case",
+                                               subject_id=str(case_id))]
+        first = next((actor for actor in asked if actor != who.name), None)
+        if first is None:
+            audit.append(session, actor=who.name, kind="review.overturn_requested", subject_type="case",
+                         subject_id=str(case_id), payload={"post_id": case.post_id, "clauses": guarded,
+                                                           "note": _note(note)})
+            return Reversal(case.post_id, pending=True)
     reversal = reverse_post(session, case.post_id, who.name)
     audit.append(session, actor=who.name, kind="review.overturned", subject_type="case", subject_id=str(case_id),
                  payload={"post_id": case.post_id, "actions": reversal.actions, "strikes": reversal.strikes,
-                          "sanctions": reversal.sanctions, "note": _note(note)})
+                          "sanctions": reversal.sanctions, "note": _note(note),
+                          **({"requested_by": first} if first else {})})
     transition(session, case_id, "closed", who.name, resolution="overturned", note=note)
     return reversal
+
+
+def _second_review_clauses(session: Session, post_id: str, policy: Policy | None) -> list[str]:
+    """The post's decided clauses that the policy lets no single moderator overturn."""
+    if policy is None or not policy.second_review:
+        return []
+    stored = session.get(PostRow, post_id)
+    fired = {r.get("clause") for r in (stored.decision or {}).get("reasons", [])} if stored else set()
+    return sorted(c for c in policy.second_review if c in fired)
 
 
 def change_action(session: Session, case_id: int, who: Reviewer, action: Action, *, policy: Policy,

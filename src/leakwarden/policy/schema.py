@@ -114,6 +114,8 @@ class Policy(_Strict):
     description: str = ""
     strikes: StrikePolicy = Field(default_factory=StrikePolicy)
     clauses: list[Clause] = Field(min_length=1)
+    # clause ids whose decisions one moderator alone cannot overturn: a second moderator must agree
+    second_review: list[str] = Field(default_factory=list)
     sha256: str = ""  # of the source file, filled by the loader
 
     @model_validator(mode="after")
@@ -123,6 +125,9 @@ class Policy(_Strict):
             if clause.id in seen:
                 raise ValueError(f"two clauses have the id {clause.id!r}")
             seen.add(clause.id)
+        unknown = [c for c in self.second_review if c not in seen]
+        if unknown:
+            raise ValueError(f"second_review names clauses the policy does not have: {', '.join(unknown)}")
         return self
 
     @property

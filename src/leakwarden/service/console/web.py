@@ -291,7 +291,7 @@ def build() -> FastAPI:
             if act == "confirm":
                 review.confirm(s, case_id, info.principal, note)
             elif act == "overturn":
-                review.overturn(s, case_id, info.principal, note)
+                review.overturn(s, case_id, info.principal, note, policy=engine_of(request).policy)
             elif act == "escalate":
                 review.escalate(s, case_id, info.principal, note)
             elif act in ("grant", "deny"):

@@ -113,9 +113,10 @@ def confirm(case_id: IdPath, body: Note, engine: EngineDep, who: ModeratorDep) -
 @api.post("/cases/{case_id}/overturn")
 def overturn(case_id: IdPath, body: Note, engine: EngineDep, who: ModeratorDep) -> dict[str, Any]:
     with engine.db.session() as s:
-        undone = review.overturn(s, case_id, who, body.note)
+        undone = review.overturn(s, case_id, who, body.note, policy=engine.policy)
         return {**_case(review.get_case(s, case_id)), "reversed_actions": undone.actions,
-                "removed_strikes": undone.strikes, "lifted_sanctions": undone.sanctions}
+                "removed_strikes": undone.strikes, "lifted_sanctions": undone.sanctions,
+                "awaiting_second_reviewer": undone.pending}
 
 
 @api.post("/cases/{case_id}/change")
