@@ -31,6 +31,20 @@ async def send_error(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class _Started:
+    """A ``send`` that remembers whether the response has started (after which no error answer can
+    be sent on this connection)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class BodyLimit:
     """Refuse a request body over ``max_bytes`` with 413: at once when ``Content-Length`` says so,
     and otherwise (chunked) as soon as the bytes received pass the limit."""
@@ -49,7 +63,6 @@ class BodyLimit:
             await send_error(send, 413, "body_too_large", f"the request body is over {limit} bytes")
             return
         received = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal received
@@ -60,16 +73,11 @@ class BodyLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        response = _Started(send)
         try:
-            await self.app(scope, counted, watched)
+            await self.app(scope, counted, response)
         except BodyTooLarge as exc:  # raised where no handler turned it into a response
-            if started:
+            if response.started:
                 raise
             await send_error(send, 413, "body_too_large", str(exc.detail))
 
@@ -86,18 +94,11 @@ class LastResort:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        response = _Started(send)
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, response)
         except Exception as exc:
             log.error("unexpected %s on a %s request", type(exc).__name__, scope.get("method"))
-            if started:
+            if response.started:
                 return  # the answer is under way: nothing more can be said on this connection
             await send_error(send, 500, "internal", "an unexpected error; nothing was changed")

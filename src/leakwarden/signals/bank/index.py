@@ -437,26 +437,27 @@ class BankIndex:
                 out[int(rid)] = int(n)
         return out
 
-    def anchor_candidates(self, sk: Sketch) -> dict[int, tuple[int, int, int]]:
-        """Items that share anchors with the query, crosswise: (the query's names among the item's
-        words, the item's names among the query's words, the query's numbers the item states) per
-        item. Dict lookups only:
-        this decides, without a model, whether a text pays for embeddings."""
+    def anchor_candidates(self, sk: Sketch, *, crosswise: bool = True) -> dict[int, tuple[int, int, int]]:
+        """Items that share anchors with the query: (the query's names among the item's words, the
+        item's names among the query's words, the query's numbers the item states) per item. Dict
+        lookups only: this decides, without a model, whether a text pays for embeddings. Without
+        ``crosswise`` the second count is left at 0 (it is evidence, not part of the gate)."""
         a = self._anchor_hits(anchor_hashes(sk.names()), self.keys)
-        b = self._anchor_hits(anchor_hashes(sk.keys()), self.names)
+        b = self._item_names_hits(sk) if crosswise else {}
         n = self._anchor_hits(number_hashes(sk.numbers()), self.keys)
         return {rid: (a.get(rid, 0), b.get(rid, 0), n.get(rid, 0)) for rid in a.keys() | b.keys() | n.keys()}
+
+    def _item_names_hits(self, sk: Sketch) -> dict[int, int]:
+        return self._anchor_hits(anchor_hashes(sk.keys()), self.names)
 
     def _gated(self, sk: Sketch) -> dict[int, tuple[int, int, int]]:
         """Stage 4's candidates by anchors (empty: the text does not pay for embeddings)."""
         if self.embedder is None or not len(self.vectors) or len(sk.toks) < self.t.semantic_min_words:
             return {}
-        a = self._anchor_hits(anchor_hashes(sk.names()), self.keys)
-        n = self._anchor_hits(number_hashes(sk.numbers()), self.keys)
-        got = {rid: (a.get(rid, 0), 0, n.get(rid, 0)) for rid in a.keys() | n.keys()}
-        passed = {rid: abn for rid, abn in got.items() if gate_value(abn) >= self.t.anchors}
+        passed = {rid: abn for rid, abn in self.anchor_candidates(sk, crosswise=False).items()
+                  if gate_value(abn) >= self.t.anchors}
         if passed:  # the item's names among the text's words: evidence for the candidates only
-            b = self._anchor_hits(anchor_hashes(sk.keys()), self.names)
+            b = self._item_names_hits(sk)
             passed = {rid: (x, b.get(rid, 0), y) for rid, (x, _b, y) in passed.items()}
         return passed
 
