@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from leakwarden.signals.bank.anchors import keys, names, skeleton, skeletons
@@ -32,7 +34,13 @@ def test_names_are_capitalized_or_rare_words_and_keys_skip_common_ones() -> None
     got = names(text, tokens(text))
     assert {skeleton("marisol"), skeleton("halden")} <= got
     assert skeleton("campaign") not in got and skeleton("the") not in got
-    assert skeleton("which") not in keys(tokens(text))
+    assert skeleton("which") not in keys(text, tokens(text))
+
+
+@pytest.mark.parametrize("text", ["وقّعت الشركة العقد", "قال الرئيس", "مكتب الشؤون المالية", "في الرسائل"])
+def test_common_arabic_words_are_no_names_in_folded_spelling(text: str) -> None:
+    """wordfreq lists standard spelling ("الرئيس"); folding writes "الرييس": still common."""
+    assert names(text, tokens(text)) == set()
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -54,3 +62,27 @@ def test_numbers_in_any_wording(text: str, expected: set[str]) -> None:
 ])
 def test_figures_agree_with_tolerance(query: str, item: str, share: float | None) -> None:
     assert agreement(values(query), values(item)) == share
+
+
+def test_the_migration_computes_stored_anchors_again(tmp_path: Path) -> None:
+    """Items stored under the older anchors (bank_0002) get today's, from their text (bank_0003)."""
+    from sqlalchemy import select, text, update
+
+    from leakwarden.signals.bank.repository import Banks
+    from leakwarden.signals.bank.tables import ItemRow
+    from leakwarden.store.db import Database
+
+    url = f"sqlite:///{tmp_path}/bank.db"
+    db = Database(url)
+    banks = Banks(db, None)
+    banks.create("leaks", "hack-and-leak")
+    banks.add_text("leaks", "مذكرة الشركة إلى الرئيس: عقد كليبنشتاين مع شركة الريان", item_id="memo")
+    with db.session() as s:
+        fresh = s.execute(select(ItemRow.anchors, ItemRow.names)).one()
+        s.execute(update(ItemRow).values(anchors="0" * 16, names="0" * 16))
+        s.execute(text("UPDATE alembic_version SET version_num = 'bank_0002' WHERE version_num = 'bank_0003'"))
+    db.dispose()
+    again = Database(url)
+    with again.session() as s:
+        assert tuple(s.execute(select(ItemRow.anchors, ItemRow.names)).one()) == tuple(fresh)
+    again.dispose()

@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 from anyascii import anyascii
 
-from leakwarden.signals.bank.normalize import Token
+from leakwarden.signals.bank.normalize import Token, unwritten_marks
 
 RARE_ZIPF = 3.5
 COMMON_ZIPF = 5.0  # a word this common in its language meets no name ("which", "قال")
@@ -90,13 +90,28 @@ def _word_lang(word: str) -> str:
     return "ar" if _ARABIC.match(word) else "en"
 
 
-def keys(toks: list[Token], common: float = COMMON_ZIPF) -> set[str]:
-    """The skeletons of the words of ``toks`` that can meet a name: long enough, and not among a
-    language's most common words (Zipf ≥ ``common``: "the", "which", "قال")."""
+def word_zipf(text: str, tok: Token) -> float:
+    """How common a word of ``text`` is in its language. ``wordfreq`` lists Arabic in standard
+    spelling ("شركة", "الرئيس", "الشؤون") while folding writes "شركه", "الرييس", "الشوون": an
+    Arabic word counts as common when either its folded or its written form is."""
+    w = tok.norm
+    lang = _word_lang(w)
+    z = zipf(w, lang)
+    if lang == "ar":
+        written = unwritten_marks(text[tok.start : tok.end])
+        if written != w:
+            z = max(z, zipf(written, "ar"))
+    return z
+
+
+def keys(text: str, toks: list[Token], common: float = COMMON_ZIPF) -> set[str]:
+    """The skeletons of the words of ``toks`` (tokens of ``text``) that can meet a name: long
+    enough, and not among a language's most common words (Zipf ≥ ``common``: "the", "which",
+    "قال")."""
     out: set[str] = set()
     for t in toks:
         w = t.norm
-        if len(w) >= MIN_LETTERS and not w[:1].isdigit() and zipf(w, _word_lang(w)) < common:
+        if len(w) >= MIN_LETTERS and not w[:1].isdigit() and word_zipf(text, t) < common:
             out |= skeletons(w)
     return out
 
@@ -111,7 +126,7 @@ def names(text: str, toks: list[Token], rare: float = RARE_ZIPF) -> set[str]:
         if len(w) < MIN_LETTERS or w[:1].isdigit():
             continue
         if _ARABIC.match(w):
-            if zipf(w, "ar") >= rare:
+            if word_zipf(text, t) >= rare:
                 continue
         elif not text[t.start].isupper() or zipf(w, "en") >= NAME_ZIPF:
             continue

@@ -61,7 +61,7 @@ class Sketch:
     def keys(self) -> set[str]:
         """Skeletons of the words that can meet a name (``anchors.keys``)."""
         if self._keys is None:
-            self._keys = anchors.keys(self.toks)
+            self._keys = anchors.keys(self.text, self.toks)
         return self._keys
 
     def numbers(self) -> set[str]:
