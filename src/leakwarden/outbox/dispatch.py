@@ -179,13 +179,16 @@ class Dispatcher:
 
     # -- one round ---------------------------------------------------------------------------
     def run_once(self) -> Round:
-        """Fan out new events, then attempt every delivery that is due now."""
+        """Fan out new events, then attempt every delivery that is due now, each at most once (one
+        due again at once is the next round's)."""
         result = Round(fanned_out=self.fan_out())
+        tried: set[int] = set()
         with concurrent.futures.ThreadPoolExecutor(self.settings.concurrency) as pool:
             while True:
-                claimed = self.claim()
+                claimed = self.claim(exclude=tried)
                 if not claimed:
                     return result
+                tried.update(claimed)
                 for outcome in pool.map(self.attempt, claimed):
                     result.add(outcome)
 
@@ -232,14 +235,14 @@ class Dispatcher:
             s.add_all(made)
             return len(made)
 
-    def claim(self) -> list[int]:
+    def claim(self, exclude: set[int] | None = None) -> list[int]:
         """Due deliveries this dispatcher won, each leased for ``lease_s``."""
         now = utcnow()
         with self.db.session() as s:
             due = list(s.scalars(
                 select(WebhookDelivery.id).join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now,
-                       WebhookEndpoint.removed_at.is_(None))
+                       WebhookEndpoint.removed_at.is_(None), WebhookDelivery.id.not_in(exclude or set()))
                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(self.settings.batch)))
         won = []
         lease = now + timedelta(seconds=self.settings.lease_s)
