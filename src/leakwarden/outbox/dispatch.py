@@ -207,7 +207,7 @@ class Dispatcher:
         sequence(self.db)
         with self.db.session() as s:
             endpoints = s.execute(select(WebhookEndpoint.id, WebhookEndpoint.events)
-                                  .where(WebhookEndpoint.removed_at.is_(None))).tuples().all()
+                                  .where(WebhookEndpoint.removed_at.is_(None))).all()
         created = 0
         for endpoint_id, events in endpoints:
             while (made := self._fan_out_to(endpoint_id, set(events or []))) is not None:
@@ -220,7 +220,7 @@ class Dispatcher:
             cursor = s.scalar(select(WebhookEndpoint.cursor).where(WebhookEndpoint.id == endpoint_id))
             rows = s.execute(select(OutboxEvent.id, OutboxEvent.seq, OutboxEvent.type)
                              .where(OutboxEvent.seq > (cursor or 0)).order_by(OutboxEvent.seq)
-                             .limit(_FAN_OUT_BATCH)).tuples().all()
+                             .limit(_FAN_OUT_BATCH)).all()
             if cursor is None or not rows:
                 return None
             moved = s.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,

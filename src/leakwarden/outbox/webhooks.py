@@ -122,7 +122,7 @@ def list_endpoints(db: Database) -> list[dict[str, Any]]:
         rows = s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.removed_at.is_(None))
                          .order_by(WebhookEndpoint.id))
         counts = dict(s.execute(select(WebhookDelivery.endpoint_id, func.count()).where(
-            WebhookDelivery.state == "dead").group_by(WebhookDelivery.endpoint_id)).tuples().all())
+            WebhookDelivery.state == "dead").group_by(WebhookDelivery.endpoint_id)).all())
         return [{**endpoint_json(r), "dead": counts.get(r.id, 0)} for r in rows]
 
 
@@ -168,7 +168,7 @@ def deliveries(db: Database, *, endpoint_id: int | None = None, state: str | Non
             query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
         if state is not None:
             query = query.where(WebhookDelivery.state == state)
-        return [delivery_json(d, e) for d, e in s.execute(query).tuples()]
+        return [delivery_json(d, e) for d, e in s.execute(query).all()]
 
 
 def replay(db: Database, delivery_id: int, *, actor: str = "cli") -> dict[str, Any]:
