@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from e2e.casework import ADDRESS, PDF_TEXT, SSN, casework_engine, seed
+from e2e.cli import run
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -203,24 +204,13 @@ def test_the_feed_through_the_api(any_db_url: str) -> None:
 
 
 def test_the_feed_through_the_cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from leakwarden.cli import main
-
     seed(casework_engine(db_url))
 
-    def run(*args: str) -> tuple[int, str, str]:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    code, out, _ = run("events", "--limit", "2", "--db", db_url)
+    code, out, _ = run(capsys, "events", "--limit", "2", "--db", db_url)
     first = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(first) == 2
-    _, out, _ = run("events", "--after", str(first[-1]["seq"]), "--limit", "1000", "--db", db_url)
+    _, out, _ = run(capsys, "events", "--after", str(first[-1]["seq"]), "--limit", "1000", "--db", db_url)
     rest = [json.loads(line) for line in out.splitlines()]
     assert [e["seq"] for e in first + rest] == list(range(1, len(first) + len(rest) + 1))
-    code, _, err = run("events", "--after", "-1", "--db", db_url)
+    code, _, err = run(capsys, "events", "--after", "-1", "--db", db_url)
     assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from e2e.casework import casework_engine, doxx_post, journalist_post
+from e2e.cli import run
 from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from leakwarden.cli import main
 from leakwarden.outbox import dispatch, webhooks
 from leakwarden.outbox.dispatch import Dispatcher, Settings, backoff
 from leakwarden.service.app import create_app
@@ -86,17 +86,6 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     full = {**os.environ, "PYTHONPATH": SRC, **(env or {})}
     return subprocess.run([sys.executable, "-m", "leakwarden", *args], capture_output=True, text=True, env=full,
                           timeout=120, check=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """The command in this process (cheaper; for everything but restarts)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -253,6 +242,8 @@ def test_an_endpoint_gets_only_its_types_and_only_from_its_registration(db_url: 
     Dispatcher(engine.db, Settings()).run_once()
     kinds = [json.loads(b)["type"] for _, b in receiver.received()]
     assert sorted(set(kinds)) == ["account.standing_changed", "decision.made"]
+    seqs = [json.loads(b)["seq"] for _, b in receiver.received()]
+    assert len(seqs) > 1 and seqs == sorted(seqs)  # one endpoint's deliveries in the order of their events
     assert {json.loads(b)["data"].get("post_id", "-") for _, b in receiver.received()} <= {"p-doxx", "-"}
 
 

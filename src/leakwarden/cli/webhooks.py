@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from leakwarden.cli.common import CreateOption, DbOption, echo_json, open_db
 from leakwarden.model import MAX_ID
+from leakwarden.outbox import webhooks as hooks
 
 webhooks_app = typer.Typer(help="Signed webhooks (Standard Webhooks) delivered from the outbox.",
                            no_args_is_help=True)
@@ -24,6 +26,17 @@ IdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID)]
 def register(app: typer.Typer) -> None:
     app.add_typer(webhooks_app, name="webhooks")
     app.command("events")(events)
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...],
+          cells: Callable[[dict[str, Any]], tuple[Any, ...]]) -> None:
+    if as_json:
+        echo_json(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(c) for c in cells(row)))
+    Console().print(table)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -39,9 +52,7 @@ def add(url: Annotated[str, typer.Argument(help="Where to POST events (http or h
         description: Annotated[str, typer.Option("--description")] = "",
         by: ActorOption = "cli", db: DbOption = None, create: CreateOption = False) -> None:
     """Register an endpoint for events from now on; prints its signing secret (shown this once)."""
-    from leakwarden.outbox import webhooks
-
-    endpoint = webhooks.add(open_db(db, create), url, events=_split(events), secret=secret,
+    endpoint = hooks.add(open_db(db, create), url, events=_split(events), secret=secret,
                             description=description, actor=by)
     kinds = "every event" if endpoint["all_events"] else ", ".join(endpoint["events"])
     typer.echo(f"webhook {endpoint['id']}: {endpoint['url']} ({kinds})")
@@ -51,27 +62,9 @@ def add(url: Annotated[str, typer.Argument(help="Where to POST events (http or h
 @webhooks_app.command("list")
 def list_(as_json: JsonOption = False, db: DbOption = None, create: CreateOption = False) -> None:
     """The registered endpoints (secrets are not shown)."""
-    from leakwarden.outbox import webhooks
-
-    endpoints = webhooks.list_endpoints(open_db(db, create))
-    if as_json:
-        echo_json(endpoints)
-        return
-    table = Table("id", "url", "events", "dead deliveries", "added by")
-    for e in endpoints:
-        table.add_row(str(e["id"]), e["url"], "all" if e["all_events"] else ", ".join(e["events"]), str(e["dead"]),
-                      e["created_by"])
-    Console().print(table)
-
-
-@webhooks_app.command("remove")
-def remove(webhook_id: IdArgument, by: ActorOption = "cli", db: DbOption = None,
-           create: CreateOption = False) -> None:
-    """Stop delivering to an endpoint."""
-    from leakwarden.outbox import webhooks
-
-    endpoint = webhooks.remove(open_db(db, create), webhook_id, actor=by)
-    typer.echo(f"removed webhook {endpoint['id']} ({endpoint['url']})")
+    _show(hooks.list_endpoints(open_db(db, create)), as_json, ("id", "url", "events", "dead deliveries", "added by"),
+          lambda e: (e["id"], e["url"], "all" if e["all_events"] else ", ".join(e["events"]), e["dead"],
+                     e["created_by"]))
 
 
 @webhooks_app.command("deliveries")
@@ -80,28 +73,27 @@ def deliveries(webhook: Annotated[int | None, typer.Option("--webhook", min=1, m
                limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
                as_json: JsonOption = False, db: DbOption = None, create: CreateOption = False) -> None:
     """Deliveries, newest first: state, attempts, the last answer."""
-    from leakwarden.outbox import webhooks
-
-    rows = webhooks.deliveries(open_db(db, create), endpoint_id=webhook, state=state, limit=limit)
-    if as_json:
-        echo_json(rows)
-        return
-    table = Table("id", "webhook", "event", "type", "state", "attempts", "last answer", "next attempt")
-    for d in rows:
-        answer = d["last_error"] or (str(d["last_status"]) if d["last_status"] else "")
-        table.add_row(str(d["id"]), str(d["endpoint_id"]), d["event"], d["type"], d["state"], str(d["attempts"]),
-                      answer, d["next_attempt_at"] if d["state"] == "pending" else "")
-    Console().print(table)
+    _show(hooks.deliveries(open_db(db, create), endpoint_id=webhook, state=state, limit=limit), as_json,
+          ("id", "webhook", "event", "type", "state", "attempts", "last answer", "next attempt"),
+          lambda d: (d["id"], d["endpoint_id"], d["event"], d["type"], d["state"], d["attempts"],
+                     d["last_error"] or d["last_status"] or "",
+                     d["next_attempt_at"] if d["state"] == "pending" else ""))
 
 
-@webhooks_app.command("replay")
-def replay(delivery_id: IdArgument, by: ActorOption = "cli", db: DbOption = None,
-           create: CreateOption = False) -> None:
-    """Send a delivery again (dead or delivered), from its first attempt, with the same webhook-id."""
-    from leakwarden.outbox import webhooks
+def _by_id(name: str, act: Callable[..., dict[str, Any]], says: Callable[[dict[str, Any]], str], doc: str) -> None:
+    """A command that acts on one endpoint or delivery by id, as ``--by``."""
 
-    row = webhooks.replay(open_db(db, create), delivery_id, actor=by)
-    typer.echo(f"delivery {row['id']} ({row['event']}, {row['type']}) is pending again")
+    def command(item_id: IdArgument, by: ActorOption = "cli", db: DbOption = None,
+                create: CreateOption = False) -> None:
+        typer.echo(says(act(open_db(db, create), item_id, actor=by)))
+
+    command.__doc__ = doc
+    webhooks_app.command(name)(command)
+
+
+_by_id("remove", hooks.remove, lambda e: f"removed webhook {e['id']} ({e['url']})", "Stop delivering to an endpoint.")
+_by_id("replay", hooks.replay, lambda d: f"delivery {d['id']} ({d['event']}, {d['type']}) is pending again",
+       "Send a delivery again (dead or delivered), from its first attempt, with the same webhook-id.")
 
 
 @webhooks_app.command("run")

@@ -180,7 +180,8 @@ class Dispatcher:
     # -- one round ---------------------------------------------------------------------------
     def run_once(self) -> Round:
         """Fan out new events, then attempt every delivery that is due now, each at most once (one
-        due again at once is the next round's)."""
+        due again at once is the next round's). Endpoints are served side by side; each one gets its
+        deliveries one at a time, in the order of their events."""
         result = Round(fanned_out=self.fan_out())
         tried: set[int] = set()
         with concurrent.futures.ThreadPoolExecutor(self.settings.concurrency) as pool:
@@ -188,9 +189,18 @@ class Dispatcher:
                 claimed = self.claim(exclude=tried)
                 if not claimed:
                     return result
-                tried.update(claimed)
-                for outcome in pool.map(self.attempt, claimed):
+                tried.update(d for d, _ in claimed)
+                by_endpoint: dict[int, list[int]] = {}
+                for delivery_id, endpoint_id in claimed:
+                    by_endpoint.setdefault(endpoint_id, []).append(delivery_id)
+                for outcome in pool.map(self._attempt_in_turn, by_endpoint.values()):
                     result.add(outcome)
+
+    def _attempt_in_turn(self, delivery_ids: list[int]) -> Round:
+        done = Round()
+        for delivery_id in delivery_ids:
+            done.add(self.attempt(delivery_id))
+        return done
 
     def run(self, stop: threading.Event, poll_s: float = 1.0) -> Round:
         """Rounds until ``stop`` is set, ``poll_s`` apart when there was nothing to do."""
@@ -235,24 +245,25 @@ class Dispatcher:
             s.add_all(made)
             return len(made)
 
-    def claim(self, exclude: set[int] | None = None) -> list[int]:
-        """Due deliveries this dispatcher won, each leased for ``lease_s``."""
+    def claim(self, exclude: set[int] | None = None) -> list[tuple[int, int]]:
+        """Due deliveries this dispatcher won, each leased for ``lease_s``: (delivery, endpoint) ids."""
         now = utcnow()
         with self.db.session() as s:
-            due = list(s.scalars(
-                select(WebhookDelivery.id).join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            due = list(s.execute(
+                select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now,
                        WebhookEndpoint.removed_at.is_(None), WebhookDelivery.id.not_in(exclude or set()))
-                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(self.settings.batch)))
+                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(self.settings.batch)).all())
         won = []
         lease = now + timedelta(seconds=self.settings.lease_s)
-        for delivery_id in due:
+        for delivery_id, endpoint_id in due:
             with self.db.session() as s:
                 taken = s.execute(update(WebhookDelivery).where(
                     WebhookDelivery.id == delivery_id, WebhookDelivery.state == "pending",
                     WebhookDelivery.next_attempt_at <= now).values(next_attempt_at=lease))
                 if taken.rowcount == 1:  # type: ignore[attr-defined]
-                    won.append(delivery_id)
+                    won.append((delivery_id, endpoint_id))
         return won
 
     def attempt(self, delivery_id: int) -> Round:
