@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from leakwarden.outbox import dispatch, webhooks
 from leakwarden.outbox.dispatch import Dispatcher, Settings, backoff
+from leakwarden.outbox.tables import WebhookEndpoint
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
 from leakwarden.store.db import Database
@@ -143,6 +144,9 @@ def test_dead_letter_then_replay_through_the_api(any_db_url: str, receiver: Rece
         hook = made.json()
         listed = client.get("/v1/webhooks", headers=admin).json()
         assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
+        with engine.db.session() as s:  # stored sealed: a copy of the database cannot sign
+            stored = s.get_one(WebhookEndpoint, hook["id"]).secret
+        assert hook["secret"].startswith("whsec_") and hook["secret"][6:] not in stored
         engine.ingest(journalist_post())
         receiver.script = [500, 500]
         for _ in range(2):

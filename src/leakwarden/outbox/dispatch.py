@@ -47,6 +47,7 @@ from leakwarden.model import utcnow
 from leakwarden.outbox.events import as_json, sequence
 from leakwarden.outbox.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from leakwarden.outbox.webhooks import allow_list
+from leakwarden.signals.pii import atrest
 from leakwarden.store.db import Database
 
 log = logging.getLogger("leakwarden.webhooks")
@@ -272,7 +273,7 @@ class Dispatcher:
             delivery = s.get_one(WebhookDelivery, delivery_id)
             endpoint = s.get_one(WebhookEndpoint, delivery.endpoint_id)
             event = s.get_one(OutboxEvent, delivery.event_id)
-            url, secret, body = endpoint.url, endpoint.secret, body_of(event)
+            url, secret, body = endpoint.url, atrest.open_text(endpoint.secret), body_of(event)
         at = utcnow()
         status: int | None = None
         error: str | None = None

@@ -40,7 +40,7 @@ class WebhookEndpoint(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)  # event types; empty: every type
-    secret: Mapped[str] = mapped_column(String(200))  # whsec_...: signs deliveries
+    secret: Mapped[str] = mapped_column(Text)  # whsec_...: signs deliveries; sealed with the reveal key
     description: Mapped[str] = mapped_column(String(500), default="")
     cursor: Mapped[int] = mapped_column(Integer, default=0)  # the last event seq fanned out to it
     created_at: Mapped[datetime] = mapped_column(TS)

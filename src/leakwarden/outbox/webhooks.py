@@ -2,9 +2,11 @@
 
 An endpoint gets the events registered after it, filtered by type. Its secret (``whsec_`` and
 base64 random bytes, as the Standard Webhooks specification has it) signs every delivery; it is
-shown when the endpoint is added and never again. URLs that point at loopback, private or other
-non-public addresses are refused unless ``LEAKWARDEN_WEBHOOKS_ALLOW_PRIVATE=1`` (tests set it): the
-delivering client checks the address again when it connects.
+shown when the endpoint is added and never again, and stored encrypted with the reveal key (as
+private values at rest are: ``signals.pii.atrest``), so a copy of the database cannot forge
+deliveries. URLs that point at loopback, private or other non-public addresses are refused unless
+``LEAKWARDEN_WEBHOOKS_ALLOW_PRIVATE=1`` (tests set it): the delivering client checks the address
+again when it connects.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from leakwarden.links.addresses import AllowList, is_public, system_resolver
 from leakwarden.model import utcnow
 from leakwarden.outbox.events import EVENT_TYPES, latest
 from leakwarden.outbox.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from leakwarden.signals.pii import atrest
 from leakwarden.store.db import Database
 
 ALLOW_PRIVATE_ENV = "LEAKWARDEN_WEBHOOKS_ALLOW_PRIVATE"
@@ -95,7 +98,7 @@ def endpoint_json(row: WebhookEndpoint, *, secret: bool = False) -> dict[str, An
                             "all_events": not row.events, "description": row.description,
                             "created_at": row.created_at.isoformat(), "created_by": row.created_by}
     if secret:
-        body["secret"] = row.secret
+        body["secret"] = atrest.open_text(row.secret)
     return body
 
 
@@ -108,7 +111,8 @@ def add(db: Database, url: str, *, events: list[str] | None = None, secret: str 
         raise InvalidInput("a description is at most 500 characters", code="invalid_description")
     start = latest(db)
     with db.session() as s:
-        row = WebhookEndpoint(url=url, events=chosen, secret=secret, description=description, cursor=start,
+        row = WebhookEndpoint(url=url, events=chosen, secret=atrest.seal_text(secret), description=description,
+                              cursor=start,
                               created_at=utcnow(), created_by=actor)
         s.add(row)
         s.flush()

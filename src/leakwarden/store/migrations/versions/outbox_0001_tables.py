@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("url", sa.Text, nullable=False),
         sa.Column("events", sa.JSON, nullable=False),
-        sa.Column("secret", sa.String(200), nullable=False),
+        sa.Column("secret", sa.Text, nullable=False),
         sa.Column("description", sa.String(500), nullable=False),
         sa.Column("cursor", sa.Integer, nullable=False),
         sa.Column("created_at", TS, nullable=False),
