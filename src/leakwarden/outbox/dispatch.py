@@ -256,16 +256,15 @@ class Dispatcher:
                 .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now,
                        WebhookEndpoint.removed_at.is_(None), WebhookDelivery.id.not_in(exclude or set()))
                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(self.settings.batch)).all())
-        won = []
+        if not due:
+            return []
         lease = now + timedelta(seconds=self.settings.lease_s)
-        for delivery_id, endpoint_id in due:
-            with self.db.session() as s:
-                taken = s.execute(update(WebhookDelivery).where(
-                    WebhookDelivery.id == delivery_id, WebhookDelivery.state == "pending",
-                    WebhookDelivery.next_attempt_at <= now).values(next_attempt_at=lease))
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
-                    won.append((delivery_id, endpoint_id))
-        return won
+        with self.db.session() as s:  # one statement: a row another dispatcher leased meanwhile is not due
+            won = set(s.scalars(update(WebhookDelivery).where(
+                WebhookDelivery.id.in_([d for d, _ in due]), WebhookDelivery.state == "pending",
+                WebhookDelivery.next_attempt_at <= now).values(next_attempt_at=lease)
+                .returning(WebhookDelivery.id)))
+        return [(d, e) for d, e in due if d in won]
 
     def attempt(self, delivery_id: int) -> Round:
         """Send one claimed delivery and record what happened."""
