@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from leakwarden.outbox import dispatch, webhooks
 from leakwarden.outbox.dispatch import Dispatcher, Settings, backoff
-from leakwarden.outbox.tables import WebhookEndpoint
+from leakwarden.outbox.tables import WebhookDelivery, WebhookEndpoint
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
 from leakwarden.store.db import Database
@@ -307,7 +308,20 @@ def test_cli_lists_removes_and_refuses_clearly(db_url: str, receiver: Receiver,
 
 def test_signing_matches_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
     secret = webhooks.new_secret()
-    from datetime import UTC, datetime
-
     headers = dispatch.signed_headers(secret, "evt_1", '{"a":1}', datetime.now(UTC))
     assert Webhook(secret).verify('{"a":1}', headers) == {"a": 1}
+
+
+def test_a_dispatcher_that_dies_after_claiming_loses_nothing(any_db_url: str, receiver: Receiver) -> None:
+    engine = casework_engine(any_db_url)
+    hook = webhooks.add(engine.db, receiver.url(), events=["decision.made"])
+    engine.ingest(doxx_post())
+    dying = Dispatcher(engine.db, Settings())
+    dying.fan_out()
+    [(claimed, _)] = dying.claim()  # ... and the process ends before sending
+    assert Dispatcher(engine.db, Settings()).run_once().delivered == 0  # leased: nobody else sends it yet
+    with engine.db.session() as s:  # the lease runs out
+        s.get_one(WebhookDelivery, claimed).next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+    assert Dispatcher(engine.db, Settings()).run_once().delivered == 1
+    [(headers, body)] = receiver.received()
+    assert verify(hook["secret"], headers, body)["data"]["post_id"] == "p-doxx"
