@@ -214,3 +214,20 @@ def test_the_feed_through_the_cli(db_url: str, capsys: pytest.CaptureFixture[str
     assert [e["seq"] for e in first + rest] == list(range(1, len(first) + len(rest) + 1))
     code, _, err = run(capsys, "events", "--after", "-1", "--db", db_url)
     assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
+
+
+def test_decided_again_completed_or_revised(any_db_url: str) -> None:
+    from leakwarden.model import Post
+
+    engine = Engine(any_db_url, detectors=[])
+    engine.ingest(Post(id="p1", author="a", text="see https://files.example/x"))
+    before = len(types(engine.db))
+    engine.redecide("p1")  # nothing changed: nothing to tell
+    assert len(types(engine.db)) == before
+    engine.redecide("p1", kind="decision.completed")  # a partial decision finished: told even unchanged
+    assert types(engine.db)[before:] == ["decision.completed"]
+    engine.rules.add("domain", "files.example", "block", "hosts the dossier", "mod:alice")
+    revised = list(engine.retro_rules())
+    assert [d.verdict.value for d in revised] != ["allow"]
+    new = [e for e in all_events(engine.db)[before + 1:] if e["type"] == "decision.revised"]
+    assert [(e["subject"]["id"], e["data"]["verdict"]) for e in new] == [("p1", revised[0].verdict.value)]  # type: ignore[index]
