@@ -8,18 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from leakwarden.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from e2e.cli import run
 
 
 @pytest.fixture

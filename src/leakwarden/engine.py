@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from leakwarden import outbox
 from leakwarden.audit import log as audit
 from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.standing import active_strikes, ensure_account
@@ -261,6 +262,7 @@ class Engine:
             self._audit_decision(s, decision, actor, kind="decision")
             decision.actions = self._enforce(s, decision)
             s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)
+            outbox.emit(s, "decision.made", ("post", post.id), outbox.decision_data(decision))
 
     def _enforce(self, s: Session, decision: Decision) -> list[Action]:
         result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto")
@@ -325,6 +327,8 @@ class Engine:
             if changed:
                 self._audit_decision(s, decision, actor, kind=kind)
             decision.actions = self._enforce(s, decision)
+            if changed or kind == "decision.completed":
+                outbox.emit(s, outbox.revised(kind), ("post", post_id), outbox.decision_data(decision))
             row.verdict, row.partial = decision.verdict.value, decision.partial
             row.policy, row.policy_version = decision.policy, decision.policy_version
             row.decision, row.decided_at = atrest.stored_form(decision), decision.decided_at

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leakwarden import outbox
 from leakwarden.audit import log as audit
 from leakwarden.enforcement.cases import open_case
 from leakwarden.enforcement.standing import active_strikes, ensure_account
@@ -71,12 +72,15 @@ def _record(session: Session, decision: Decision, action: Action, actor: str, au
         existing.actor, existing.automatic, existing.created_at = actor, False, utcnow()
         audit.append(session, actor=actor, kind="action.reapplied", subject_type="post",
                      subject_id=decision.post_id, payload={"action_id": existing.id, "type": action.type.value})
+        outbox.action_event(session, "action.applied", existing, actor)
         return True
-    session.add(EnforcementAction(
+    row = EnforcementAction(
         post_id=decision.post_id, account=decision.author, type=action.type.value, clause=action.clause or "",
         target=target, duration_s=action.duration_s, automatic=automatic, actor=actor,
-        policy_version=decision.policy_version, created_at=utcnow()))
+        policy_version=decision.policy_version, created_at=utcnow())
+    session.add(row)
     session.flush()
+    outbox.action_event(session, "action.applied", row, actor)
     audit.append(session, actor=actor, kind="action.applied", subject_type="post", subject_id=decision.post_id,
                  payload={"action": action.model_dump(mode="json", exclude_none=True), "account": decision.author,
                           "policy_version": decision.policy_version})
@@ -125,6 +129,8 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
         if _record(session, decision, sanction, actor, automatic):
             result.applied.append(sanction)
             _effect(session, decision, sanction, policy, rules, actor, automatic)
+    if any(a.type in _SANCTIONS for a in result.applied):
+        outbox.standing_changed(session, decision.author)
     return result
 
 
@@ -204,9 +210,11 @@ def reinstate(session: Session, account: str, moderator: str, note: str = "") ->
                                                              EnforcementAction.reversed_at.is_(None))).all()
     for action in undone:
         action.reversed_at, action.reversed_by = now, moderator
+        outbox.action_event(session, "action.reversed", action, moderator)
     row.cleared_evidence = sorted(cleared)
     row.reinstated_at, row.reinstated_by, row.limited = now, moderator, False
     audit.append(session, actor=moderator, kind="account.reinstated", subject_type="account", subject_id=account,
                  payload={"lifted": [s.id for s in sanctions], "strikes_removed": [s.id for s in strikes],
                           "actions_reversed": [a.id for a in undone], "note": note})
+    outbox.standing_changed(session, account)
     return len(sanctions)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leakwarden import outbox
 from leakwarden.audit import log as audit
 from leakwarden.enforcement.cases import open_case, transition
 from leakwarden.enforcement.review import DECIDE_ROLE, MAX_NOTE, Reversal, Reviewer, get_case, reverse_action
@@ -92,5 +93,8 @@ def resolve_appeal(session: Session, case_id: int, who: Reviewer, *, granted: bo
     audit.append(session, actor=who.name, kind=f"appeal.{outcome}", subject_type="case", subject_id=str(case_id),
                  payload={"appeals": [a.id for a in pending], "actions": reversal.actions,
                           "strikes": reversal.strikes, "sanctions": reversal.sanctions, "note": note.strip()})
+    outbox.emit(session, "appeal.resolved", ("case", str(case_id)), {
+        "case_id": case_id, "appeals": [a.id for a in pending], "action_ids": [a.action_id for a in pending],
+        "account": case.account, "post_id": case.post_id, "outcome": outcome, "by": who.name})
     transition(session, case_id, "closed", who.name, resolution=f"appeal_{outcome}", note=note)
     return reversal

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leakwarden import outbox
 from leakwarden.audit import log as audit
 from leakwarden.errors import Conflict, NotFound
 from leakwarden.model import utcnow
@@ -50,4 +51,8 @@ def transition(session: Session, case_id: int, to: str, actor: str, *, resolutio
         row.resolution = resolution
     audit.append(session, actor=actor, kind=f"case.{to}", subject_type="case", subject_id=str(case_id),
                  payload={"from": before, "to": to, "resolution": resolution, "note": note})
+    if to == "closed":
+        outbox.emit(session, "case.resolved", ("case", str(case_id)), {
+            "case_id": case_id, "post_id": row.post_id, "account": row.account, "source": row.source,
+            "resolution": resolution, "by": actor})
     return row

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leakwarden import outbox
 from leakwarden.audit import log as audit
 from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.cases import open_case, transition
@@ -193,6 +194,7 @@ def reverse_post(session: Session, post_id: str, actor: str, *, clear_evidence: 
                                                                EnforcementAction.reversed_at.is_(None))):
         row.reversed_at, row.reversed_by = now, actor
         result.actions.append(row.id)
+        outbox.action_event(session, "action.reversed", row, actor)
         if row.type == ActionType.LIMIT.value:
             ensure_account(session, row.account).limited = False
     for strike in session.scalars(select(Strike).where(Strike.post_id == post_id, Strike.removed_at.is_(None))):
@@ -212,6 +214,8 @@ def reverse_post(session: Session, post_id: str, actor: str, *, clear_evidence: 
             account.cleared_evidence = sorted(set(account.cleared_evidence or [])
                                               | enforcement.fingerprints(post_id, reasons))
     session.flush()
+    if post is not None and (result.strikes or result.sanctions):
+        outbox.standing_changed(session, post.author)
     return result
 
 
@@ -227,10 +231,13 @@ def reverse_action(session: Session, action_id: int, actor: str) -> Reversal:
     if row.reversed_at is None:
         row.reversed_at, row.reversed_by = now, actor
         result.actions.append(row.id)
+        outbox.action_event(session, "action.reversed", row, actor)
     for sanction in session.scalars(select(Sanction).where(Sanction.action_id == action_id,
                                                            Sanction.lifted_at.is_(None))):
         sanction.lifted_at, sanction.lifted_by = now, actor
         result.sanctions.append(sanction.id)
+    if result.sanctions:
+        outbox.standing_changed(session, row.account)
     return result
 
 

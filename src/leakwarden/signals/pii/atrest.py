@@ -299,10 +299,18 @@ def stored_form(decision: Decision) -> dict[str, Any]:
 def clear_text(hop: Hop) -> str:
     """A hop's clear text: decrypted from ``sealed`` (SealedUnreadable if this key cannot), or
     ``text`` when nothing was sealed."""
-    if not hop.sealed:
-        return hop.text
+    return open_text(hop.sealed) if hop.sealed else hop.text
+
+
+def seal_text(text: str) -> str:
+    """``text`` encrypted with the reveal key (a hop's clear text, a webhook's signing secret)."""
+    return _fernet().encrypt(text.encode()).decode()
+
+
+def open_text(sealed: str) -> str:
+    """What :func:`seal_text` sealed (SealedUnreadable if this key cannot decrypt it)."""
     try:
-        return _fernet().decrypt(hop.sealed.encode()).decode()
+        return _fernet().decrypt(sealed.encode()).decode()
     except (InvalidToken, UnicodeDecodeError, ValueError):
         raise SealedUnreadable("a sealed text cannot be decrypted with this deployment's reveal key "
                                f"({KEY_ENV} or {KEY_FILE_ENV}); was the key changed?") from None
