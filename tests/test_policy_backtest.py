@@ -1,0 +1,233 @@
+"""Backtests: stored posts decided again under a candidate policy, on their stored signals, changing
+nothing but one audit event. Through the library and the CLI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from e2e.casework import casework_engine, seed
+from sqlalchemy import func, select
+
+from leakwarden.audit import log as audit_log
+from leakwarden.cli import main
+from leakwarden.engine import Engine, subjects_of
+from leakwarden.errors import InvalidInput
+from leakwarden.model import Post, Signal
+from leakwarden.policy import backtest
+from leakwarden.policy.load import load_policy
+from leakwarden.store.tables import (
+    AuditEventRow,
+    CaseRow,
+    EnforcementAction,
+    PolicyVersionRow,
+    PostRow,
+    Sanction,
+    Strike,
+    UrlRuleRow,
+)
+
+GENTLE = """\
+name = "gentle"
+version = "1"
+
+[strikes]
+ladder = []
+
+[[clauses]]
+id = "doxxing"
+description = "A dossier: restrict and let a person look, no strike"
+when = { signal = "pii", attrs = { dossier = true } }
+verdict = "restrict"
+actions = ["queue_review"]
+"""
+
+HARSHER = """\
+name = "harsher"
+version = "2"
+
+[strikes]
+ladder = [{ count = 1, action = "ban" }]
+
+[[clauses]]
+id = "dossier"
+when = { signal = "pii", attrs = { dossier = true } }
+verdict = "remove"
+actions = ["remove", "strike"]
+
+[[clauses]]
+id = "greeting"
+when = { signal = "pii", attrs = { dossier = false } }
+verdict = "label"
+actions = [{ type = "label", label = "x" }]
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def engine(any_db_url: str) -> Engine:
+    e = casework_engine(any_db_url)
+    seed(e)
+    return e
+
+
+def policy_file(tmp_path: Path, text: str, name: str = "candidate.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+_COUNTED = (PostRow, EnforcementAction, Strike, Sanction, CaseRow, UrlRuleRow, PolicyVersionRow, AuditEventRow)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.db.session() as s:
+        return {t.__tablename__: s.scalar(select(func.count()).select_from(t)) or 0 for t in _COUNTED}
+
+
+def test_a_gentler_policy_changes_verdicts_and_standing(engine: Engine, tmp_path: Path) -> None:
+    before = row_counts(engine)
+    start, end = backtest.period("1h")
+    result = backtest.run(engine.db, load_policy(policy_file(tmp_path, GENTLE)), start, end,
+                          redetect=lambda post: pytest.fail("no detector may run"), actor="tester")
+    assert result.posts == 3 and result.changed == 2 and not result.redetected
+    assert dict(result.verdicts) == {("remove", "restrict"): 2}
+    assert dict(result.by_clause) == {("doxxing", "remove", "restrict"): 2}
+    assert {c.post_id for c in result.changes} == {"p-dossier", "p-doxx"}
+    assert all(c.reasons and c.reasons[0].startswith("doxxing: pii on ") for c in result.changes)
+    assert result.actions[("strike", "dropped")] == 2 and result.actions[("suspend", "dropped")] == 2
+    assert {(a.account, a.before, a.after, a.strikes_before, a.strikes_after) for a in result.accounts} == {
+        ("journo", "suspended", "good", 1, 0), ("troll", "suspended", "good", 1, 0)}
+    assert result.live == {"strict@2026.11.30": 3}
+    # nothing changed but one audit event
+    after = row_counts(engine)
+    assert after == {**before, "audit_events": before["audit_events"] + 1}
+    with engine.db.session() as s:
+        event = next(audit_log.events(s, kind="policy.backtested"))
+        payload = audit_log.payload_of(event)
+        assert audit_log.verify(s).ok
+    assert event.actor == "tester" and event.subject_id == "gentle@1"
+    assert payload["sha256"] == result.sha256 and len(result.sha256) == 64
+    assert payload["posts"] == 3 and payload["changed"] == 2 and payload["accounts_changed"] == 2
+    assert payload["from"] == start.isoformat() and payload["to"] == end.isoformat()
+
+
+def test_a_harsher_ladder_bans_and_an_unchanged_policy_changes_nothing(engine: Engine, tmp_path: Path) -> None:
+    start, end = backtest.period("1d")
+    harsher = backtest.run(engine.db, load_policy(policy_file(tmp_path, HARSHER)), start, end,
+                           redetect=lambda post: [])
+    assert harsher.changed == 2  # same verdict, but a ban instead of a suspension
+    assert not harsher.verdicts and harsher.actions[("ban", "added")] == 2
+    assert {(a.account, a.after) for a in harsher.accounts} == {("journo", "banned"), ("troll", "banned")}
+    same = backtest.run(engine.db, load_policy("strict"), start, end, redetect=lambda post: [])
+    assert same.posts == 3 and same.changed == 0 and not same.accounts
+
+
+def test_the_period_bounds_the_posts(engine: Engine, tmp_path: Path) -> None:
+    gentle = load_policy(policy_file(tmp_path, GENTLE))
+    past = backtest.run(engine.db, gentle, *backtest.period("2020-01-01", "2020-02-01"), redetect=lambda p: [])
+    assert past.posts == 0 and past.changed == 0
+    future = datetime.now(UTC) + timedelta(days=1)
+    assert backtest.run(engine.db, gentle, future, future + timedelta(days=1), redetect=lambda p: []).posts == 0
+
+
+@pytest.mark.parametrize("since,until", [("yesterday", None), ("30x", None), ("1d", "2d"), ("2026-13-01", None)])
+def test_a_bad_period_is_a_clear_error(since: str, until: str | None) -> None:
+    with pytest.raises(InvalidInput):
+        backtest.period(since, until)
+
+
+def test_a_post_stored_without_signals_is_detected_again(engine: Engine, tmp_path: Path) -> None:
+    with engine.db.session() as s:
+        s.get_one(PostRow, "p-doxx").decision = {}
+    seen: list[str] = []
+
+    def redetect(post: Post) -> list[Signal]:
+        seen.append(post.id)
+        return engine.signals_for(subjects_of(post, []))
+
+    result = backtest.run(engine.db, load_policy(policy_file(tmp_path, GENTLE)), *backtest.period("1h"),
+                          redetect=redetect)
+    assert seen == ["p-doxx"] and result.redetected == ["p-doxx"]
+    assert {c.post_id: c.after for c in result.changes}["p-doxx"] == "restrict"
+
+
+# -- CLI ---------------------------------------------------------------------------------------
+def test_cli_prints_a_summary_and_writes_html_and_csv(engine: Engine, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "bt"
+    code, out, err = run(capsys, "policy", "backtest", policy_file(tmp_path, GENTLE), "--since", "30d",
+                         "--out", str(out_dir), "--db", engine.db.url)
+    assert code == 0, err
+    assert "backtest of gentle@1" in out and "on 3 posts" in out and "changed: 2 posts" in out
+    assert "doxxing: remove → restrict  2" in out
+    assert "journo: suspended (1 strikes) → good (0 strikes)" in out
+    assert "p-doxx by troll: remove → restrict — doxxing: pii on post" in out
+    assert "every decision reused its stored signals" in out
+    page = (out_dir / "backtest.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 4 and "<script" not in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    with (out_dir / "changes.csv").open(encoding="utf-8") as f:
+        changes = list(csv.DictReader(f))
+    assert {(r["post_id"], r["from"], r["to"]) for r in changes} == {("p-dossier", "remove", "restrict"),
+                                                                      ("p-doxx", "remove", "restrict")}
+    with (out_dir / "accounts.csv").open(encoding="utf-8") as f:
+        assert {r["account"]: r["to"] for r in csv.DictReader(f)} == {"journo": "good", "troll": "good"}
+    with (out_dir / "clauses.csv").open(encoding="utf-8") as f:
+        assert list(csv.reader(f)) == [["clause", "from", "to", "posts"], ["doxxing", "remove", "restrict", "2"]]
+
+
+def test_cli_json(engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "policy", "backtest", policy_file(tmp_path, GENTLE), "--json", "--sample", "1",
+                       "--db", engine.db.url)
+    assert code == 0
+    body = json.loads(out)
+    assert body["candidate"] == "gentle@1" and body["posts"] == 3 and body["changed"] == 2
+    assert body["verdicts"] == [{"from": "remove", "to": "restrict", "posts": 2}]
+    assert len(body["sample"]) == 1 and body["files"] == [] and "simulated" in body["simplification"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("name = 'x'\nversion = '1'\n[[clauses]]\nid = 'a'\nwhen = { signal = 'nope' }\nverdict = 'remove'\n",
+     "unknown signal kind 'nope'"),
+    ("name = 'x'\n[[clauses]\n", "invalid TOML"),
+    ("name = 'x'\nversion = '1'\n[[clauses]]\nid = 'a'\nwhen = { signal = 'pii' }\nverdict = 'maybe'\n",
+     "verdict"),
+])
+def test_cli_an_invalid_policy_fails_as_validate_does(engine: Engine, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str], text: str,
+                                                      expected: str) -> None:
+    path = policy_file(tmp_path, text)
+    events = row_counts(engine)["audit_events"]
+    code, out, err = run(capsys, "policy", "backtest", path, "--db", engine.db.url)
+    assert code == 2 and out == "" and expected in err and err.count("\n") == 1
+    _, _, validate_err = run(capsys, "policy", "validate", path)
+    assert err == validate_err
+    assert row_counts(engine)["audit_events"] == events
+
+
+def test_cli_bad_options(engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "policy", "backtest", policy_file(tmp_path, GENTLE), "--since", "soon",
+                       "--db", engine.db.url)
+    assert code == 2 and "'soon' is not" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "policy", "backtest", str(tmp_path / "missing.toml"), "--db", engine.db.url)
+    assert code == 2 and "missing.toml" in err
+
+
+def test_the_transparency_report_command_still_works(engine: Engine, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "report", "--out", str(tmp_path / "r"), "--db", engine.db.url)
+    assert code == 0, err
+    assert (tmp_path / "r" / "report.html").exists() and "report.html" in out
