@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from e2e.casework import casework_engine, seed
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit_log
@@ -19,6 +22,9 @@ from leakwarden.errors import InvalidInput
 from leakwarden.model import Post, Signal
 from leakwarden.policy import backtest
 from leakwarden.policy.load import load_policy
+from leakwarden.service.app import create_app
+from leakwarden.service.auth import create_key
+from leakwarden.service.console import users
 from leakwarden.store.tables import (
     AuditEventRow,
     CaseRow,
@@ -231,3 +237,87 @@ def test_the_transparency_report_command_still_works(engine: Engine, tmp_path: P
     code, out, err = run(capsys, "report", "--out", str(tmp_path / "r"), "--db", engine.db.url)
     assert code == 0, err
     assert (tmp_path / "r" / "report.html").exists() and "report.html" in out
+
+
+# -- API and console ---------------------------------------------------------------------------
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(engine), raise_server_exceptions=False, base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def bearer(engine: Engine, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_key(engine.db, role)[1]}"}
+
+
+def test_api_backtest_needs_an_admin_and_returns_the_result(engine: Engine, client: TestClient) -> None:
+    body = {"policy": GENTLE, "since": "7d", "sample": 5}
+    assert client.post("/v1/policy/backtests", json=body).status_code == 401
+    assert client.post("/v1/policy/backtests", json=body, headers=bearer(engine, "moderator")).status_code == 403
+    response = client.post("/v1/policy/backtests", json=body, headers=bearer(engine, "admin"))
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["candidate"] == "gentle@1" and result["posts"] == 3 and result["changed"] == 2
+    assert result["by_clause"] == [{"clause": "doxxing", "from": "remove", "to": "restrict", "posts": 2}]
+    assert {a["account"] for a in result["accounts"]} == {"journo", "troll"}
+    with engine.db.session() as s:
+        assert len(list(audit_log.events(s, kind="policy.backtested"))) == 1
+
+
+@pytest.mark.parametrize("body,status,code,words", [
+    ({"policy": "name = 'x'\n[[clauses]\n"}, 422, "invalid_policy", "invalid TOML"),
+    ({"policy": "name: x\nversion: '1'\nclauses:\n  - id: a\n    when: {signal: nope}\n    verdict: remove\n",
+      "format": "yaml"}, 422, "invalid_policy", "policy:5: unknown signal kind 'nope'"),
+    ({"policy": GENTLE, "since": "soon"}, 422, "invalid_date", "'soon'"),
+    ({"policy": GENTLE, "since": "1d", "until": "2d"}, 422, "invalid_period", "start"),
+    ({"policy": GENTLE, "format": "json"}, 422, "invalid_input", "format"),
+    ({"policy": GENTLE, "extra": 1}, 422, "invalid_input", "extra"),
+    ({}, 422, "invalid_input", "policy"),
+])
+def test_api_backtest_bad_input_is_a_clear_4xx(engine: Engine, client: TestClient, body: dict[str, object],
+                                               status: int, code: str, words: str) -> None:
+    response = client.post("/v1/policy/backtests", json=body, headers=bearer(engine, "admin"))
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and words in error["message"]
+
+
+def console_login(client: TestClient, engine: Engine, role: str) -> str:
+    users.create_user(engine.db, role, role, "correct horse battery")
+    page = client.get("/console/login")
+    client.post("/console/login", data={"name": role, "password": "correct horse battery",
+                                        "csrf": csrf_of(page.text), "next": "/console/queue"})
+    return csrf_of(client.get("/console/policy/backtest").text) if role == "admin" else \
+        csrf_of(client.get("/console/queue").text)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_console_runs_a_backtest(engine: Engine, client: TestClient) -> None:
+    assert client.get("/console/policy/backtest", follow_redirects=False).status_code == 303  # log in first
+    csrf = console_login(client, engine, "admin")
+    form = client.get("/console/policy/backtest").text
+    assert 'name="policy"' in form and "Policy</a>" in form
+    page = client.post("/console/policy/backtest", data={"policy": GENTLE, "since": "30d", "csrf": csrf})
+    assert page.status_code == 200
+    assert 'class="changed-count">2<' in page.text and 'class="accounts-count">2<' in page.text
+    assert "<svg" in page.text and "doxxing: remove → restrict" in page.text and "p-doxx" in page.text
+    assert "<script>" not in page.text and " style=" not in page.text
+    bad = client.post("/console/policy/backtest", data={"policy": "name = 'x'\n[[clauses]\n", "csrf": csrf})
+    assert bad.status_code == 422 and "invalid TOML" in bad.text and "[[clauses]" in bad.text
+    forged = client.post("/console/policy/backtest", data={"policy": GENTLE, "csrf": "nope"})
+    assert forged.status_code == 403
+    with engine.db.session() as s:
+        assert len(list(audit_log.events(s, kind="policy.backtested"))) == 1
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_console_backtest_is_for_admins(engine: Engine, client: TestClient) -> None:
+    console_login(client, engine, "moderator")
+    assert client.get("/console/policy/backtest").status_code == 403
+    assert "Policy</a>" not in client.get("/console/queue").text
