@@ -302,7 +302,7 @@ def test_console_runs_a_backtest(engine: Engine, client: TestClient) -> None:
     assert client.get("/console/policy/backtest", follow_redirects=False).status_code == 303  # log in first
     csrf = console_login(client, engine, "admin")
     form = client.get("/console/policy/backtest").text
-    assert 'name="policy"' in form and "Policy</a>" in form
+    assert 'name="policy"' in form and "Backtest</a>" in form and "Shadow policy</a>" in form
     page = client.post("/console/policy/backtest", data={"policy": GENTLE, "since": "30d", "csrf": csrf})
     assert page.status_code == 200
     assert 'class="changed-count">2<' in page.text and 'class="accounts-count">2<' in page.text
@@ -320,4 +320,4 @@ def test_console_runs_a_backtest(engine: Engine, client: TestClient) -> None:
 def test_console_backtest_is_for_admins(engine: Engine, client: TestClient) -> None:
     console_login(client, engine, "moderator")
     assert client.get("/console/policy/backtest").status_code == 403
-    assert "Policy</a>" not in client.get("/console/queue").text
+    assert "Backtest</a>" not in client.get("/console/queue").text

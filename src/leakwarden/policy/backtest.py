@@ -191,7 +191,7 @@ def _strikes_in(actions: Sequence[Action]) -> int:
 
 
 # -- running ----------------------------------------------------------------------------------
-def _deciding_clause(verdict: Verdict, reasons: Sequence[Reason], policy: Policy | None) -> str:
+def deciding_clause(verdict: Verdict, reasons: Sequence[Reason], policy: Policy | None) -> str:
     """The clause that gave the verdict: the first fired clause with that verdict."""
     fired = list(dict.fromkeys(r.clause for r in reasons))
     if policy is not None:
@@ -319,9 +319,9 @@ def _one(redetect: Redetect, s: Session, row: PostRow, candidate: Policy, versio
         result.actions[(kind, "dropped")] += 1
     # put down to the candidate's clause that gives the new verdict; with none, to the stored one
     if outcome.reasons:
-        clause = _deciding_clause(outcome.verdict, outcome.reasons, candidate)
+        clause = deciding_clause(outcome.verdict, outcome.reasons, candidate)
     else:
-        clause = _deciding_clause(stored_verdict, stored_reasons, live)
+        clause = deciding_clause(stored_verdict, stored_reasons, live)
     pair = (stored_verdict.value, outcome.verdict.value)
     if pair[0] != pair[1]:
         result.verdicts[pair] += 1

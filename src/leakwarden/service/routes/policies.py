@@ -1,4 +1,4 @@
-"""Trying a policy before it goes live, over HTTP: backtests (admin)."""
+"""Trying a policy before it goes live, over HTTP: backtests and the shadow policy."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leakwarden.engine import Engine
 from leakwarden.policy import backtest as backtests
+from leakwarden.policy import shadow as shadows
 from leakwarden.policy.load import parse_policy
 from leakwarden.policy.schema import Policy
-from leakwarden.service.deps import AdminDep, EngineDep
+from leakwarden.service.deps import AdminDep, EngineDep, ModeratorDep
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 MAX_POLICY_CHARS = 200_000
@@ -47,3 +48,40 @@ def backtest(body: BacktestIn, engine: EngineDep, who: AdminDep) -> dict[str, An
     """Decide the stored posts of a period again under a candidate policy, on their stored signals.
     Nothing is fetched, enforced or changed; one ``policy.backtested`` audit event is recorded."""
     return run_backtest(engine, body, who.name).as_dict()
+
+
+@router.get("/shadow")
+def shadow_status(engine: EngineDep, _: ModeratorDep) -> dict[str, Any]:
+    """The policy promoted to live (if any) and the shadow policy (if any)."""
+    return shadows.status(engine.db)
+
+
+@router.put("/shadow")
+def deploy_shadow(body: PolicyText, engine: EngineDep, who: AdminDep) -> dict[str, Any]:
+    """Deploy a policy in shadow: every post ingested from now on is decided under it too, never enforced."""
+    deployed = shadows.deploy(engine.db, body.parsed(), body.policy, body.format, who.name)
+    engine.deployments.refresh(force=True)
+    return deployed
+
+
+@router.delete("/shadow")
+def clear_shadow(engine: EngineDep, who: AdminDep) -> dict[str, Any]:
+    cleared = shadows.clear(engine.db, who.name)
+    engine.deployments.refresh(force=True)
+    return cleared
+
+
+@router.post("/promote")
+def promote_shadow(engine: EngineDep, who: AdminDep) -> dict[str, Any]:
+    """Make the shadow policy live (audited); every engine on the database decides under it."""
+    promoted = shadows.promote(engine.db, who.name, live_now=engine.policy.label)
+    engine.deployments.refresh(force=True)
+    return promoted
+
+
+@router.get("/shadow/report")
+def shadow_report(engine: EngineDep, _: ModeratorDep, since: str = "30d", until: str | None = None,
+                  sample: int = 20) -> dict[str, Any]:
+    """Where the shadow policy decided differently from the live one."""
+    start, end = backtests.period(since[:40], until[:40] if until else None)
+    return shadows.report(engine.db, start, end, sample=max(0, min(sample, 1000))).as_dict()
