@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from leakwarden.audit import log as audit
 from leakwarden.audit.report import parse_day
@@ -268,11 +268,13 @@ def run(db: Database, candidate: Policy, start: datetime, end: datetime, *, rede
             if last is not None:
                 query = query.where((PostRow.ingested_at > last[0])
                                     | ((PostRow.ingested_at == last[0]) & (PostRow.id > last[1])))
-            rows = list(s.scalars(query.order_by(PostRow.ingested_at, PostRow.id).limit(_BATCH)))
+            rows = list(s.scalars(query.order_by(PostRow.ingested_at, PostRow.id).limit(_BATCH)
+                                  .options(defer(PostRow.body), defer(PostRow.text))))
             if not rows:
                 break
+            _start_ledgers(s, {r.author for r in rows} - before.keys(), start, before, after)
             for row in rows:
-                _one(redetect, s, row, candidate, versions, result, before, after)
+                _one(redetect, row, candidate, versions, result, before, after)
             last = (rows[-1].ingested_at, rows[-1].id)
             s.expunge_all()
         _compare_standing(result, before, after)
@@ -282,7 +284,7 @@ def run(db: Database, candidate: Policy, start: datetime, end: datetime, *, rede
     return result
 
 
-def _one(redetect: Redetect, s: Session, row: PostRow, candidate: Policy, versions: _PolicyVersions,
+def _one(redetect: Redetect, row: PostRow, candidate: Policy, versions: _PolicyVersions,
          result: Backtest, before: dict[str, Ledger], after: dict[str, Ledger]) -> None:
     result.posts += 1
     at = aware(row.ingested_at) or row.ingested_at
@@ -299,11 +301,11 @@ def _one(redetect: Redetect, s: Session, row: PostRow, candidate: Policy, versio
     result.live[row.policy_version] += 1
     outcome = evaluate(candidate, stored_signals, surface)
     # the stored decisions as enforced, and the candidate's, on simulated ledgers
-    old = _ledger(s, before, row.author, result.start)
+    old = before[row.author]
     old.strikes += [at + timedelta(seconds=live.strikes.expire_after if live else 90 * 86400)] * \
         _strikes_in(stored_actions)
     old.apply(stored_actions, at)
-    new = _ledger(s, after, row.author, result.start)
+    new = after[row.author]
     struck = _strikes_in(outcome.actions)
     ladder = ladder_actions(candidate, new.active(at), struck)
     new.strikes += [at + timedelta(seconds=candidate.strikes.expire_after)] * struck
@@ -334,15 +336,23 @@ def _one(redetect: Redetect, s: Session, row: PostRow, candidate: Policy, versio
         reasons=_reason_words(outcome.reasons)))
 
 
-def _ledger(s: Session, ledgers: dict[str, Ledger], account: str, start: datetime) -> Ledger:
-    """The account's ledger, started with its strikes from before the period still active then."""
-    ledger = ledgers.get(account)
-    if ledger is None:
-        earlier = s.scalars(select(Strike.expires_at).where(
-            Strike.account == account, Strike.removed_at.is_(None), Strike.created_at < start,
-            Strike.expires_at > start))
-        ledger = ledgers[account] = Ledger(strikes=[e for e in map(aware, earlier) if e is not None])
-    return ledger
+def _start_ledgers(s: Session, accounts: set[str], start: datetime, *ledgers: dict[str, Ledger]) -> None:
+    """Ledgers for accounts met for the first time, started with their strikes from before the
+    period that were still active when it began."""
+    earlier: dict[str, list[datetime]] = {a: [] for a in accounts}
+    for chunk in _chunks(sorted(accounts), 500):
+        for account, expires in s.execute(select(Strike.account, Strike.expires_at).where(
+                Strike.account.in_(chunk), Strike.removed_at.is_(None), Strike.created_at < start,
+                Strike.expires_at > start)):
+            earlier[account].append(aware(expires) or expires)
+    for ledger in ledgers:
+        for account, strikes in earlier.items():
+            ledger[account] = Ledger(strikes=list(strikes))
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
 def _compare_standing(result: Backtest, before: dict[str, Ledger], after: dict[str, Ledger]) -> None:
