@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from e2e.casework import casework_engine, seed
 from fastapi.testclient import TestClient
+from policy_support import api_client, bearer, console_login, run, seeded
 from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit_log
-from leakwarden.cli import main
 from leakwarden.engine import Engine, subjects_of
 from leakwarden.errors import InvalidInput
 from leakwarden.model import Post, Signal
 from leakwarden.policy import backtest
 from leakwarden.policy.load import load_policy
-from leakwarden.service.app import create_app
-from leakwarden.service.auth import create_key
-from leakwarden.service.console import users
 from leakwarden.store.tables import (
     AuditEventRow,
     CaseRow,
@@ -72,21 +67,10 @@ actions = [{ type = "label", label = "x" }]
 """
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 @pytest.fixture
 def engine(any_db_url: str) -> Engine:
-    e = casework_engine(any_db_url)
-    seed(e)
-    return e
+    return seeded(any_db_url)
 
 
 def policy_file(tmp_path: Path, text: str, name: str = "candidate.toml") -> str:
@@ -242,12 +226,7 @@ def test_the_transparency_report_command_still_works(engine: Engine, tmp_path: P
 # -- API and console ---------------------------------------------------------------------------
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(engine), raise_server_exceptions=False, base_url="http://127.0.0.1") as c:
-        yield c
-
-
-def bearer(engine: Engine, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_key(engine.db, role)[1]}"}
+    yield from api_client(engine)
 
 
 def test_api_backtest_needs_an_admin_and_returns_the_result(engine: Engine, client: TestClient) -> None:
@@ -280,21 +259,6 @@ def test_api_backtest_bad_input_is_a_clear_4xx(engine: Engine, client: TestClien
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code and words in error["message"]
-
-
-def console_login(client: TestClient, engine: Engine, role: str) -> str:
-    users.create_user(engine.db, role, role, "correct horse battery")
-    page = client.get("/console/login")
-    client.post("/console/login", data={"name": role, "password": "correct horse battery",
-                                        "csrf": csrf_of(page.text), "next": "/console/queue"})
-    return csrf_of(client.get("/console/policy/backtest").text) if role == "admin" else \
-        csrf_of(client.get("/console/queue").text)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
 
 
 @pytest.mark.usefixtures("cheap_argon2")

@@ -5,7 +5,6 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,16 +12,13 @@ from pathlib import Path
 import pytest
 from e2e.casework import casework_engine, doxx_post, journalist_post
 from fastapi.testclient import TestClient
+from policy_support import api_client, bearer, console_login, run
 from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit_log
-from leakwarden.cli import main
 from leakwarden.engine import Engine
 from leakwarden.model import Post
 from leakwarden.policy.tables import ShadowDecisionRow
-from leakwarden.service.app import create_app
-from leakwarden.service.auth import create_key
-from leakwarden.service.console import users
 from leakwarden.store.tables import AuditEventRow, CaseRow, EnforcementAction, PostRow, Sanction, Strike
 
 HARSH = """\
@@ -45,15 +41,6 @@ verdict = "remove"
 actions = ["ban"]
 """
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -198,12 +185,7 @@ def test_an_invalid_shadow_policy_fails_as_validate_does(engine: Engine, tmp_pat
 # -- API and console ---------------------------------------------------------------------------
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(engine), raise_server_exceptions=False, base_url="http://127.0.0.1") as c:
-        yield c
-
-
-def bearer(engine: Engine, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_key(engine.db, role)[1]}"}
+    yield from api_client(engine)
 
 
 def test_api_shadow_lifecycle(engine: Engine, client: TestClient) -> None:
@@ -242,20 +224,6 @@ def test_api_deploying_a_bad_policy_is_a_clear_4xx(engine: Engine, client: TestC
     response = client.put("/v1/policy/shadow", json=body, headers=bearer(engine, "admin"))
     assert response.status_code == 422 and response.json()["error"]["code"] == code
     assert client.get("/v1/policy/shadow", headers=bearer(engine, "admin")).json()["shadow"] is None
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def console_login(client: TestClient, engine: Engine, role: str) -> str:
-    users.create_user(engine.db, role, role, "correct horse battery")
-    page = client.get("/console/login")
-    client.post("/console/login", data={"name": role, "password": "correct horse battery",
-                                        "csrf": csrf_of(page.text), "next": "/console/queue"})
-    return csrf_of(client.get("/console/queue").text)
 
 
 @pytest.mark.usefixtures("cheap_argon2")

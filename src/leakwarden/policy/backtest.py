@@ -66,12 +66,12 @@ def moment(value: str, now: datetime | None = None) -> datetime:
 
 
 def period(since: str, until: str | None = None, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[since, until): each a duration before now or a date; ``until`` defaults to now."""
     now = now or datetime.now(UTC)
-    start = moment(since, now)
-    end = moment(until, now) if until else now
-    if start >= end:
+    bounds = moment(since, now), moment(until, now) if until else now
+    if bounds[0] >= bounds[1]:
         raise InvalidInput("the period's start must be before its end", code="invalid_period")
-    return start, end
+    return bounds
 
 
 @dataclass

@@ -84,19 +84,21 @@ class Deployments:
         self._lock = threading.Lock()
 
     def refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._checked < self.poll_interval:
-            return
-        with self._lock:
-            self._checked = now
-            with self.db.session() as s:
-                current = s.scalar(select(Meta.value).where(Meta.key == VERSION_KEY)) or 0
-                if current == self._version:
-                    return
-                rows = {r.slot: r for r in s.scalars(select(PolicyDeploymentRow))}
+        """Read the deployments again if they changed (one small read, at most once per interval)."""
+        due = time.monotonic()
+        if force or due - self._checked >= self.poll_interval:
+            with self._lock:
+                self._checked = due
+                self._load_if_changed()
+
+    def _load_if_changed(self) -> None:
+        with self.db.session() as s:
+            version = s.scalar(select(Meta.value).where(Meta.key == VERSION_KEY)) or 0
+            rows = {r.slot: r for r in s.scalars(select(PolicyDeploymentRow))} if version != self._version else None
+        if rows is not None:
             self.live = _policy_of(rows[LIVE]) if LIVE in rows else None
             self.shadow = _policy_of(rows[SHADOW]) if SHADOW in rows else None
-            self._version = current
+            self._version = version
 
 
 def status(db: Database) -> dict[str, Any]:
