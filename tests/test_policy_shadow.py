@@ -132,7 +132,8 @@ def test_report_shadow(engine: Engine, harsh: str, capsys: pytest.CaptureFixture
     assert code == 0, err
     assert "shadow: harsh@3" in out and "posts decided under both: 3; decided differently: 2" in out
     assert "any-pii: remove → remove  2" in out
-    assert "p-doxx by troll: remove" in out and "'ban'" in out
+    assert ("p-doxx by troll: remove (queue_review, remove, strike, suspend) → "
+            "remove (ban, queue_review, remove, strike) — any-pii: pii on post") in out
     code, out, _ = run(capsys, "report", "shadow", "--json", "--db", engine.db.url)
     body = json.loads(out)
     assert body["decided"] == 3 and body["differing"] == 2 and body["deployed"]["shadow"]["policy"] == "harsh@3"
@@ -160,7 +161,8 @@ def test_promote_makes_the_shadow_live(engine: Engine, harsh: str, capsys: pytes
     with engine.db.session() as s:
         promoted = next(audit_log.events(s, kind="policy.promoted"))
         assert audit_log.verify(s).ok
-    assert promoted.actor == "bob" and audit_log.payload_of(promoted)["sha256"] == engine.policy.sha256
+    assert promoted.actor == "bob" and audit_log.payload_of(promoted) == {"sha256": engine.policy.sha256,
+                                                                          "previous": "strict@2026.11.30"}
     assert set(shadow_rows(engine)) == {"p-dossier"}  # decided in shadow before the promotion only
     # a policy named for one request is still that policy
     assert engine.with_policy("strict").check(doxx_post()).policy_version == "strict@2026.11.30"

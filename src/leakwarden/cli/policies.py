@@ -62,8 +62,8 @@ def policy_backtest(
 def _deployed(label: str, value: dict[str, object] | None) -> str:
     if value is None:
         return f"{label}: none"
-    return (f"{label}: {value['policy']} (sha256 {str(value['sha256'])[:12]}), deployed {value['deployed_at']} "
-            f"by {value['deployed_by']}")
+    return (f"{label}: {value['policy']} (sha256 {str(value['sha256'])[:12]}), deployed "
+            f"{str(value['deployed_at'])[:19]} by {value['deployed_by']}")
 
 
 def policy_shadow(
@@ -128,6 +128,6 @@ def shadow_summary(result: shadows.ShadowReport) -> str:
         lines += [f"  {c}: {a} → {b}  {n}" for (c, a, b), n in sorted(result.by_clause.items())]
     for row in result.sample:
         why = "; ".join(row["reasons"][:2]) or "no clause of the shadow fires"
-        lines.append(f"  {row['post_id']} by {row['author']}: {row['live']} {row['live_actions']} → "
-                     f"{row['shadow']} {row['shadow_actions']} — {why}")
+        lines.append(f"  {row['post_id']} by {row['author']}: {row['live']} ({', '.join(row['live_actions'])}) → "
+                     f"{row['shadow']} ({', '.join(row['shadow_actions'])}) — {why}")
     return "\n".join(lines)

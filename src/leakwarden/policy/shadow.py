@@ -37,7 +37,7 @@ from leakwarden.policy.schema import Policy
 from leakwarden.policy.tables import PolicyDeploymentRow, ShadowDecisionRow
 from leakwarden.signals.urlrules import bump_version
 from leakwarden.store.db import Database
-from leakwarden.store.tables import Meta, PolicyVersionRow
+from leakwarden.store.tables import Meta, PolicyVersionRow, PostRow
 
 VERSION_KEY = "policy_deployments_version"
 POLL_S = 1.0
@@ -151,7 +151,9 @@ def promote(db: Database, by: str, *, live_now: str | None = None) -> dict[str, 
             raise NotFound("no shadow policy is deployed: deploy one with `leakwarden policy shadow FILE`",
                            code="no_shadow_policy")
         live = s.get(PolicyDeploymentRow, LIVE)
-        before = f"{live.name}@{live.version}" if live is not None else live_now
+        # the live policy: the promoted one; else the one named, else the one the newest post was decided under
+        before = f"{live.name}@{live.version}" if live is not None else live_now or s.scalar(
+            select(PostRow.policy_version).order_by(PostRow.ingested_at.desc()).limit(1))
         if live is not None:
             s.delete(live)
             s.flush()
