@@ -76,7 +76,8 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}}</style></h
 {len(result.redetected)} posts had no stored signals and had their detectors run again.</p>
 {''.join(charts(result))}
 <h2>Accounts whose standing would change</h2>
-<table><thead><tr><th>Account</th><th>Now (strikes)</th><th>Under the candidate (strikes)</th></tr></thead>
+<table><thead><tr><th>Account</th><th>Under the stored decisions (strikes)</th>
+<th>Under the candidate (strikes)</th></tr></thead>
 <tbody>{accounts}</tbody></table>
 <h2>A sample of changed posts ({len(result.sample)} of {result.changed})</h2>
 <table><thead><tr><th>Post</th><th>Author</th><th>Verdict</th><th>Clause</th><th>Actions before</th>
