@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit_log
 from leakwarden.engine import Engine
-from leakwarden.model import Post
-from leakwarden.policy.tables import ShadowDecisionRow
+from leakwarden.model import Post, utcnow
+from leakwarden.policy import shadow
+from leakwarden.policy.tables import PolicyDeploymentRow, ShadowDecisionRow
+from leakwarden.signals.urlrules import bump_version
 from leakwarden.store.tables import AuditEventRow, CaseRow, EnforcementAction, PostRow, Sanction, Strike
 
 HARSH = """\
@@ -261,3 +263,23 @@ def test_console_shadow_page_is_for_admins(engine: Engine, client: TestClient) -
     csrf = console_login(client, engine, "moderator")
     assert client.get("/console/policy/shadow").status_code == 403
     assert client.post("/console/policy/shadow", data={"act": "clear", "csrf": csrf}).status_code == 403
+
+
+def test_a_deployment_this_process_cannot_load_never_refuses_a_post(engine: Engine,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """A shadow naming a signal kind only another process's detectors know: posts are still decided."""
+    with engine.db.session() as s:
+        s.add(PolicyDeploymentRow(slot="shadow", name="elsewhere", version="1", sha256="0" * 64, fmt="toml",
+                                  source=HARSH.replace('signal = "bank"', 'signal = "only-elsewhere"'),
+                                  deployed_at=utcnow(), deployed_by="other"))
+        bump_version(s, shadow.VERSION_KEY)
+    decision = engine.ingest(doxx_post())
+    assert decision.verdict.value == "remove" and shadow_rows(engine) == {}
+    assert "the deployed shadow policy elsewhere@1 cannot be loaded here" in caplog.text
+
+
+def test_an_engine_started_after_a_promotion_decides_under_it(engine: Engine, harsh: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "policy", "shadow", harsh, "--db", engine.db.url)
+    run(capsys, "policy", "promote", "--db", engine.db.url)
+    assert Engine(engine.db.url, policy="strict").policy.label == "harsh@3"

@@ -149,6 +149,7 @@ class Engine:
         self._scan_pii = not any(isinstance(d, PiiDetector) for d in self.detectors)
         atrest.check_key()  # a deployment without a reveal key fails at start, not at its first post
         self._record_policy()
+        self._follow_deployments()
 
     # -- deciding --------------------------------------------------------------------------
     def check(self, post: Post, *, budget_s: float | None = None) -> Decision:

@@ -15,6 +15,7 @@ nothing deployed a check pays nothing more than that.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from leakwarden.audit import log as audit
 from leakwarden.enforcement.actions import ladder_actions
 from leakwarden.enforcement.standing import aware
-from leakwarden.errors import NotFound
+from leakwarden.errors import NotFound, PolicyError
 from leakwarden.model import ActionType, Decision, Surface, utcnow
 from leakwarden.policy.backtest import NO_CLAUSE, deciding_clause
 from leakwarden.policy.evaluate import evaluate
@@ -39,6 +40,7 @@ from leakwarden.signals.urlrules import bump_version
 from leakwarden.store.db import Database
 from leakwarden.store.tables import Meta, PolicyVersionRow, PostRow
 
+log = logging.getLogger(__name__)
 VERSION_KEY = "policy_deployments_version"
 POLL_S = 1.0
 LIVE, SHADOW = "live", "shadow"
@@ -48,8 +50,6 @@ DEFAULT_SAMPLE = 20
 def read_policy(name_or_path: str) -> tuple[Policy, str, str]:
     """A preset or a file: the validated policy (the same errors as ``policy validate``), its text
     and its format."""
-    from leakwarden.errors import PolicyError
-
     path = resolve(name_or_path)
     try:
         source = path.read_text(encoding="utf-8")
@@ -68,6 +68,19 @@ def _described(row: PolicyDeploymentRow | None) -> dict[str, Any] | None:
         return None
     return {"policy": f"{row.name}@{row.version}", "sha256": row.sha256, "format": row.fmt,
             "deployed_at": (aware(row.deployed_at) or row.deployed_at).isoformat(), "deployed_by": row.deployed_by}
+
+
+def _usable(row: PolicyDeploymentRow | None, otherwise: Policy | None) -> Policy | None:
+    """The deployed policy; one this process cannot load (a signal kind only another process's
+    detectors know) is logged and ``otherwise`` is used: posts are still decided, never refused."""
+    if row is None:
+        return None
+    try:
+        return _policy_of(row)
+    except PolicyError as exc:
+        log.error("the deployed %s policy %s@%s cannot be loaded here: %s", row.slot, row.name, row.version,
+                  exc.message)
+        return otherwise
 
 
 class Deployments:
@@ -96,8 +109,8 @@ class Deployments:
             version = s.scalar(select(Meta.value).where(Meta.key == VERSION_KEY)) or 0
             rows = {r.slot: r for r in s.scalars(select(PolicyDeploymentRow))} if version != self._version else None
         if rows is not None:
-            self.live = _policy_of(rows[LIVE]) if LIVE in rows else None
-            self.shadow = _policy_of(rows[SHADOW]) if SHADOW in rows else None
+            self.live = _usable(rows.get(LIVE), self.live)
+            self.shadow = _usable(rows.get(SHADOW), None)
             self._version = version
 
 
