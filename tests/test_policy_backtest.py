@@ -285,3 +285,13 @@ def test_console_backtest_is_for_admins(engine: Engine, client: TestClient) -> N
     console_login(client, engine, "moderator")
     assert client.get("/console/policy/backtest").status_code == 403
     assert "Backtest</a>" not in client.get("/console/queue").text
+
+
+def test_partial_decisions_are_counted(engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with engine.db.session() as s:
+        row = s.get_one(PostRow, "p-dossier")
+        row.decision = {**row.decision, "partial": True}
+    code, out, _ = run(capsys, "policy", "backtest", policy_file(tmp_path, GENTLE), "--db", engine.db.url)
+    assert code == 0 and "partial: 1 posts were decided before all their links were followed" in out
+    code, out, _ = run(capsys, "policy", "backtest", policy_file(tmp_path, GENTLE), "--json", "--db", engine.db.url)
+    assert json.loads(out)["partial"] == 1

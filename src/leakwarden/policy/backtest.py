@@ -119,6 +119,7 @@ class Backtest:
     live: Counter[str] = field(default_factory=Counter)  # the stored decisions' policy versions
     posts: int = 0
     redetected: list[str] = field(default_factory=list)  # posts whose detectors ran again
+    partial: int = 0  # posts decided before all their links were followed: their signals are partial too
     verdicts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (from, to) -> posts, changed only
     by_clause: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (clause, from, to)
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (action type, "added"|"dropped")
@@ -136,7 +137,7 @@ class Backtest:
 
     def counts(self) -> dict[str, Any]:
         return {"posts": self.posts, "changed": self.changed, "accounts_changed": len(self.accounts),
-                "redetected": len(self.redetected),
+                "redetected": len(self.redetected), "partial": self.partial,
                 "verdicts": [{"from": a, "to": b, "posts": n} for (a, b), n in sorted(self.verdicts.items())]}
 
     def as_dict(self) -> dict[str, Any]:
@@ -296,6 +297,7 @@ def _one(redetect: Redetect, row: PostRow, candidate: Policy, versions: _PolicyV
         stored_verdict, stored_actions, stored_reasons = Verdict(row.verdict), [], []
     else:
         stored_signals, stored_verdict = stored.signals, stored.verdict
+        result.partial += stored.partial
         stored_actions, stored_reasons = stored.actions, stored.reasons
     live = versions.get(row.policy_version)
     result.live[row.policy_version] += 1

@@ -40,6 +40,9 @@ def summary(result: Backtest) -> str:
                      "on the stored post (links not followed)")
     else:
         lines.append("signals: every decision reused its stored signals (nothing fetched, no detector run)")
+    if result.partial:
+        lines.append(f"partial: {result.partial} posts were decided before all their links were followed; "
+                     "their stored signals are as partial")
     lines.append(f"note: {SIMPLIFICATION}")
     return "\n".join(lines)
 
