@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from e2e.casework import casework_engine, seed
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from leakwarden.service.auth import create_key
 from leakwarden.service.console import users
 
 PASSWORD = "correct horse battery"
+POLICIES = Path(__file__).parent / "fixtures" / "policies"  # candidate policies of the tests
 
 
 def seeded(url: str) -> Engine:

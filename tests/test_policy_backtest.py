@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from policy_support import api_client, bearer, console_login, run, seeded
+from policy_support import POLICIES, api_client, bearer, console_login, run, seeded
 from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit_log
@@ -31,40 +31,9 @@ from leakwarden.store.tables import (
     UrlRuleRow,
 )
 
-GENTLE = """\
-name = "gentle"
-version = "1"
+GENTLE = (POLICIES / "gentle.toml").read_text(encoding="utf-8")
 
-[strikes]
-ladder = []
-
-[[clauses]]
-id = "doxxing"
-description = "A dossier: restrict and let a person look, no strike"
-when = { signal = "pii", attrs = { dossier = true } }
-verdict = "restrict"
-actions = ["queue_review"]
-"""
-
-HARSHER = """\
-name = "harsher"
-version = "2"
-
-[strikes]
-ladder = [{ count = 1, action = "ban" }]
-
-[[clauses]]
-id = "dossier"
-when = { signal = "pii", attrs = { dossier = true } }
-verdict = "remove"
-actions = ["remove", "strike"]
-
-[[clauses]]
-id = "greeting"
-when = { signal = "pii", attrs = { dossier = false } }
-verdict = "label"
-actions = [{ type = "label", label = "x" }]
-"""
+HARSHER = (POLICIES / "harsher.toml").read_text(encoding="utf-8")
 
 
 

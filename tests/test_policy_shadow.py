@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from e2e.casework import casework_engine, doxx_post, journalist_post
 from fastapi.testclient import TestClient
-from policy_support import api_client, bearer, console_login, run
+from policy_support import POLICIES, api_client, bearer, console_login, run
 from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit_log
@@ -23,25 +23,7 @@ from leakwarden.policy.tables import PolicyDeploymentRow, ShadowDecisionRow
 from leakwarden.signals.urlrules import bump_version
 from leakwarden.store.tables import AuditEventRow, CaseRow, EnforcementAction, PostRow, Sanction, Strike
 
-HARSH = """\
-name = "harsh"
-version = "3"
-
-[strikes]
-ladder = [{ count = 1, action = "ban" }]
-
-[[clauses]]
-id = "any-pii"
-when = { signal = "pii" }
-verdict = "remove"
-actions = ["remove", "strike", "queue_review", "block_link"]
-
-[[clauses]]
-id = "any-bank"
-when = { signal = "bank" }
-verdict = "remove"
-actions = ["ban"]
-"""
+HARSH = (POLICIES / "harsh.toml").read_text(encoding="utf-8")
 
 
 
@@ -53,10 +35,8 @@ def engine(any_db_url: str) -> Engine:
 
 
 @pytest.fixture
-def harsh(tmp_path: Path) -> str:
-    path = tmp_path / "harsh.toml"
-    path.write_text(HARSH, encoding="utf-8")
-    return str(path)
+def harsh() -> str:
+    return str(POLICIES / "harsh.toml")
 
 
 POSTS = [journalist_post(), doxx_post(), Post(id="p-ok", author="reader", text="good evening")]
