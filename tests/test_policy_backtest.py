@@ -210,6 +210,12 @@ def test_api_backtest_needs_an_admin_and_returns_the_result(engine: Engine, clie
     assert {a["account"] for a in result["accounts"]} == {"journo", "troll"}
     with engine.db.session() as s:
         assert len(list(audit_log.events(s, kind="policy.backtested"))) == 1
+    client.post("/v1/policy/backtests", json={"policy": GENTLE, "since": "2020-01-01", "until": "2020-02-01"},
+                headers=bearer(engine, "admin"))
+    past = client.get("/v1/policy/backtests", headers=bearer(engine, "admin")).json()
+    assert [(p["candidate"], p["posts"], p["changed"]) for p in past] == [("gentle@1", 0, 0), ("gentle@1", 3, 2)]
+    assert past[1]["sha256"] == result["sha256"] and past[1]["by"].startswith("key:")
+    assert client.get("/v1/policy/backtests", headers=bearer(engine, "moderator")).status_code == 403
 
 
 @pytest.mark.parametrize("body,status,code,words", [

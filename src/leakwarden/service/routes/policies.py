@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from leakwarden.audit import log as audit_log
 from leakwarden.engine import Engine
 from leakwarden.policy import backtest as backtests
 from leakwarden.policy import shadow as shadows
@@ -48,6 +49,16 @@ def backtest(body: BacktestIn, engine: EngineDep, who: AdminDep) -> dict[str, An
     """Decide the stored posts of a period again under a candidate policy, on their stored signals.
     Nothing is fetched, enforced or changed; one ``policy.backtested`` audit event is recorded."""
     return run_backtest(engine, body, who.name).as_dict()
+
+
+@router.get("/backtests")
+def past_backtests(engine: EngineDep, _: AdminDep, limit: int = 50) -> list[dict[str, Any]]:
+    """Past backtests, newest first, as their audit events record them (candidate, sha256, period, counts)."""
+    with engine.db.session() as s:
+        return [{"seq": e.seq, "at": e.at.isoformat(), "by": e.actor, "candidate": e.subject_id,
+                 **audit_log.payload_of(e)}
+                for e in audit_log.events(s, kind="policy.backtested", limit=max(1, min(limit, 1000)),
+                                          newest_first=True)]
 
 
 @router.get("/shadow")
