@@ -19,6 +19,7 @@ RUNS = [
     ("bank evaluation (quality at shipped thresholds)", ["eval_bank.py"]),
     ("comment spam vs SpamAssassin and a link baseline", ["bench_spam.py"]),
     ("outbox: ingest, feed and webhook dispatch", ["bench_outbox.py", "--posts", "200", "--deliveries", "200"]),
+    ("shadow policies and backtests", ["bench_shadow.py", "--posts", "1000"]),
 ]
 
 

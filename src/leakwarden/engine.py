@@ -40,8 +40,10 @@ from leakwarden.model import (
     Signal,
     Subject,
     SubjectKind,
+    Surface,
     utcnow,
 )
+from leakwarden.policy import shadow as shadows
 from leakwarden.policy.evaluate import evaluate
 from leakwarden.policy.load import load_policy
 from leakwarden.policy.schema import Policy
@@ -139,12 +141,16 @@ class Engine:
             if isinstance(spec, SignalSpec):
                 register_signal(spec)
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        # a policy promoted to live on the database outranks this one; a shadow policy decides beside it
+        self.deployments = shadows.Deployments(self.db)
+        self._follows_deployment = True
         self.expander = expander
         self.fetch_budget_s = fetch_budget_s
         # private values at rest: the pii evidence spans say what to mask; without a PiiDetector, scan
         self._scan_pii = not any(isinstance(d, PiiDetector) for d in self.detectors)
         atrest.check_key()  # a deployment without a reveal key fails at start, not at its first post
         self._record_policy()
+        self._follow_deployments()
 
     # -- deciding --------------------------------------------------------------------------
     def check(self, post: Post, *, budget_s: float | None = None) -> Decision:
@@ -190,6 +196,7 @@ class Engine:
         return self.expander.expand(urls, budget_s=budget, refetch=refetch)
 
     def _decide(self, post: Post, chains: list[LinkChain]) -> Decision:
+        self._follow_deployments()
         subjects = subjects_of(post, chains)
         signals = self.signals_for(subjects)
         outcome = evaluate(self.policy, signals, post.surface)
@@ -260,7 +267,7 @@ class Engine:
             s.flush()
             self._store_links(s, post.id, decision.chains)
             self._audit_decision(s, decision, actor, kind="decision")
-            decision.actions = self._enforce(s, decision)
+            decision.actions = self._enforce_beside_shadow(s, post.surface, decision)
             s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)
             outbox.emit(s, "decision.made", ("post", post.id), outbox.decision_data(decision))
 
@@ -269,6 +276,15 @@ class Engine:
         skipped = {a.key() for a in result.skipped}
         ladder = [a for a in result.applied if a.clause == "strike-ladder"]
         return [a for a in decision.actions if a.clause != "strike-ladder" and a.key() not in skipped] + ladder
+
+    def _enforce_beside_shadow(self, s: Session, surface: Surface, decision: Decision) -> list[Action]:
+        """Enforce the live decision; a deployed shadow policy decides too: stored, never enforced."""
+        shadow = self.deployments.shadow
+        before = active_strikes(s, decision.author) if shadow is not None else 0
+        actions = self._enforce(s, decision)
+        if shadow is not None:
+            shadows.record(s, surface, decision.model_copy(update={"actions": actions}), shadow, before)
+        return actions
 
     def _see_new_rules(self, decision: Decision) -> None:
         """After the commit: a block_link action added a rule the next check must see at once."""
@@ -326,7 +342,7 @@ class Engine:
             self._store_links(s, post_id, decision.chains)
             if changed:
                 self._audit_decision(s, decision, actor, kind=kind)
-            decision.actions = self._enforce(s, decision)
+            decision.actions = self._enforce_beside_shadow(s, post.surface, decision)
             if changed or kind == "decision.completed":
                 outbox.emit(s, outbox.revised(kind), ("post", post_id), outbox.decision_data(decision))
             row.verdict, row.partial = decision.verdict.value, decision.partial
@@ -401,8 +417,16 @@ class Engine:
         """The same engine (database, rules, detectors, expander) deciding under another policy."""
         other = copy.copy(self)
         other.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        other._follows_deployment = False  # asked for by name: not replaced by the deployed one
         other._record_policy()
         return other
+
+    def _follow_deployments(self) -> None:
+        """Decide under the policy promoted to live on the database, if any (polled once a second)."""
+        self.deployments.refresh()
+        live = self.deployments.live
+        if live is not None and self._follows_deployment and live.sha256 != self.policy.sha256:
+            self.policy = live
 
     def _record_policy(self) -> None:
         """Remember each policy version the engine ran under; audit a new one. Processes that start
