@@ -29,6 +29,7 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 requests_app = typer.Typer(help="Outside requests: who asked for what.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Account standing.", no_args_is_help=True)
 policy_app = typer.Typer(help="Policies.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports: with no subcommand, the transparency report.")
 ActorOption = Annotated[str, typer.Option("--by", help="Who is acting (recorded in the audit log)")]
 
 
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(requests_app, name="requests")
     app.add_typer(accounts_app, name="accounts")
     app.add_typer(policy_app, name="policy")
-    app.command("report")(report)
+    app.add_typer(report_app, name="report")
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -237,11 +238,15 @@ def policy_list() -> None:
 
 
 # -- report ------------------------------------------------------------------------------------
-def report(start: Annotated[str | None, typer.Option("--from", help="First day (ISO date)")] = None,
+@report_app.callback(invoke_without_command=True)
+def report(ctx: typer.Context,
+           start: Annotated[str | None, typer.Option("--from", help="First day (ISO date)")] = None,
            end: Annotated[str | None, typer.Option("--to", help="Last day (ISO date), inclusive")] = None,
            out: Annotated[Path, typer.Option("--out", help="Folder for report.html and CSVs")] = Path("report"),
            db: DbOption = None, create: CreateOption = False) -> None:
-    """Write a transparency report (HTML with charts, plus CSV)."""
+    """Write a transparency report (HTML with charts, plus CSV); subcommands write other reports."""
+    if ctx.invoked_subcommand is not None:
+        return
     files = reports.write(reports.build(open_db(db, create), *reports.period(start, end)), out)
     for path in files:
         typer.echo(str(path))

@@ -492,6 +492,9 @@ def build() -> FastAPI:
     def users_page(request: Request, info: Admin) -> Response:
         return render(request, "users.html", info, users=users.list_users(engine_of(request).db))
 
+    from leakwarden.service.console import consistency
+
+    consistency.add(app)
     return app
 
 
