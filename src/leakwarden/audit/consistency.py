@@ -324,15 +324,20 @@ class RequestFollowUp:
     concerns: dict[str, list[str]]
     before: list[FollowUp] = field(default_factory=list)
     after: list[FollowUp] = field(default_factory=list)
-    fulfilled: dict[str, FollowUp | None] = field(default_factory=dict)
+    fulfilled: dict[str, FollowUp | None] = field(default_factory=dict)  # each ask: the first action after
+    done_before: dict[str, FollowUp | None] = field(default_factory=dict)  # each ask: the last action before
 
     @property
     def verdict(self) -> str:
-        """'done', 'partly done', 'not done', or 'nothing checkable asked'."""
+        """'done', 'partly done', 'not done', 'already done before it' or 'nothing checkable asked'."""
         if not self.fulfilled:
             return "nothing checkable asked"
         done = sum(f is not None for f in self.fulfilled.values())
-        return "done" if done == len(self.fulfilled) else "partly done" if done else "not done"
+        if done == len(self.fulfilled):
+            return "done"
+        if done:
+            return "partly done"
+        return "already done before it" if all(self.done_before.values()) else "not done"
 
     @property
     def first_after(self) -> FollowUp | None:
@@ -344,7 +349,7 @@ class RequestFollowUp:
         done = any(f is not None for f in self.fulfilled.values())
         if self.recorded_outcome == "rejected" and done:
             return "recorded as rejected, yet what was asked followed"
-        if self.recorded_outcome == "complied" and self.fulfilled and not done:
+        if self.recorded_outcome == "complied" and self.fulfilled and not done and not all(self.done_before.values()):
             return "recorded as complied, yet nothing asked followed"
         return ""
 
@@ -381,7 +386,7 @@ def _followed(s: Session, row: OutsideRequestRow, within: timedelta) -> RequestF
     def add(at: datetime | None, what: str, detail: str, on: str, by: str | None, clause: str = "") -> None:
         when = aware(at)
         if when is not None and low <= when <= high:
-            found.append(FollowUp(at=when.isoformat(), days_after=round((when - received).total_seconds() / 86400, 4),
+            found.append(FollowUp(at=when.isoformat(), days_after=(when - received).total_seconds() / 86400,
                                   what=what, detail=detail, on=on, by=who(by), clause=clause))
 
     conditions = [EnforcementAction.post_id.in_(posts), EnforcementAction.account.in_(accounts)]
@@ -408,6 +413,7 @@ def _followed(s: Session, row: OutsideRequestRow, within: timedelta) -> RequestF
                              after=[f for f in found if f.days_after >= 0])
     for want in result.wants:
         result.fulfilled[want] = next((f for f in result.after if f.what in FULFILS[want]), None)
+        result.done_before[want] = next((f for f in reversed(result.before) if f.what in FULFILS[want]), None)
     return result
 
 
@@ -543,7 +549,8 @@ class ConsistencyReport:
                            for g in self.like_cases],
             "departures": [asdict(d) for d in self.departures],
             "requests": [{**asdict(r), "verdict": r.verdict, "discrepancy": r.discrepancy,
-                          "fulfilled": {k: (asdict(v) if v else None) for k, v in r.fulfilled.items()}}
+                          "fulfilled": {k: (asdict(v) if v else None) for k, v in r.fulfilled.items()},
+                          "done_before": {k: (asdict(v) if v else None) for k, v in r.done_before.items()}}
                          for r in self.requests],
             "timelines": [{"account": a, "entries": [{k: v for k, v in asdict(e).items() if k != "account"}
                                                      for e in entries]}

@@ -64,8 +64,11 @@ def request_line(req: RequestFollowUp) -> str:
     line = (f"request {req.id} ({req.kind}) from {req.requester} on {_day(req.received_at)} asked for "
             f"{_asks(req.wants)}: {req.verdict}.")
     for want, done in req.fulfilled.items():
-        line += (f" {ASKS.get(want, want).capitalize()}: {done.detail} on {done.on} by {done.by}, "
-                 f"{when(done.days_after)}." if done else f" {ASKS.get(want, want).capitalize()}: not done.")
+        earlier = req.done_before.get(want)
+        line += f" {ASKS.get(want, want).capitalize()}: " + (
+            f"{done.detail} on {done.on} by {done.by}, {when(done.days_after)}." if done else
+            f"not done after it; {earlier.detail} on {earlier.on} by {earlier.by}, {when(earlier.days_after)}."
+            if earlier else "not done.")
     if first is not None and not req.fulfilled:
         line += f" First action after it: {first.detail} on {first.on} by {first.by}, {when(first.days_after)}."
     if not req.after:
@@ -333,11 +336,12 @@ def write(report: ConsistencyReport, out_dir: Path) -> list[Path]:
                   "first_action_after", "days_to_first_action", "actions_before", "actions_after", "discrepancy"],
                  [[r.id, r.kind, r.requester, r.received_at, r.asked, "; ".join(r.wants), r.recorded_outcome,
                    r.verdict, r.first_after.detail if r.first_after else "",
-                   r.first_after.days_after if r.first_after else "", len(r.before), len(r.after), r.discrepancy]
+                   round(r.first_after.days_after, 4) if r.first_after else "", len(r.before), len(r.after),
+                   r.discrepancy]
                   for r in report.requests]),
             _csv(out_dir / "request_actions.csv",
                  ["request", "at", "days_after", "what", "detail", "on", "by", "clause", "did_what_was_asked"],
-                 [[r.id, f.at, f.days_after, f.what, f.detail, f.on, f.by, f.clause,
+                 [[r.id, f.at, round(f.days_after, 4), f.what, f.detail, f.on, f.by, f.clause,
                    any(v is f for v in r.fulfilled.values())] for r in report.requests for f in r.before + r.after]),
             _csv(out_dir / "timeline.csv",
                  ["account", "at", "kind", "what", "by", "policy_version", "post", "audit_seq"],

@@ -11,11 +11,11 @@ from markupsafe import Markup
 
 from leakwarden.audit import consistency, consistency_render
 from leakwarden.audit.report import period
+from leakwarden.service.console.web import Moderator, engine_of, render
 
 
 def add(app: FastAPI) -> None:
     """Add the page to the console app (``web.build`` calls this)."""
-    from leakwarden.service.console.web import Moderator, engine_of, render
 
     @app.get("/consistency", response_class=HTMLResponse)
     def consistency_page(
