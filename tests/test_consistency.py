@@ -8,21 +8,11 @@ from pathlib import Path
 
 import pytest
 from e2e.consistency_story import NEWSLETTER, OVERTURN_NOTE, build_story
+from test_cli import run
 
 from leakwarden.audit import consistency
 from leakwarden.audit.consistency import ConsistencyReport, wants_of
 from leakwarden.audit.report import period
-from leakwarden.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def story(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
