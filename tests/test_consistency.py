@@ -38,8 +38,10 @@ def test_like_cases_unlike_outcomes(report: ConsistencyReport) -> None:
     mirror = groups[("url_rule:rule:1",)]
     assert mirror.evidence == ["URL rule 1: block domain mirror.example"]
     assert {p.account: (p.outcome, p.policy_version) for p in mirror.posts} == {
-        "blogger": ("removed (block_link, remove)", "strict@2026.11.30"),
-        "fan": ("restricted (block_link)", "share-block@2026.11.30")}
+        "blogger": ("removed (remove)", "strict@2026.11.30"),
+        "fan": ("restricted (no action in effect)", "share-block@2026.11.30")}
+    assert [p.in_effect for p in mirror.posts] == [["remove (blocked-link)", "block_link (blocked-link)"],
+                                                   ["block_link (blocked-link)"]]
     assert len(report.like_cases) == 2  # the journalist's post shares its evidence with no other post
 
 
@@ -83,6 +85,36 @@ def test_a_timeline_per_account(report: ConsistencyReport) -> None:
     assert troll2[-1].kind == "reversal" and troll2[-1].by == "mod:alice" and OVERTURN_NOTE in troll2[-1].what
     assert {x.policy_version for x in report.timelines["fan"]} == {"share-block@2026.11.30"}
     assert [x.seq for x in troll2] == sorted(x.seq for x in troll2)
+
+
+SIGNALS = {
+    "sure bank match": ({"kind": "bank", "attrs": {"review": False, "label": "leak"},
+                         "evidence": [{"item": "b/i"}]}, {"bank:b/i": "known material b/i (leak)"}),
+    "possible bank match": ({"kind": "bank", "attrs": {"review": True}, "evidence": [{"item": "b/i"}]}, {}),
+    "private value": ({"kind": "pii", "evidence": [{"data": {"label": "IBAN", "sha256": "ab" * 32}}]},
+                      {"pii:IBAN:abababababab": "IBAN about the same person (hash abababab)"}),
+    "published sample": ({"kind": "pii", "evidence": [{"data": {"label": "US_SSN", "sha256": "c" * 64,
+                                                                "sample": True}}]}, {}),
+    "url rule": ({"kind": "url_rule", "attrs": {"action": "block"},
+                  "evidence": [{"item": "rule:9", "data": {"url": "https://a.example/"}}]},
+                 {"url_rule:rule:9": "URL rule 9", "url:https://a.example/": "a link to https://a.example/"}),
+    "allowed url": ({"kind": "url_rule", "attrs": {"action": "allow"}, "evidence": [{"item": "rule:9"}]}, {}),
+    "spam": ({"kind": "spam", "evidence": [{"item": "campaign:1"}]}, {}),
+}
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_what_counts_as_the_same_evidence(name: str) -> None:
+    signal, keys = SIGNALS[name]
+    assert consistency.evidence_keys({"signals": [signal]}, {}) == keys
+
+
+def test_a_request_without_a_subject_is_said_so(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "init", "--db", db_url)
+    run(capsys, "requests", "add", "--kind", "court", "--from", "A court", "--asked", "remove the dossier",
+        "--outcome", "complied", "--db", db_url)
+    code, out, _ = run(capsys, "report", "consistency", "--db", db_url)
+    assert code == 0 and "no post, URL or account was recorded with it" in out and "Note:" not in out
 
 
 @pytest.mark.parametrize("asked,wants", [

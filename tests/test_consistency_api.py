@@ -66,8 +66,8 @@ def test_the_json_report(client: TestClient, keys: dict[str, dict[str, str]]) ->
     assert body["within_days"] == 7 and body["summary"][1].startswith("Like cases, unlike outcomes: 2 of 2")
     assert [len(g["posts"]) for g in body["like_cases"]] == [2, 2]
     assert {p["outcome"] for g in body["like_cases"] for p in g["posts"]} == {
-        "removed (remove, strike)", "visible (no action in effect)", "removed (block_link, remove)",
-        "restricted (block_link)"}
+        "removed (remove, strike)", "visible (no action in effect)", "removed (remove)",
+        "restricted (no action in effect)"}
     assert [(d["moderator"], d["note"]) for d in body["departures"]] == [("mod:alice", OVERTURN_NOTE)]
     assert [(r["kind"], r["verdict"]) for r in body["requests"]] == [("campaign", "partly done"),
                                                                     ("government", "already done before it")]

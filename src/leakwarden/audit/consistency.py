@@ -44,9 +44,10 @@ from leakwarden.store.tables import (
 
 AUTOMATION = "automation"
 MAX_WITHIN_DAYS = 3660
-#: Actions that do not say how a post was judged: sent to review, or a sanction that follows from
-#: the account's earlier strikes (the strike ladder) rather than from this post's evidence.
-NOT_COMPARED_TYPES = ("queue_review",)
+#: Actions that do not say how a post was judged: sent to review, a link blocked (only a post with a
+#: link can have one), or a sanction that follows from the account's earlier strikes (the strike
+#: ladder) rather than from this post's evidence.
+NOT_COMPARED_TYPES = ("queue_review", "block_link")
 NOT_COMPARED_CLAUSES = ("strike-ladder",)
 _AUTOMATIC_ACTORS = ("auto", "system")
 
@@ -126,16 +127,19 @@ def evidence_keys(decision: dict[str, Any], rules: dict[int, UrlRuleRow]) -> dic
                 shown = "partly masked " if data.get("masked") else ""
                 found[f"pii:{label}:{'masked:' if data.get('masked') else ''}{str(digest)[:12]}"] = (
                     f"{shown}{label} about the same person (hash {str(digest)[:8]})")
-            elif kind == "url_rule" and item and attrs.get("action") != "allow":
+            elif kind == "url_rule":
+                if not item or attrs.get("action") == "allow":
+                    continue
                 # the rule, and the URL: a block_link adds an exact rule for the URL, which the next post
                 # linking it matches instead of the first rule; both posts link to the same URL
                 found[f"url_rule:{item}"] = _rule_words(str(item), rules)
                 if data.get("url"):
                     found[f"url:{data['url']}"] = f"a link to {data['url']}"
-            elif kind == "bank" and item and not attrs.get("review"):
-                label = attrs.get("label")
-                found[f"bank:{item}"] = f"known material {item}" + (f" ({label})" if label else "")
-            elif item and kind not in ("spam",):
+            elif kind == "bank" and item:
+                if not attrs.get("review"):  # a possible match, for a reviewer, is not the same evidence
+                    label = attrs.get("label")
+                    found[f"bank:{item}"] = f"known material {item}" + (f" ({label})" if label else "")
+            elif item and kind != "spam":
                 found[f"{kind}:{item}"] = f"{kind} {item}"
     return found
 
@@ -328,8 +332,15 @@ class RequestFollowUp:
     done_before: dict[str, FollowUp | None] = field(default_factory=dict)  # each ask: the last action before
 
     @property
+    def has_subject(self) -> bool:
+        return any(self.concerns.values())
+
+    @property
     def verdict(self) -> str:
-        """'done', 'partly done', 'not done', 'already done before it' or 'nothing checkable asked'."""
+        """'done', 'partly done', 'not done', 'already done before it', 'nothing checkable asked' or
+        'no subject recorded' (no post, URL or account: nothing to follow)."""
+        if not self.has_subject:
+            return "no subject recorded"
         if not self.fulfilled:
             return "nothing checkable asked"
         done = sum(f is not None for f in self.fulfilled.values())
@@ -347,6 +358,8 @@ class RequestFollowUp:
     def discrepancy(self) -> str:
         """Where the platform's own record of the outcome and what followed disagree."""
         done = any(f is not None for f in self.fulfilled.values())
+        if not self.has_subject:
+            return ""
         if self.recorded_outcome == "rejected" and done:
             return "recorded as rejected, yet what was asked followed"
         if self.recorded_outcome == "complied" and self.fulfilled and not done and not all(self.done_before.values()):

@@ -61,6 +61,9 @@ def group_line(group: LikeCases) -> str:
 
 def request_line(req: RequestFollowUp) -> str:
     first = req.first_after
+    if not req.has_subject:
+        return (f"request {req.id} ({req.kind}) from {req.requester} on {_day(req.received_at)}: no post, URL or "
+                "account was recorded with it, so what followed cannot be told; record what it concerns.")
     line = (f"request {req.id} ({req.kind}) from {req.requester} on {_day(req.received_at)} asked for "
             f"{_asks(req.wants)}: {req.verdict}.")
     for want, done in req.fulfilled.items():
@@ -211,7 +214,8 @@ def _like_cases_html(report: ConsistencyReport) -> str:
              "<p>Posts are like cases when they carry the same evidence: a link caught by the same URL rule, "
              "the same known leaked material, or the same kind of private information about the same person "
              "(matched by a keyed hash; the values themselves are never shown). Their outcomes should match. "
-             "Sanctions that follow from an account's earlier strikes are listed but not compared.</p>",
+             "Sanctions that follow from an account's earlier strikes, link blocks (only a post with a link "
+             "can have one) and reviews are listed but not compared.</p>",
              f'<p class="finding">{len(uneven)} of {len(report.like_cases)} groups were decided differently.</p>',
              outcome_chart(report.like_cases)]
     for group in uneven:
