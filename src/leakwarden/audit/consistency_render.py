@@ -54,8 +54,12 @@ def _asks(wants: list[str]) -> str:
 
 # -- the text summary ------------------------------------------------------------------------
 def group_line(group: LikeCases) -> str:
-    outcomes = "; ".join(f"{outcome}: {', '.join(sorted({p.account for p in group.posts if p.outcome == outcome}))}"
-                         for outcome in group.outcomes)
+    def accounts(outcome: str) -> str:
+        named = {p.account + (f" ({', '.join(p.decided_by[1:])})" if len(p.decided_by) > 1 else "")
+                 for p in group.posts if p.outcome == outcome}
+        return ", ".join(sorted(named))
+
+    outcomes = "; ".join(f"{outcome}: {accounts(outcome)}" for outcome in group.outcomes)
     return f"{' + '.join(group.evidence)} ({len(group.posts)} posts): {outcomes}"
 
 

@@ -31,8 +31,7 @@ def report_consistency(
                        ] = False,
     db: DbOption = None, create: CreateOption = False,
 ) -> None:
-    """Was the policy applied evenly? Like cases decided differently, moderators' departures from the
-    policy, outside requests and what followed them, and a timeline per account."""
+    """Was the policy applied evenly? Like cases, manual departures, outside requests, account timelines."""
     built = consistency.build(open_db(db, create), *period(start, end), within_days=within_days)
     if as_json:
         echo_json(built.as_dict())
