@@ -12,7 +12,6 @@ from e2e.casework import ADDRESS
 from e2e.consistency_story import OVERTURN_NOTE, build_story
 from fastapi.testclient import TestClient
 
-from leakwarden.cli import main
 from leakwarden.engine import Engine
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
@@ -23,18 +22,10 @@ ROLES = ("submitter", "moderator", "admin")
 ROUTE = "/v1/reports/consistency"
 
 
-def cli(db_url: str, *args: str) -> int:
-    try:
-        main([*args, "--db", db_url])
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     db_url = f"sqlite:///{tmp_path_factory.mktemp('consistency')}/lw.db"
-    built = build_story(db_url, lambda *args: cli(db_url, *args))
+    built = build_story(db_url)
     saved = users._hasher
     users.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     for role in ROLES:

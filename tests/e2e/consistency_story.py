@@ -22,6 +22,7 @@ from e2e.casework import casework_engine, doxx_post
 from sqlalchemy import select
 
 from leakwarden.audit import requests as outside
+from leakwarden.cli import main
 from leakwarden.enforcement import review
 from leakwarden.engine import Engine
 from leakwarden.model import Post, utcnow
@@ -36,8 +37,19 @@ ALICE = Principal("mod:alice", "moderator")
 Cli = Callable[..., int]
 
 
-def build_story(db_url: str, cli: Cli) -> Engine:
+def run_cli(db_url: str, *args: str) -> int:
+    """``leakwarden ARGS --db URL`` in this process; its exit code."""
+    try:
+        main([*args, "--db", db_url])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def build_story(db_url: str, cli: Cli | None = None) -> Engine:
+    """The story in a database (``cli``: how to run a CLI command; by default ``run_cli``)."""
     engine = casework_engine(db_url)
+    cli = cli or (lambda *args: run_cli(db_url, *args))
     engine.ingest(doxx_post("p-doxx-1", "troll"))
     engine.ingest(doxx_post("p-doxx-2", "troll2"))
     assert cli("rules", "add", "--domain", "mirror.example", "--reason", "mirror of the dossier",

@@ -8,26 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e.casework import ADDRESS, casework_engine
+from e2e.casework import ADDRESS
 from e2e.consistency_story import OVERTURN_NOTE, build_story
 from e2e.test_console_browser import browser, log_in, page, serving, shot  # noqa: F401  (fixtures)
-
-from leakwarden.cli import main
-
-
-def cli(db_url: str, *args: str) -> int:
-    try:
-        main([*args, "--db", db_url])
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 @pytest.fixture(scope="module")
 def served_story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_url = f"sqlite:///{tmp_path_factory.mktemp('e2e-consistency')}/story.db"
-    casework_engine(db_url)  # the schema, before the CLI adds rules to it
-    with serving(build_story(db_url, lambda *args: cli(db_url, *args))) as base:
+    with serving(build_story(db_url)) as base:
         yield base
 
 
