@@ -10,7 +10,7 @@ import pytest
 from e2e.consistency_story import NEWSLETTER, OVERTURN_NOTE, build_story
 from test_cli import run
 
-from leakwarden.audit import consistency
+from leakwarden.audit import consistency, consistency_render
 from leakwarden.audit.consistency import ConsistencyReport, wants_of
 from leakwarden.audit.report import period
 
@@ -85,6 +85,8 @@ def test_a_timeline_per_account(report: ConsistencyReport) -> None:
     assert troll2[-1].kind == "reversal" and troll2[-1].by == "mod:alice" and OVERTURN_NOTE in troll2[-1].what
     assert {x.policy_version for x in report.timelines["fan"]} == {"share-block@2026.11.30"}
     assert [x.seq for x in troll2] == sorted(x.seq for x in troll2)
+    # the page shows the accounts that matter first when there are too many to show
+    assert consistency_render.shown_timelines(report, most=3) == ["journo", "troll", "troll2"]
 
 
 SIGNALS = {

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leakwarden.audit import log as audit_log
@@ -174,11 +174,21 @@ def like_cases(s: Session, start: datetime, end: datetime, deciders: dict[str, l
     return sorted(groups, key=lambda g: (g.even, -len(g.posts), g.keys))
 
 
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    """``values`` in lists of ``size``: an IN (...) of each stays under every database's limit."""
+    items = list(values)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _actions_where(s: Session, column: Any, values: Iterable[str]) -> list[EnforcementAction]:
+    return [row for chunk in _chunks(values)
+            for row in s.scalars(select(EnforcementAction).where(column.in_(chunk)))]
+
+
 def _outcomes(s: Session, posts: list[PostRow], deciders: dict[str, list[str]]) -> dict[str, PostOutcome]:
-    ids = [p.id for p in posts]
     acts: dict[str, list[EnforcementAction]] = defaultdict(list)
-    for row in s.scalars(select(EnforcementAction).where(EnforcementAction.post_id.in_(ids))
-                         .order_by(EnforcementAction.id)):
+    for row in sorted(_actions_where(s, EnforcementAction.post_id, [p.id for p in posts]), key=lambda a: a.id):
         acts[str(row.post_id)].append(row)
     result = {}
     for post in posts:
@@ -402,10 +412,10 @@ def _followed(s: Session, row: OutsideRequestRow, within: timedelta) -> RequestF
             found.append(FollowUp(at=when.isoformat(), days_after=(when - received).total_seconds() / 86400,
                                   what=what, detail=detail, on=on, by=who(by), clause=clause))
 
-    conditions = [EnforcementAction.post_id.in_(posts), EnforcementAction.account.in_(accounts)]
-    if urls:
-        conditions.append(EnforcementAction.target.in_(urls))
-    for act in s.scalars(select(EnforcementAction).where(or_(*conditions)).order_by(EnforcementAction.id)):
+    acts = {a.id: a for a in _actions_where(s, EnforcementAction.post_id, posts)
+            + _actions_where(s, EnforcementAction.account, accounts)
+            + _actions_where(s, EnforcementAction.target, urls)}
+    for act in (acts[i] for i in sorted(acts)):
         on = f"post {act.post_id} ({act.account})" if act.post_id else f"account {act.account}"
         detail = act.type + (f" {act.duration_s // 3600} h" if act.duration_s and act.type == "suspend" else "")
         add(act.created_at, act.type, detail, on, act.actor, act.clause)
@@ -466,9 +476,15 @@ def timelines(s: Session, start: datetime, end: datetime) -> dict[str, list[Entr
     events = list(s.scalars(select(AuditEventRow).where(AuditEventRow.kind.in_(_TIMELINE_KINDS),
                                                         AuditEventRow.at >= start, AuditEventRow.at < end)
                             .order_by(AuditEventRow.seq)))
-    cases = {str(c.id): c for c in s.scalars(select(CaseRow))}
-    posts = {p.id: p for p in s.scalars(select(PostRow).where(PostRow.id.in_(_post_ids(events, cases))))}
-    requests = {str(r.id): r for r in s.scalars(select(OutsideRequestRow))}
+    case_ids = {int(e.subject_id) for e in events if e.subject_type == "case" and e.subject_id.isdigit()}
+    cases = {str(c.id): c for chunk in _chunks(case_ids)
+             for c in s.scalars(select(CaseRow).where(CaseRow.id.in_(chunk)))}
+    request_ids = {int(e.subject_id) for e in events if e.kind == "request.recorded" and e.subject_id.isdigit()}
+    requests = {str(r.id): r for chunk in _chunks(request_ids)
+                for r in s.scalars(select(OutsideRequestRow).where(OutsideRequestRow.id.in_(chunk)))}
+    concerned = {str(p) for r in requests.values() for p in (r.concerns or {}).get("posts", [])}
+    posts = {p.id: p for chunk in _chunks(_post_ids(events, cases) | concerned)
+             for p in s.scalars(select(PostRow).where(PostRow.id.in_(chunk)))}
     found: dict[str, list[Entry]] = defaultdict(list)
     for event in events:
         payload = audit_log.payload_of(event)

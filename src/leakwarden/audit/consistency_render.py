@@ -272,12 +272,29 @@ def _requests_html(report: ConsistencyReport) -> str:
     return "".join(parts) + "</section>"
 
 
+MAX_TIMELINES_SHOWN = 200
+
+
+def shown_timelines(report: ConsistencyReport, most: int = MAX_TIMELINES_SHOWN) -> list[str]:
+    """The accounts whose timelines the page shows, at most ``most``: first those in an uneven group
+    of like cases, a departure or an outside request, then those with the most events (the CSV and
+    the JSON have every account)."""
+    notable = {p.account for g in report.uneven for p in g.posts} | {d.account for d in report.departures}
+    notable |= {a for r in report.requests for a in r.concerns.get("accounts", [])}
+    ranked = sorted(report.timelines, key=lambda a: (a not in notable, -len(report.timelines[a]), a))
+    return sorted(ranked[:most])
+
+
 def _timelines_html(report: ConsistencyReport) -> str:
+    shown = shown_timelines(report)
+    left = len(report.timelines) - len(shown)
     parts = ['<section id="timelines"><h2>A timeline per account</h2>',
              "<p>For each account: what was decided, by whom (the automation or a named person), when, "
-             "and under which policy version.</p>"]
-    shown_open = " open" if len(report.timelines) <= 10 else ""
-    for account, entries in report.timelines.items():
+             "and under which policy version."
+             + (f" {plural(left, 'more account')} with fewer events are in timeline.csv." if left else "") + "</p>"]
+    shown_open = " open" if len(shown) <= 10 else ""
+    for account in shown:
+        entries = report.timelines[account]
         parts.append(f'<details class="timeline"{shown_open}><summary>{e(account)}: {len(entries)} events</summary>'
                      + account_chart(account, entries, report.start, report.end)
                      + _table(["When", "What", "By", "Policy version"],
