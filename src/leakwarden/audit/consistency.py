@@ -75,20 +75,36 @@ class PostOutcome:
     verdict: str  # as the policy decided
     status: str  # as the post stands now: visible, labelled, restricted, removed
     policy_version: str
-    in_effect: list[str]  # actions in effect, "type (clause)"
+    in_effect: list[str]  # actions in effect, "type (clauses)" ("block_link ×3 (...)" for several)
     reversed: list[str]  # actions reversed, "type by whom"
     decided_by: list[str]  # "automation", then each person who acted on it
+    compared: list[str]  # the types of the actions in effect that say how the post was judged
 
     @property
     def outcome(self) -> str:
         """What happened to the post, in words: the comparison between like cases."""
-        types = sorted({a.split(" ", 1)[0] for a in self.in_effect if not _not_compared(a)})
-        return f"{self.status} ({', '.join(types) if types else 'no action in effect'})"
+        return f"{self.status} ({', '.join(self.compared) if self.compared else 'no action in effect'})"
 
 
-def _not_compared(action: str) -> bool:
-    kind, _, clause = action.partition(" ")
-    return kind in NOT_COMPARED_TYPES or clause.strip("()") in NOT_COMPARED_CLAUSES
+def _compared(rows: Iterable[EnforcementAction]) -> list[str]:
+    return sorted({r.type for r in rows if r.type not in NOT_COMPARED_TYPES and r.clause not in NOT_COMPARED_CLAUSES})
+
+
+def _reversals(rows: Iterable[EnforcementAction]) -> list[str]:
+    """'strike, suspend by mod:alice': the reversed types, a person at a time."""
+    by: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by[who(row.reversed_by)].append(row.type)
+    return [f"{', '.join(_unique(types))} by {person}" for person, types in by.items()]
+
+
+def _compact(rows: Iterable[EnforcementAction]) -> list[str]:
+    """'remove (dossier)', 'block_link ×3 (dossier, blocked-link)': one entry a type."""
+    clauses: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        clauses[row.type].append(row.clause)
+    return [f"{kind}{f' ×{len(found)}' if len(found) > 1 else ''} ({', '.join(_unique(found))})"
+            for kind, found in clauses.items()]
 
 
 @dataclass
@@ -200,8 +216,9 @@ def _outcomes(s: Session, posts: list[PostRow], deciders: dict[str, list[str]]) 
         result[post.id] = PostOutcome(
             post_id=post.id, account=post.author, decided_at=_iso(post.decided_at) or "", verdict=post.verdict,
             status=post.status, policy_version=post.policy_version,
-            in_effect=[f"{r.type} ({r.clause})" for r in rows if r.reversed_at is None],
-            reversed=[f"{r.type} by {who(r.reversed_by)}" for r in rows if r.reversed_at is not None],
+            in_effect=_compact(r for r in rows if r.reversed_at is None),
+            compared=_compared(r for r in rows if r.reversed_at is None),
+            reversed=_reversals(r for r in rows if r.reversed_at is not None),
             decided_by=_unique([AUTOMATION, *people]))
     return result
 
