@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -500,8 +500,9 @@ def timelines(s: Session, start: datetime, end: datetime) -> dict[str, list[Entr
     requests = {str(r.id): r for chunk in _chunks(request_ids)
                 for r in s.scalars(select(OutsideRequestRow).where(OutsideRequestRow.id.in_(chunk)))}
     concerned = {str(p) for r in requests.values() for p in (r.concerns or {}).get("posts", [])}
-    posts = {p.id: p for chunk in _chunks(_post_ids(events, cases) | concerned)
-             for p in s.scalars(select(PostRow).where(PostRow.id.in_(chunk)))}
+    posts = {p.id: PostFacts(*p) for chunk in _chunks(_post_ids(events, cases) | concerned)
+             for p in s.execute(select(PostRow.id, PostRow.author, PostRow.policy_version)
+                                .where(PostRow.id.in_(chunk)))}
     found: dict[str, list[Entry]] = defaultdict(list)
     for event in events:
         payload = audit_log.payload_of(event)
@@ -521,7 +522,15 @@ def _post_ids(events: list[AuditEventRow], cases: dict[str, CaseRow]) -> set[str
     return ids
 
 
-def _entries(event: AuditEventRow, payload: dict[str, Any], cases: dict[str, CaseRow], posts: dict[str, PostRow],
+class PostFacts(NamedTuple):
+    """What a timeline needs of a post (not its text or decision)."""
+
+    id: str
+    author: str
+    policy_version: str
+
+
+def _entries(event: AuditEventRow, payload: dict[str, Any], cases: dict[str, CaseRow], posts: dict[str, PostFacts],
              requests: dict[str, OutsideRequestRow]) -> list[tuple[str, Entry]]:
     kind = _TIMELINE_KINDS[event.kind]
     at = _iso(event.at) or ""
