@@ -81,6 +81,8 @@ def test_a_timeline_per_account(report: ConsistencyReport) -> None:
     assert journo[0] == ("decision", "post p-journo decided: allow", "automation")
     assert journo[1][0] == "request" and journo[1][2] == "Trump campaign"
     assert ("action", "suspend for 12 h on post p-journo (clause strike-ladder)", "automation") in journo
+    assert ("decision", "post p-journo decided again after a new URL rule: remove (clauses source-of-hacked-material)",
+            "automation") in journo
     troll2 = report.timelines["troll2"]
     assert troll2[-1].kind == "reversal" and troll2[-1].by == "mod:alice" and OVERTURN_NOTE in troll2[-1].what
     assert {x.policy_version for x in report.timelines["fan"]} == {"share-block@2026.11.30"}

@@ -489,6 +489,10 @@ _TIMELINE_KINDS = {
 }
 
 
+AGAIN = {"decision.retro": " again after a new URL rule", "decision.rescan": " again in a rescan",
+         "decision.completed": " again once its links were followed"}
+
+
 def timelines(s: Session, start: datetime, end: datetime) -> dict[str, list[Entry]]:
     events = list(s.scalars(select(AuditEventRow).where(AuditEventRow.kind.in_(_TIMELINE_KINDS),
                                                         AuditEventRow.at >= start, AuditEventRow.at < end)
@@ -541,9 +545,8 @@ def _entries(event: AuditEventRow, payload: dict[str, Any], cases: dict[str, Cas
     note = f": “{payload['note']}”" if payload.get("note") else ""
     if event.kind.startswith("decision"):
         clauses = _unique(str(r.get("clause")) for r in payload.get("reasons", []) if isinstance(r, dict))
-        what = f"post {post_id} decided: {payload.get('verdict')}" + \
-            (f" (clauses {', '.join(clauses)})" if clauses else "") + \
-            (" on a new look" if event.kind != "decision" else "")
+        what = f"post {post_id} decided{AGAIN.get(event.kind, '')}: {payload.get('verdict')}" + \
+            (f" (clauses {', '.join(clauses)})" if clauses else "")
         return [(str(payload.get("author") or (post.author if post else "")),
                  Entry(at, "", what, AUTOMATION, version, post_id, kind, event.seq))]
     if event.kind in ("action.applied", "action.reapplied", "action.skipped"):

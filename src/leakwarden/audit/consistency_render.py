@@ -323,7 +323,7 @@ def to_html(report: ConsistencyReport) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Even-handedness report {period}</title>
 <style>{STYLE}</style></head>
 <body><h1>Was the policy applied evenly?</h1>
-<p>Period: {period}. Built from the platform's audit log and stored decisions.</p>
+<p>Period: {period}. Built from the platform's audit log and stored decisions. Times are UTC.</p>
 {sections_html(report)}
 </body></html>
 """
