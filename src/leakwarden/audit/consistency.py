@@ -181,7 +181,8 @@ def like_cases(s: Session, start: datetime, end: datetime, deciders: dict[str, l
     shared = {k: ids for k, ids in by_key.items() if len(ids) > 1}
     if not shared:
         return []
-    outcomes = _outcomes(s, [p for p in posts if any(p.id in ids for ids in shared.values())], deciders)
+    sharing = {i for ids in shared.values() for i in ids}
+    outcomes = _outcomes(s, [p for p in posts if p.id in sharing], deciders)
     merged: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for key, ids in sorted(shared.items()):
         merged[tuple(ids)].append(key)
