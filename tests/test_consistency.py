@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,22 @@ SIGNALS = {
 def test_what_counts_as_the_same_evidence(name: str) -> None:
     signal, keys = SIGNALS[name]
     assert consistency.evidence_keys({"signals": [signal]}, {}) == keys
+
+
+def test_a_request_received_earlier_is_recorded_so(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The platform records last week's contact today: what followed is measured from when it came."""
+    build_story(db_url, lambda *args: run(capsys, *args, "--db", db_url)[0])
+    received = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    code, _, _ = run(capsys, "requests", "add", "--kind", "campaign", "--from", "A campaign", "--asked",
+                     "ban the journalist", "--account", "journo", "--received-at", received, "--db", db_url)
+    assert code == 0
+    code, out, _ = run(capsys, "report", "consistency", "--json", "--db", db_url)
+    late = next(r for r in json.loads(out)["requests"] if r["requester"] == "A campaign")
+    assert late["received_at"] == received and late["verdict"] == "not done" and not late["before"]
+    assert all(1.9 < f["days_after"] < 2.1 for f in late["after"])  # the suspension, two days after
+    code, _, err = run(capsys, "requests", "add", "--kind", "court", "--from", "c", "--asked", "a",
+                       "--received-at", "last week", "--db", db_url)
+    assert code == 2 and "is not a date" in err
 
 
 def test_a_request_without_a_subject_is_said_so(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
