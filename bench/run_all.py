@@ -20,6 +20,7 @@ RUNS = [
     ("comment spam vs SpamAssassin and a link baseline", ["bench_spam.py"]),
     ("outbox: ingest, feed and webhook dispatch", ["bench_outbox.py", "--posts", "200", "--deliveries", "200"]),
     ("shadow policies and backtests", ["bench_shadow.py", "--posts", "1000"]),
+    ("even-handedness report vs transparency report and audit verify", ["bench_consistency.py"]),
 ]
 
 

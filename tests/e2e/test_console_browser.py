@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +63,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
-    """The real app under uvicorn on 127.0.0.1, over a SQLite database seeded through the Engine."""
+@contextmanager
+def serving(engine: Engine) -> Iterator[str]:
+    """The real app over ``engine`` under uvicorn on 127.0.0.1, with a user of each role; yields its base URL."""
     import uvicorn
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     saved = users._hasher, users._DUMMY
     users._hasher, users._DUMMY = cheap, cheap.hash("dummy password")
-    engine = casework_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e')}/console.db")
-    seed(engine)
     for role in ("submitter", "moderator", "admin"):
         users.create_user(engine.db, role, role, PASSWORD)
     port = _free_port()
@@ -85,11 +84,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engi
             pytest.fail("the console server did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", engine
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         users._hasher, users._DUMMY = saved
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
+    """The real app under uvicorn on 127.0.0.1, over a SQLite database seeded through the Engine."""
+    engine = casework_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e')}/console.db")
+    seed(engine)
+    with serving(engine) as base:
+        yield base, engine
 
 
 @pytest.fixture

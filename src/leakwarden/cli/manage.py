@@ -178,13 +178,16 @@ def requests_add(
     account: Annotated[list[str] | None, typer.Option("--account", help="An account concerned")] = None,
     action: Annotated[list[int] | None, typer.Option("--action", help="A resulting action id", min=1,
                                                      max=MAX_ID)] = None,
+    received_at: Annotated[str | None, typer.Option(
+        "--received-at", help="When it was received (ISO date or date-time, UTC); default: now")] = None,
     by: ActorOption = "cli", db: DbOption = None, create: CreateOption = False,
 ) -> None:
     """Record an outside request (campaign, government, court, ...)."""
     request = outside.OutsideRequest(kind=kind, requester=requester, asked=asked, outcome=outcome, done=done,
                                      concerns=outside.Concerns(posts=post or [], urls=url or [],
                                                                accounts=account or []),
-                                     action_ids=action or [])
+                                     action_ids=action or [],
+                                     received_at=reports.parse_day(received_at) if received_at else None)
     row = outside.record(open_db(db, create), request, by)
     typer.echo(f"request {row['id']} recorded ({row['kind']} from {row['requester']}: {row['outcome']})")
 

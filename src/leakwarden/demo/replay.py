@@ -141,7 +141,8 @@ def _play(engine: Engine, step: Step) -> tuple[str, str]:
     if step.kind == "request":
         a = step.args
         request = outside.OutsideRequest(kind=str(a["kind"]), requester=str(a["requester"]), asked=str(a["asked"]),
-                                         outcome=str(a["outcome"]), done=str(a["done"]))
+                                         outcome=str(a["outcome"]), done=str(a["done"]),
+                                         concerns=outside.Concerns.model_validate(a.get("concerns", {})))
         made = outside.record(engine.db, request, "moderator:alice")
         return f"request {made['id']}", str(a["outcome"])
     if step.kind == "reinstate":

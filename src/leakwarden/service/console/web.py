@@ -495,6 +495,10 @@ def build() -> FastAPI:
     from leakwarden.service.console import policy_pages  # (it uses this module's helpers)
 
     policy_pages.add(app)
+
+    from leakwarden.service.console import consistency
+
+    consistency.add(app)
     return app
 
 
