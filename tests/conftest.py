@@ -161,3 +161,35 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _HOSTILE["total"]:
         terminalreporter.write_line(f"hostile-server suite: {_HOSTILE['passed']}/{_HOSTILE['total']} cases passed")
+
+
+# Brokers (intake): the servers on this machine, each test in a namespace of its own.
+NATS_URL = os.environ.get("LEAKWARDEN_TEST_NATS", "nats://127.0.0.1:4222")
+REDIS_URL = os.environ.get("LEAKWARDEN_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _reachable_or_skip(url: str, what: str) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=2).close()
+    except OSError as exc:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{what} is required (LEAKWARDEN_REQUIRE_SERVICES=1) but unreachable at {url}: {exc}")
+        pytest.skip(f"{what} not reachable at {url}: {type(exc).__name__}")
+
+
+@pytest.fixture(params=["nats", "redis"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """A broker URL with a namespace of its own: NATS JetStream, then Redis Streams."""
+    base, what = (NATS_URL, "NATS") if request.param == "nats" else (REDIS_URL, "Redis")
+    _reachable_or_skip(base, what)
+    return f"{base}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+
+
+@pytest.fixture
+def nats_url() -> str:
+    _reachable_or_skip(NATS_URL, "NATS")
+    return f"{NATS_URL}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"

@@ -11,10 +11,13 @@ import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from leakwarden.intake.broker import COMPLETE, POSTS, Broker, BrokerUnavailable, open_broker
 from leakwarden.model import Post
+
+if TYPE_CHECKING:
+    from leakwarden.engine import Engine
 
 log = logging.getLogger("leakwarden.intake")
 T = TypeVar("T")
@@ -83,3 +86,16 @@ class IntakeClient:
             with contextlib.suppress(BrokerUnavailable):
                 self._run(self.broker.close)
             self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def complete_later(intake: IntakeClient | None, engine: Engine, post_id: str) -> None:
+    """Finish a partial decision off the decision path: a ``complete`` message for the workers when a
+    broker is configured; else (the embedded default) a background thread of this process. A broker
+    that does not answer costs the durability, never the completion (the thread takes it)."""
+    if intake is not None:
+        try:
+            intake.complete_later(post_id)
+            return
+        except BrokerUnavailable as exc:
+            log.warning("intake: %s; completing post in this process instead", exc.message)
+    engine.complete_later(post_id)

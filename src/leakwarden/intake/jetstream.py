@@ -57,9 +57,11 @@ class JetStreamBroker:
         return f"{self.config.namespace}_{topic}".upper()
 
     async def connect(self) -> None:
-        try:
-            self.nc = await nats.connect(servers=[self.config.address], connect_timeout=3, max_reconnect_attempts=-1,
-                                         reconnect_time_wait=0.5, allow_reconnect=True, name="leakwarden")
+        try:  # the first connection fails within seconds; later ones are tried again without end
+            self.nc = await asyncio.wait_for(nats.connect(
+                servers=[self.config.address], connect_timeout=3, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                allow_reconnect=True, name="leakwarden", error_cb=_quiet, disconnected_cb=self._disconnected,
+                reconnected_cb=self._reconnected), timeout=5)
         except (*_FAILURES, nats.errors.NoServersError) as exc:
             raise BrokerUnavailable(f"cannot reach NATS at {self.url}: {type(exc).__name__}") from None
         self.js = self.nc.jetstream(timeout=5)
@@ -74,6 +76,12 @@ class JetStreamBroker:
         except _FAILURES as exc:
             await self.close()
             raise BrokerUnavailable(f"NATS at {self.url} has no usable JetStream: {_why(exc)}") from None
+
+    async def _disconnected(self) -> None:
+        log.warning("intake: disconnected from NATS at %s; reconnecting", self.url)
+
+    async def _reconnected(self) -> None:
+        log.warning("intake: reconnected to NATS at %s", self.url)
 
     async def close(self) -> None:
         if self.nc is not None and not self.nc.is_closed:
@@ -143,6 +151,10 @@ class JetStreamBroker:
         except _FAILURES as exc:
             raise BrokerUnavailable(f"republished, but cannot remove dead letter {dead_id}: {_why(exc)}") from None
         return letter
+
+
+async def _quiet(exc: Exception) -> None:
+    log.debug("nats: %s", type(exc).__name__)  # each failed reconnect: the disconnection was logged once
 
 
 def _why(exc: BaseException) -> str:
