@@ -193,3 +193,13 @@ def broker_url(request: pytest.FixtureRequest) -> str:
 def nats_url() -> str:
     _reachable_or_skip(NATS_URL, "NATS")
     return f"{NATS_URL}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database URL."""
+    url = _postgres_or_skip()
+    try:
+        yield url
+    finally:
+        _drop_postgres(url)

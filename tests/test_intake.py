@@ -11,38 +11,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from intake_support import BLOCKED, blocking_engine, count, dead_letters, posts
 
 from leakwarden.audit import log as audit
 from leakwarden.cli import main
 from leakwarden.engine import Engine
 from leakwarden.errors import InvalidInput
-from leakwarden.intake.broker import COMPLETE, POSTS, DeadLetter, open_broker, parse_broker_url
+from leakwarden.intake.broker import COMPLETE, POSTS, open_broker, parse_broker_url
 from leakwarden.intake.client import IntakeClient
 from leakwarden.intake.worker import Worker
 from leakwarden.model import Hop, LinkChain, Post
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
 from leakwarden.store.tables import AuditEventRow, EnforcementAction, PostRow, Strike
-
-BLOCKED = "https://leaks.example/dump"
-
-
-def blocking_engine(db_url: str, **kwargs: Any) -> Engine:
-    engine = Engine(db_url, detectors=[], **kwargs)
-    engine.rules.add("domain", "leaks.example", "block", "hacked material", "test", source=True, check_host=False)
-    return engine
-
-
-def posts(n: int, prefix: str = "p") -> list[Post]:
-    """Every third post links to blocked material: removed, a strike for its author."""
-    return [Post(id=f"{prefix}{i}", author=f"a{i % 7}",
-                 text=f"post {i}" + (f" see {BLOCKED}/{i}" if i % 3 == 0 else "")) for i in range(n)]
-
-
-def count(engine: Engine, table: Any, *where: Any) -> int:
-    with engine.db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
 def run_worker(engine: Engine, url: str, until: Callable[[Worker], bool], *, timeout: float = 30,
@@ -66,18 +47,6 @@ def run_worker(engine: Engine, url: str, until: Callable[[Worker], bool], *, tim
         finally:
             await broker.close()
         return worker
-
-    return asyncio.run(main())
-
-
-def dead_letters(url: str) -> list[DeadLetter]:
-    async def main() -> list[DeadLetter]:
-        broker = open_broker(url)
-        await broker.connect()
-        try:
-            return await broker.dead_letters()
-        finally:
-            await broker.close()
 
     return asyncio.run(main())
 
