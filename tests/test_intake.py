@@ -263,3 +263,25 @@ def test_api_publishes_when_a_broker_is_configured(broker_url: str, db_url: str)
     intake.close()
     run_worker(engine, broker_url, lambda w: w.counts["stored"] == 4)
     assert count(engine, PostRow) == 4
+
+
+def test_slow_work_keeps_its_message(broker_url: str, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work longer than ack_wait (following links) tells the broker it is still at it: no second delivery."""
+    url = broker_url.replace("ack_wait=3", "ack_wait=1")
+    engine = blocking_engine(db_url)
+    IntakeClient(url).publish_posts(posts(1))
+
+    def slow(post: Post, **_: Any) -> Any:
+        time.sleep(2.5)
+        return Engine.ingest_once(engine, post, actor="worker")
+
+    monkeypatch.setattr(engine, "ingest_once", slow)
+    done_at: list[float] = []
+
+    def settled(worker: Worker) -> bool:
+        if worker.counts["stored"] and not done_at:
+            done_at.append(time.monotonic())
+        return bool(done_at) and time.monotonic() - done_at[0] > 3.0
+
+    worker = run_worker(engine, url, settled)
+    assert dict(worker.counts) == {"stored": 1}

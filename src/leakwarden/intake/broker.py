@@ -44,6 +44,7 @@ class Delivery(Protocol):
 
     async def ack(self) -> None: ...  # done: never deliver again
     async def nak(self, delay_s: float) -> None: ...  # deliver again after a while
+    async def touch(self) -> None: ...  # still working on it: do not give it to another consumer yet
     async def dead(self, reason: str) -> None: ...  # move to the dead-letter stream, with the reason
 
 
@@ -63,6 +64,7 @@ class DeadLetter:
 
 class Broker(Protocol):
     url: str  # the URL as given, password hidden
+    ack_wait_s: float  # an unacknowledged message goes to another consumer after this long untouched
 
     async def connect(self) -> None: ...
     async def close(self) -> None: ...

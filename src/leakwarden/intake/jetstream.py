@@ -34,6 +34,9 @@ class _JsDelivery:
     async def nak(self, delay_s: float) -> None:
         await self.msg.nak(delay=delay_s)
 
+    async def touch(self) -> None:
+        await self.msg.in_progress()
+
     async def dead(self, reason: str) -> None:
         seq = self.msg.metadata.sequence.stream
         headers = {_REASON: reason[:500], _TOPIC: self.topic, _ATTEMPTS: str(self.attempts),
@@ -47,6 +50,7 @@ class JetStreamBroker:
     def __init__(self, url: BrokerURL) -> None:
         self.config = url
         self.url = url.shown
+        self.ack_wait_s = url.ack_wait_s
         self.nc: Any = None
         self.js: Any = None
 

@@ -47,6 +47,10 @@ class _RedisDelivery:
             pipe.xadd(key, {"data": self.data, "key": self.key, "attempts": str(self.attempts)})
             await pipe.xack(key, _GROUP, self.entry_id).xdel(key, self.entry_id).execute()
 
+    async def touch(self) -> None:  # claiming it again resets its idle time
+        await self.broker.client.xclaim(self.broker.key(self.topic), _GROUP, self.broker.consumer, min_idle_time=0,
+                                        message_ids=[self.entry_id], justid=True)
+
     async def dead(self, reason: str) -> None:
         key = self.broker.key(self.topic)
         async with self.broker.client.pipeline(transaction=True) as pipe:
@@ -59,6 +63,7 @@ class RedisStreamsBroker:
     def __init__(self, url: BrokerURL) -> None:
         self.config = url
         self.url = url.shown
+        self.ack_wait_s = url.ack_wait_s
         self.client: Any = None
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 

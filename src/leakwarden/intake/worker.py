@@ -123,8 +123,11 @@ class Worker:
     async def _handle(self, topic: str, delivery: Delivery) -> None:
         loop = asyncio.get_running_loop()
         try:
+            work = loop.run_in_executor(self._pool, self.process, topic, delivery.data)
+            while not (await asyncio.wait({work}, timeout=self.broker.ack_wait_s / 3))[0]:
+                await delivery.touch()  # slow work (following links): keep the message ours
             try:
-                outcome = await loop.run_in_executor(self._pool, self.process, topic, delivery.data)
+                outcome = work.result()
             except Poison as exc:
                 await self._dead(topic, delivery, str(exc))
                 return
