@@ -285,3 +285,11 @@ def test_slow_work_keeps_its_message(broker_url: str, db_url: str, monkeypatch: 
 
     worker = run_worker(engine, url, settled)
     assert dict(worker.counts) == {"stored": 1}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_refuses_an_unknown_broker(workers: str, db_url: str, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAKWARDEN_BROKER_URL", "kafka://127.0.0.1:9092")
+    assert main_rc(["serve", "--db", db_url, "--create", "--port", "0", "--workers", workers]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown broker kafka://")
