@@ -53,6 +53,7 @@ class JetStreamBroker:
         self.ack_wait_s = url.ack_wait_s
         self.nc: Any = None
         self.js: Any = None
+        self._closing = False
 
     def subject(self, topic: str) -> str:
         return f"{self.config.namespace}.{topic}"
@@ -82,6 +83,8 @@ class JetStreamBroker:
             raise BrokerUnavailable(f"NATS at {self.url} has no usable JetStream: {_why(exc)}") from None
 
     async def _disconnected(self) -> None:
+        if self._closing:
+            return  # closed on purpose
         log.warning("intake: disconnected from NATS at %s; reconnecting", self.url)
 
     async def _reconnected(self) -> None:
@@ -89,6 +92,7 @@ class JetStreamBroker:
 
     async def close(self) -> None:
         if self.nc is not None and not self.nc.is_closed:
+            self._closing = True
             await self.nc.close()  # every publish was confirmed and every answer awaited: nothing to drain
 
     async def publish(self, topic: str, data: bytes, *, key: str) -> None:
