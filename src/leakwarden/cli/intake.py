@@ -104,9 +104,13 @@ def register(app: typer.Typer) -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
+            await chosen.connect()
             typer.echo(f"leakwarden worker: consuming {', '.join(topics)} from {chosen.url} "
                        f"(concurrency {concurrency}, {engine.db.dialect})", err=True)
-            return await _with(chosen, runner.run(stop))
+            try:
+                return await runner.run(stop)
+            finally:
+                await chosen.close()
 
         asyncio.run(main())
         counts = ", ".join(f"{n} {k}" for k, n in sorted(runner.counts.items())) or "nothing"
