@@ -271,14 +271,26 @@ def profile(title: str, work: Callable[[], object], top: int = 12) -> None:
 
 
 def profile_ingest(posts: list[dict[str, object]]) -> None:
+    from sqlalchemy import event
+
     from leakwarden.engine import Engine
     from leakwarden.model import Post
 
     with fresh_database() as url:
         engine = Engine(url)
         parsed = [Post.model_validate(p) for p in posts]
+        statements = [0]
+
+        def counted(*_: object) -> None:
+            statements[0] += 1
+
+        event.listen(engine.db.engine, "before_cursor_execute", counted)
+        started = time.perf_counter()
         profile(f"Engine.ingest on PostgreSQL, {len(parsed)} posts, one process",
                 lambda: [engine.ingest(p, actor="bench") for p in parsed])
+        spent = time.perf_counter() - started
+        print(f"  {statements[0] / len(parsed):.1f} SQL statements per post (and one commit); "
+              f"{spent / len(parsed) * 1000:.1f} ms per post under the profiler")
         engine.db.dispose()
 
 
