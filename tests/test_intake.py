@@ -293,3 +293,26 @@ def test_serve_refuses_an_unknown_broker(workers: str, db_url: str, capsys: pyte
     monkeypatch.setenv("LEAKWARDEN_BROKER_URL", "kafka://127.0.0.1:9092")
     assert main_rc(["serve", "--db", db_url, "--create", "--port", "0", "--workers", workers]) == 2
     assert capsys.readouterr().err.startswith("error: unknown broker kafka://")
+
+
+def test_messages_a_dead_consumer_held_go_to_another(broker_url: str, db_url: str) -> None:
+    """A consumer that took messages and died without an answer: after ack_wait, another gets them."""
+    url = broker_url.replace("ack_wait=3", "ack_wait=1")
+    engine = blocking_engine(db_url)
+    IntakeClient(url).publish_posts(posts(3))
+
+    async def take_and_die() -> int:
+        broker = open_broker(url)
+        await broker.connect()
+        taken = 0
+        async for batch in broker.consume(POSTS, batch=10):
+            taken += len(batch)
+            if taken >= 3:
+                break
+        await broker.close()
+        return taken
+
+    assert asyncio.run(take_and_die()) == 3
+    worker = run_worker(engine, url, lambda w: w.counts["stored"] == 3)
+    assert dict(worker.counts) == {"stored": 3}
+    assert count(engine, PostRow) == 3
