@@ -181,18 +181,45 @@ def _reachable_or_skip(url: str, what: str) -> None:
         pytest.skip(f"{what} not reachable at {url}: {type(exc).__name__}")
 
 
+def _drop_namespace(url: str) -> None:
+    """Remove a test's streams (NATS) or keys (Redis), so the shared servers do not fill up."""
+    import asyncio
+    import contextlib
+
+    from leakwarden.intake.broker import TOPICS, open_broker
+
+    async def drop() -> None:
+        broker = open_broker(url)
+        await broker.connect()
+        try:
+            if url.startswith("nats"):
+                for name in (*TOPICS, "dead"):
+                    await broker.js.delete_stream(broker.stream(name))  # type: ignore[attr-defined]
+            else:
+                await broker.client.delete(*(broker.key(name) for name in (*TOPICS, "dead")))  # type: ignore[attr-defined]
+        finally:
+            await broker.close()
+
+    with contextlib.suppress(Exception):  # the server went away meanwhile: nothing to clean
+        asyncio.run(drop())
+
+
 @pytest.fixture(params=["nats", "redis"])
-def broker_url(request: pytest.FixtureRequest) -> str:
+def broker_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A broker URL with a namespace of its own: NATS JetStream, then Redis Streams."""
     base, what = (NATS_URL, "NATS") if request.param == "nats" else (REDIS_URL, "Redis")
     _reachable_or_skip(base, what)
-    return f"{base}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+    url = f"{base}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+    yield url
+    _drop_namespace(url)
 
 
 @pytest.fixture
-def nats_url() -> str:
+def nats_url() -> Iterator[str]:
     _reachable_or_skip(NATS_URL, "NATS")
-    return f"{NATS_URL}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+    url = f"{NATS_URL}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+    yield url
+    _drop_namespace(url)
 
 
 @pytest.fixture
