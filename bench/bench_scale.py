@@ -115,6 +115,21 @@ def stored(url: str) -> Callable[[], int]:
 
 
 # -- 1. publish → stored, with N workers --------------------------------------------------------
+def drop(broker: str) -> None:
+    """Remove the run's streams from the broker."""
+    from leakwarden.intake.broker import open_broker
+
+    async def run() -> None:
+        chosen = open_broker(broker)
+        await chosen.connect()
+        try:
+            await chosen.delete()
+        finally:
+            await chosen.close()
+
+    asyncio.run(run())
+
+
 def publish(broker: str, posts: list[dict[str, object]]) -> None:
     from leakwarden.intake.client import IntakeClient
     from leakwarden.model import Post
@@ -138,6 +153,7 @@ def workers_rate(n_workers: int, posts: list[dict[str, object]]) -> float:
             return len(posts) / (time.perf_counter() - started)
         finally:
             stop(workers)
+            drop(broker)
 
 
 def latencies(posts: list[dict[str, object]], rate: float) -> list[float]:
@@ -166,6 +182,7 @@ def latencies(posts: list[dict[str, object]], rate: float) -> list[float]:
         finally:
             client.close()
             stop([worker])
+            drop(broker)
     return [(at.replace(tzinfo=at.tzinfo or UTC).timestamp() - sent[i]) * 1000 for i, at in rows]
 
 

@@ -186,17 +186,13 @@ def _drop_namespace(url: str) -> None:
     import asyncio
     import contextlib
 
-    from leakwarden.intake.broker import TOPICS, open_broker
+    from leakwarden.intake.broker import open_broker
 
     async def drop() -> None:
         broker = open_broker(url)
         await broker.connect()
         try:
-            if url.startswith("nats"):
-                for name in (*TOPICS, "dead"):
-                    await broker.js.delete_stream(broker.stream(name))  # type: ignore[attr-defined]
-            else:
-                await broker.client.delete(*(broker.key(name) for name in (*TOPICS, "dead")))  # type: ignore[attr-defined]
+            await broker.delete()
         finally:
             await broker.close()
 

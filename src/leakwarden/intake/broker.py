@@ -77,6 +77,8 @@ class Broker(Protocol):
     async def dead_letters(self, topic: str | None = None, *, limit: int = 1000) -> list[DeadLetter]: ...
     async def retry(self, dead_id: str) -> DeadLetter:
         """Publish a dead letter to its topic again and remove it from the dead letters."""
+    async def delete(self) -> None:
+        """Remove the namespace's streams and every message in them (benches, tests)."""
 
 
 @dataclass

@@ -5,6 +5,7 @@ stored), with ``Nats-Msg-Id`` de-duplication."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -159,6 +160,11 @@ class JetStreamBroker:
         except _FAILURES as exc:
             raise BrokerUnavailable(f"republished, but cannot remove dead letter {dead_id}: {_why(exc)}") from None
         return letter
+
+    async def delete(self) -> None:
+        for name in (*TOPICS, "dead"):
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await self.js.delete_stream(self.stream(name))
 
 
 async def _quiet(exc: Exception) -> None:

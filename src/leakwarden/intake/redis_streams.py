@@ -148,6 +148,9 @@ class RedisStreamsBroker:
             await pipe.xdel(self.key("dead"), dead_id).execute()
         return letter
 
+    async def delete(self) -> None:
+        await self.client.delete(*(self.key(name) for name in (*TOPICS, "dead")))
+
 
 def _letter(entry_id: str, fields: dict[bytes, bytes]) -> DeadLetter:
     return DeadLetter(id=entry_id, topic=fields.get(b"topic", b"").decode(), reason=fields.get(b"reason", b"").decode(),
