@@ -117,17 +117,9 @@ def stored(url: str) -> Callable[[], int]:
 # -- 1. publish → stored, with N workers --------------------------------------------------------
 def drop(broker: str) -> None:
     """Remove the run's streams from the broker."""
-    from leakwarden.intake.broker import open_broker
+    from leakwarden.intake.broker import run_on
 
-    async def run() -> None:
-        chosen = open_broker(broker)
-        await chosen.connect()
-        try:
-            await chosen.delete()
-        finally:
-            await chosen.close()
-
-    asyncio.run(run())
+    run_on(broker, lambda chosen: chosen.delete())
 
 
 def publish(broker: str, posts: list[dict[str, object]]) -> None:

@@ -183,21 +183,12 @@ def _reachable_or_skip(url: str, what: str) -> None:
 
 def _drop_namespace(url: str) -> None:
     """Remove a test's streams (NATS) or keys (Redis), so the shared servers do not fill up."""
-    import asyncio
     import contextlib
 
-    from leakwarden.intake.broker import open_broker
-
-    async def drop() -> None:
-        broker = open_broker(url)
-        await broker.connect()
-        try:
-            await broker.delete()
-        finally:
-            await broker.close()
+    from leakwarden.intake.broker import run_on
 
     with contextlib.suppress(Exception):  # the server went away meanwhile: nothing to clean
-        asyncio.run(drop())
+        run_on(url, lambda broker: broker.delete())
 
 
 @pytest.fixture(params=["nats", "redis"])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy import func, select
 
 from leakwarden.engine import Engine
-from leakwarden.intake.broker import DeadLetter, open_broker
+from leakwarden.intake.broker import DeadLetter, run_on
 from leakwarden.model import Post
 
 BLOCKED = "https://leaks.example/dump"
@@ -32,14 +31,4 @@ def count(engine: Engine, table: Any, *where: Any) -> int:
 
 
 def dead_letters(url: str) -> list[DeadLetter]:
-    async def main() -> list[DeadLetter]:
-        broker = open_broker(url)
-        await broker.connect()
-        try:
-            return await broker.dead_letters()
-        finally:
-            await broker.close()
-
-    return asyncio.run(main())
-
-
+    return run_on(url, lambda broker: broker.dead_letters())

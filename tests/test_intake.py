@@ -17,7 +17,7 @@ from leakwarden.audit import log as audit
 from leakwarden.cli import main
 from leakwarden.engine import Engine
 from leakwarden.errors import InvalidInput
-from leakwarden.intake.broker import COMPLETE, POSTS, open_broker, parse_broker_url
+from leakwarden.intake.broker import COMPLETE, POSTS, open_broker, parse_broker_url, run_on
 from leakwarden.intake.client import IntakeClient
 from leakwarden.intake.worker import Worker
 from leakwarden.model import Hop, LinkChain, Post
@@ -52,15 +52,7 @@ def run_worker(engine: Engine, url: str, until: Callable[[Worker], bool], *, tim
 
 
 def publish_raw(url: str, data: bytes, key: str, topic: str = POSTS) -> None:
-    async def main() -> None:
-        broker = open_broker(url)
-        await broker.connect()
-        try:
-            await broker.publish(topic, data, key=key)
-        finally:
-            await broker.close()
-
-    asyncio.run(main())
+    run_on(url, lambda broker: broker.publish(topic, data, key=key))
 
 
 @pytest.mark.parametrize("url,code", [

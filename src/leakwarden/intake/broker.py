@@ -15,9 +15,10 @@ and processing is idempotent on the post id, so the effect is exactly once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from leakwarden.errors import InvalidInput, LeakwardenError
@@ -26,6 +27,7 @@ from leakwarden.errors import InvalidInput, LeakwardenError
 POSTS = "posts"
 COMPLETE = "complete"
 TOPICS = (POSTS, COMPLETE)
+T = TypeVar("T")
 _SCHEMES = {"nats": "NATS JetStream", "redis": "Redis Streams", "rediss": "Redis Streams (TLS)"}
 
 
@@ -129,6 +131,20 @@ def open_broker(url: str) -> Broker:
     from leakwarden.intake.redis_streams import RedisStreamsBroker
 
     return RedisStreamsBroker(parsed)
+
+
+def run_on(url: str, work: Callable[[Broker], Awaitable[T]]) -> T:
+    """Connect to the broker at ``url``, do the work, close: for code that is not async."""
+
+    async def main() -> T:
+        broker = open_broker(url)
+        await broker.connect()
+        try:
+            return await work(broker)
+        finally:
+            await broker.close()
+
+    return asyncio.run(main())
 
 
 def check_topic(topic: str) -> str:
