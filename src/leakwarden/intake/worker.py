@@ -134,7 +134,8 @@ class Worker:
             except Exception as exc:  # the type and first line only: a message may quote content
                 reason = f"{type(exc).__name__}: {_first_line(exc)}"
                 if delivery.attempts >= self.max_attempts:
-                    await self._dead(topic, delivery, f"failed {delivery.attempts} times; last: {reason}")
+                    await self._dead(topic, delivery, f"failed {delivery.attempts} times; last: {reason}",
+                                     logged=f"failed {delivery.attempts} times; last: {type(exc).__name__}")
                 else:
                     log.warning("intake: %s message failed (attempt %d of %d): %s", topic, delivery.attempts,
                                 self.max_attempts, type(exc).__name__)
@@ -151,8 +152,10 @@ class Worker:
         finally:
             self._slots.release()
 
-    async def _dead(self, topic: str, delivery: Delivery, reason: str) -> None:
-        log.warning("intake: a %s message goes to the dead letters: %s", topic, reason[:200])
+    async def _dead(self, topic: str, delivery: Delivery, reason: str, *, logged: str | None = None) -> None:
+        """``logged``: what the log may say (an exception's message may quote content; the dead
+        letter, kept in the broker beside the message itself, may)."""
+        log.warning("intake: a %s message goes to the dead letters: %s", topic, (logged or reason)[:200])
         await delivery.dead(reason)
         self.counts["dead"] += 1
 
