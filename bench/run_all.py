@@ -21,6 +21,7 @@ RUNS = [
     ("outbox: ingest, feed and webhook dispatch", ["bench_outbox.py", "--posts", "200", "--deliveries", "200"]),
     ("shadow policies and backtests", ["bench_shadow.py", "--posts", "1000"]),
     ("even-handedness report vs transparency report and audit verify", ["bench_consistency.py"]),
+    ("scale-out: broker, workers, PostgreSQL, the API under load", ["bench_scale.py", "--quick"]),
 ]
 
 

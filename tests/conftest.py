@@ -161,3 +161,59 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _HOSTILE["total"]:
         terminalreporter.write_line(f"hostile-server suite: {_HOSTILE['passed']}/{_HOSTILE['total']} cases passed")
+
+
+# Brokers (intake): the servers on this machine, each test in a namespace of its own.
+NATS_URL = os.environ.get("LEAKWARDEN_TEST_NATS", "nats://127.0.0.1:4222")
+REDIS_URL = os.environ.get("LEAKWARDEN_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _reachable_or_skip(url: str, what: str) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=2).close()
+    except OSError as exc:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{what} is required (LEAKWARDEN_REQUIRE_SERVICES=1) but unreachable at {url}: {exc}")
+        pytest.skip(f"{what} not reachable at {url}: {type(exc).__name__}")
+
+
+def _drop_namespace(url: str) -> None:
+    """Remove a test's streams (NATS) or keys (Redis), so the shared servers do not fill up."""
+    import contextlib
+
+    from leakwarden.intake.broker import run_on
+
+    with contextlib.suppress(Exception):  # the server went away meanwhile: nothing to clean
+        run_on(url, lambda broker: broker.delete())
+
+
+@pytest.fixture(params=["nats", "redis"])
+def broker_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A broker URL with a namespace of its own: NATS JetStream, then Redis Streams."""
+    base, what = (NATS_URL, "NATS") if request.param == "nats" else (REDIS_URL, "Redis")
+    _reachable_or_skip(base, what)
+    url = f"{base}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+    yield url
+    _drop_namespace(url)
+
+
+@pytest.fixture
+def nats_url() -> Iterator[str]:
+    _reachable_or_skip(NATS_URL, "NATS")
+    url = f"{NATS_URL}?namespace=t{uuid.uuid4().hex[:10]}&ack_wait=3"
+    yield url
+    _drop_namespace(url)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database URL."""
+    url = _postgres_or_skip()
+    try:
+        yield url
+    finally:
+        _drop_postgres(url)

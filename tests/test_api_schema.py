@@ -41,7 +41,9 @@ def test_no_input_gives_a_server_error(tmp_path: Path, monkeypatch: pytest.Monke
         def never_a_server_error(case: schemathesis.Case) -> None:
             response = case.call(headers=admin)
             where = f"{case.method} {case.formatted_path} {case.query or ''} {str(case.body)[:200]}"
-            assert response.status_code < 500, f"{where} -> {response.status_code} {response.text[:300]}"
+            # one deliberate 503: ``async=true`` on a deployment with no broker to queue the post in
+            no_broker = response.status_code == 503 and "no_broker" in response.text
+            assert response.status_code < 500 or no_broker, f"{where} -> {response.status_code} {response.text[:300]}"
             if response.status_code >= 400 and "json" in response.headers.get("content-type", ""):
                 error = response.json().get("error", {})
                 assert error.get("code") and error.get("message"), f"{where} -> {response.text[:300]}"

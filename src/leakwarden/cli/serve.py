@@ -65,6 +65,10 @@ def run_server(*, db: str | None, create: bool, policy: str | None, follow: bool
 
         open_db(db, create).dispose()  # refuse a missing database (or make it) before any worker starts
         load_policy(policy)  # and a bad policy
+        if os.environ.get("LEAKWARDEN_BROKER_URL"):  # and a broker URL of an unknown kind
+            from leakwarden.intake.broker import parse_broker_url
+
+            parse_broker_url(os.environ["LEAKWARDEN_BROKER_URL"])
         env = {"LEAKWARDEN_LOG_FORMAT": fmt, "LEAKWARDEN_ACCESS_LOG": "1" if access_log else "0",
                "LEAKWARDEN_FOLLOW_LINKS": os.environ.get("LEAKWARDEN_FOLLOW_LINKS", "1") if follow else "0"}
         if db is not None:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leakwarden.engine import Engine
 from leakwarden.errors import LeakwardenError
+from leakwarden.intake.client import IntakeClient
 from leakwarden.service.middleware import BodyLimit, LastResort
 
 log = logging.getLogger("leakwarden.api")
@@ -26,8 +27,11 @@ def error(status: int, code: str, message: str, details: object = None) -> JSONR
     return JSONResponse({"error": body}, status_code=status)
 
 
-def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False) -> FastAPI:
-    """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``."""
+def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False,
+               intake: IntakeClient | None = None) -> FastAPI:
+    """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``.
+    ``intake``: the broker that ``?async=true``, batches and partial decisions publish to (default:
+    ``LEAKWARDEN_BROKER_URL``'s, if set; else posts are ingested in this process)."""
     from leakwarden.service import metrics
     from leakwarden.service.compat import akismet, moderations, spam
     from leakwarden.service.docs import add_docs
@@ -35,6 +39,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
         accounts,
         audit,
         bank,
+        batch,
         consistency,
         console,
         events,
@@ -50,6 +55,8 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
                               "enforce a written policy, and account for it.")
     app.state.engine = engine
     app.state.engines = {engine.policy.name: engine}
+    broker_url = os.environ.get("LEAKWARDEN_BROKER_URL")
+    app.state.intake = intake if intake is not None or not broker_url else IntakeClient(broker_url)
     add_docs(app)
     if engine.expander is not None:
         metrics.count_fetches(engine.expander)
@@ -101,7 +108,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
     def prometheus() -> PlainTextResponse:
         return PlainTextResponse(metrics.exposition(engine), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    for module in (posts, links, rules, accounts, audit, consistency, pii, bank, console, akismet, moderations,
+    for module in (batch, posts, links, rules, accounts, audit, consistency, pii, bank, console, akismet, moderations,
                    spam, events, policies):
         app.include_router(module.router)
     return app

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from leakwarden.engine import Engine
 from leakwarden.errors import InvalidURL, LeakwardenError, Unauthorized
+from leakwarden.intake.client import IntakeClient, complete_later
 from leakwarden.links.url import canonicalize
 from leakwarden.model import Decision, Post, Surface, Verdict
 from leakwarden.service.auth import Principal, authenticate
@@ -227,7 +228,7 @@ def is_spam(decision: Decision) -> bool:
     return any(s.kind == "spam" for s in decision.signals) or decision.verdict in _BLOCKING
 
 
-def check_comment(engine: Engine, comment: Incoming) -> Decision:
+def check_comment(engine: Engine, comment: Incoming, intake: IntakeClient | None = None) -> Decision:
     post = comment.post()
     c = comment.comment
     with engine.db.session() as s:  # one short transaction before the engine's own
@@ -241,7 +242,7 @@ def check_comment(engine: Engine, comment: Incoming) -> Decision:
         else:
             decision = engine.ingest(post, actor=comment.who.name)
     if decision.partial:
-        engine.complete_later(post.id)
+        complete_later(intake, engine, post.id)
     return decision
 
 
@@ -262,7 +263,7 @@ async def comment_check(request: Request) -> Response:
     """``true`` (spam, or the policy removes or restricts it) or ``false``."""
     try:
         comment = await incoming(request)
-        decision = await run_in_threadpool(check_comment, request.app.state.engine, comment)
+        decision = await run_in_threadpool(check_comment, request.app.state.engine, comment, request.app.state.intake)
     except AkismetError as exc:
         return refused(exc)
     except LeakwardenError as exc:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from leakwarden.engine import Engine
 from leakwarden.errors import NotFound
+from leakwarden.intake.broker import BrokerUnavailable
+from leakwarden.intake.client import IntakeClient, complete_later
 from leakwarden.model import Decision, Post
 from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
 from leakwarden.signals.pii.atrest import readable_json
@@ -15,6 +18,7 @@ from leakwarden.store.tables import PostRow
 
 router = APIRouter(prefix="/v1", tags=["posts"])
 PolicyParam = Annotated[str | None, Query(description="a preset name; default: the server's policy")]
+AsyncParam = Annotated[bool, Query(alias="async", description="publish to the intake stream; answer 202")]
 BudgetParam = Annotated[float | None, Query(ge=0, le=30, description="seconds to spend following links")]
 
 
@@ -38,17 +42,32 @@ def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, poli
     return engine_for(request, engine, policy).check(post, budget_s=budget)
 
 
-@router.post("/posts", response_model=Decision, status_code=201)
+@router.post("/posts", response_model=Decision, status_code=201, responses={
+    202: {"description": "``async=true``: the post is stored in the intake stream; a worker decides it",
+          "content": {"application/json": {"example": {"id": "p1", "status": "queued"}}}},
+    503: {"description": "``async=true`` without a broker configured (``no_broker``), or the broker is away"}})
 def ingest(post: Post, request: Request, response: Response, engine: EngineDep, who: SubmitterDep,
-           policy: PolicyParam = None, budget: BudgetParam = None) -> Decision:
-    """Decide, enforce and record. Idempotent on the post id."""
+           policy: PolicyParam = None, budget: BudgetParam = None, queue: AsyncParam = False) -> Any:
+    """Decide, enforce and record. Idempotent on the post id. With ``async=true``, publish the post
+    to the intake stream instead and answer 202 once the broker stored it."""
+    if queue:
+        intake_of(request).publish_posts([post])
+        return JSONResponse({"id": post.id, "status": "queued"}, status_code=202)
     chosen = engine_for(request, engine, policy)
     decision, created = chosen.ingest_once(post, actor=who.name, budget_s=budget)
     if not created:  # stored before, or by a concurrent writer that won the race
         response.status_code = 200
     if decision.partial:
-        chosen.complete_later(post.id)
+        complete_later(request.app.state.intake, chosen, post.id)
     return decision
+
+
+def intake_of(request: Request) -> IntakeClient:
+    intake: IntakeClient | None = request.app.state.intake
+    if intake is None:
+        raise BrokerUnavailable("no broker is configured: set LEAKWARDEN_BROKER_URL, or post without async=true",
+                                code="no_broker")
+    return intake
 
 
 @router.get("/posts/{post_id}")

@@ -1,0 +1,402 @@
+"""Scale-out: publish → decision stored on PostgreSQL through NATS JetStream and N worker
+processes; and the HTTP API under 16 concurrent clients.
+
+Printed beside references measured in the same run:
+- posts/s with 2 workers beside 1 worker (the ratio; goals: >= 400 posts/s with 2 workers, >= 1.6x);
+- publish → stored latency, p50 and p99, for a trickle of posts while one worker runs;
+- POST /v1/check and POST /v1/posts, req/s and p99 with 16 concurrent clients (``leakwarden serve
+  --workers 2``), beside in-process ``Engine.check`` posts/s (goal: check >= 1,000 req/s, p99 <= 50 ms).
+Where a goal is not met, a cProfile of the path that bounds it is summarized (top frames by own time).
+
+    .venv/bin/python bench/bench_scale.py [--posts 2000] [--seconds 10] [--quick]
+
+Needs PostgreSQL (LEAKWARDEN_BENCH_PG, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
+and NATS with JetStream (LEAKWARDEN_BENCH_NATS, default nats://127.0.0.1:4222). Text-only posts; links
+are not followed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from pathlib import Path
+
+PG_ADMIN = os.environ.get("LEAKWARDEN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+NATS = os.environ.get("LEAKWARDEN_BENCH_NATS", "nats://127.0.0.1:4222")
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+WORDS = ("council", "budget", "park", "street", "election", "poll", "candidate", "vote", "tuesday", "school",
+         "road", "water", "tax", "mayor", "debate", "meeting", "volunteers", "rally", "office", "turnout")
+CLIENTS = 16
+
+
+def text_posts(n: int, prefix: str, seed: int = 7) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    return [{"id": f"{prefix}{i}", "author": f"u{rng.randint(0, 500)}",
+             "text": " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 45)))} for i in range(n)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+# -- databases, processes -------------------------------------------------------------------------
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+
+    from leakwarden.store.db import Database
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"lw_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    Database(url).dispose()  # migrated once, before any worker starts
+    try:
+        yield url
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "LEAKWARDEN_FOLLOW_LINKS": "0"}
+
+
+def start(args: list[str], ready: str) -> tuple[subprocess.Popen[str], str]:
+    """A leakwarden process, once it printed the line that says it is ready (returned)."""
+    process = subprocess.Popen([sys.executable, "-m", "leakwarden", *args], env=env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if ready in line:
+            return process, line
+    raise RuntimeError(f"leakwarden {args[0]} ended before it was ready (exit {process.wait()})")
+
+
+def stop(processes: list[subprocess.Popen[str]]) -> None:
+    for p in processes:
+        p.terminate()
+    for p in processes:
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def stored(url: str) -> Callable[[], int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+
+    def count() -> int:
+        with engine.connect() as c:
+            return int(c.execute(text("SELECT count(*) FROM posts")).scalar_one())
+
+    return count
+
+
+# -- 1. publish → stored, with N workers --------------------------------------------------------
+def drop(broker: str) -> None:
+    """Remove the run's streams from the broker."""
+    from leakwarden.intake.broker import run_on
+
+    run_on(broker, lambda chosen: chosen.delete())
+
+
+def publish(broker: str, posts: list[dict[str, object]]) -> None:
+    from leakwarden.intake.client import IntakeClient
+    from leakwarden.model import Post
+
+    client = IntakeClient(broker, timeout_s=120)
+    client.publish_posts([Post.model_validate(p) for p in posts])
+    client.close()
+
+
+def workers_rate(n_workers: int, posts: list[dict[str, object]]) -> float:
+    with fresh_database() as url:
+        broker = f"{NATS}?namespace=bench{uuid.uuid4().hex[:8]}"
+        workers = [start(["worker", "--broker", broker, "--db", url, "--no-follow", "--concurrency", "4"],
+                         "consuming")[0] for _ in range(n_workers)]
+        try:
+            count = stored(url)
+            started = time.perf_counter()
+            publish(broker, posts)
+            while count() < len(posts):
+                time.sleep(0.05)
+            return len(posts) / (time.perf_counter() - started)
+        finally:
+            stop(workers)
+            drop(broker)
+
+
+def latencies(posts: list[dict[str, object]], rate: float) -> list[float]:
+    """Publish one post at a time at ``rate``/s with one worker; ms from publish to stored."""
+    from sqlalchemy import create_engine, text
+
+    from leakwarden.intake.client import IntakeClient
+    from leakwarden.model import Post
+
+    with fresh_database() as url:
+        broker = f"{NATS}?namespace=bench{uuid.uuid4().hex[:8]}"
+        worker, _ = start(["worker", "--broker", broker, "--db", url, "--no-follow", "--concurrency", "4"],
+                          "consuming")
+        client = IntakeClient(broker)
+        sent: dict[str, float] = {}
+        try:
+            for p in posts:
+                sent[str(p["id"])] = time.time()
+                client.publish_posts([Post.model_validate(p)])
+                time.sleep(1 / rate)
+            count = stored(url)
+            while count() < len(posts):
+                time.sleep(0.05)
+            with create_engine(url).connect() as c:
+                rows = c.execute(text("SELECT id, ingested_at FROM posts")).all()
+        finally:
+            client.close()
+            stop([worker])
+            drop(broker)
+    return [(at.replace(tzinfo=at.tzinfo or UTC).timestamp() - sent[i]) * 1000 for i, at in rows]
+
+
+# -- 2. the HTTP API under 16 clients -----------------------------------------------------------
+async def load(base: str, key: str, path: str, seconds: float, make: Callable[[int], dict[str, object]]
+               ) -> tuple[float, list[float], int]:
+    import httpx
+
+    timings: list[float] = []
+    errors = 0
+    counter = iter(range(10**9))
+    deadline = time.perf_counter() + seconds
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            body = make(next(counter))
+            t = time.perf_counter()
+            response = await http.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
+            timings.append((time.perf_counter() - t) * 1000)
+            errors += response.status_code >= 400
+
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
+        elapsed = time.perf_counter() - started
+    return len(timings) / elapsed, timings, errors
+
+
+def http_figures(seconds: float, posts: list[dict[str, object]]) -> dict[str, tuple[float, float, int]]:
+    from leakwarden.service.auth import create_key
+    from leakwarden.store.db import Database
+
+    figures: dict[str, tuple[float, float, int]] = {}
+    with fresh_database() as url:
+        key = create_key(Database(url, migrate=False), "submitter")[1]
+        server, line = start(["serve", "--db", url, "--no-follow", "--port", "0", "--workers", "2"], "listening on")
+        base = re.search(r"http://[^ ]+?:\d+", line).group(0)  # type: ignore[union-attr]
+        wait_healthy(base)
+        try:
+            for path in ("/v1/check", "/v1/posts"):
+                def make(i: int, path: str = path) -> dict[str, object]:
+                    post = dict(posts[i % len(posts)])
+                    post["id"] = f"h{i}" if path == "/v1/posts" else post["id"]
+                    return post
+
+                rate, timings, errors = asyncio.run(load(base, key, path, seconds, make))
+                figures[path] = (rate, percentile(timings, 0.99), errors)
+        finally:
+            stop([server])
+    return figures
+
+
+def wait_healthy(base: str, timeout: float = 180) -> None:
+    """The socket is bound before the workers listen: wait until one answers, then a little more
+    so that both have loaded their engines."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                time.sleep(5)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the API at {base} did not answer within {timeout:g} s")
+
+
+def in_process_check(posts: list[dict[str, object]]) -> float:
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post
+
+    with fresh_database() as url:
+        engine = Engine(url)
+        parsed = [Post.model_validate(p) for p in posts]
+        for p in parsed[:20]:
+            engine.check(p)
+        started = time.perf_counter()
+        for p in parsed:
+            engine.check(p)
+        rate = len(parsed) / (time.perf_counter() - started)
+        engine.db.dispose()
+    return rate
+
+
+# -- 3. what bounds it ----------------------------------------------------------------------------
+def profile(title: str, work: Callable[[], object], top: int = 12) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    work()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]  # type: ignore[attr-defined]
+    print(f"  profile: {title} (own time, top {top} of {total:.2f} s)")
+    for (file, line, func), (_, calls, own, cumulative, _) in rows:
+        where = re.sub(r"^.*/(site-packages|src)/", "", file)
+        print(f"    {own / total:6.1%}  {calls:>8} calls  {where}:{line}({func})  cum {cumulative:.2f} s")
+
+
+def profile_ingest(posts: list[dict[str, object]]) -> None:
+    from sqlalchemy import event
+
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post
+
+    with fresh_database() as url:
+        engine = Engine(url)
+        parsed = [Post.model_validate(p) for p in posts]
+        statements = [0]
+
+        def counted(*_: object) -> None:
+            statements[0] += 1
+
+        event.listen(engine.db.engine, "before_cursor_execute", counted)
+        started = time.perf_counter()
+        profile(f"Engine.ingest on PostgreSQL, {len(parsed)} posts, one process",
+                lambda: [engine.ingest(p, actor="bench") for p in parsed])
+        spent = time.perf_counter() - started
+        print(f"  {statements[0] / len(parsed):.1f} SQL statements per post (and one commit); "
+              f"{spent / len(parsed) * 1000:.1f} ms per post under the profiler")
+        engine.db.dispose()
+
+
+def profile_api(posts: list[dict[str, object]]) -> None:
+    """What one POST /v1/check request does, step by step, in this thread (a server runs routes in
+    worker threads, where a profiler of the main thread sees nothing): find the key, validate the
+    post, decide, serialize the decision."""
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post
+    from leakwarden.service.auth import authenticate, create_key
+
+    with fresh_database() as url:
+        engine = Engine(url)
+        key = create_key(engine.db, "submitter")[1]
+        steps = {"authenticate (a database query)": 0.0, "validate the post": 0.0, "Engine.check": 0.0,
+                 "serialize the decision": 0.0}
+
+        def one(body: dict[str, object]) -> None:
+            t0 = time.perf_counter()
+            authenticate(engine.db, key)
+            t1 = time.perf_counter()
+            post = Post.model_validate(body)
+            t2 = time.perf_counter()
+            decision = engine.check(post)
+            t3 = time.perf_counter()
+            decision.model_dump_json()
+            t4 = time.perf_counter()
+            for name, spent in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                steps[name] += spent
+
+        def every() -> None:
+            for body in posts:
+                one(body)
+
+        profile(f"one /v1/check's work in process, {len(posts)} requests", every)
+        total = sum(steps.values())
+        print("  per request: " + "; ".join(f"{name} {spent / len(posts) * 1000:.2f} ms ({spent / total:.0%})"
+                                             for name, spent in steps.items()))
+        engine.db.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=2000, help="posts per worker run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds of load per HTTP route")
+    parser.add_argument("--quick", action="store_true", help="300 posts, 3 s per route, a short trickle")
+    parser.add_argument("--part", choices=("all", "workers", "http"), default="all", help="what to measure")
+    args = parser.parse_args()
+    n, seconds, trickle = (300, 3.0, 40) if args.quick else (args.posts, args.seconds, 200)
+    keys = Path(tempfile.mkdtemp(prefix="lw-bench-keys-"))
+    os.environ.setdefault("LEAKWARDEN_PII_HASH_KEY_FILE", str(keys / "pii.key"))
+    os.environ.setdefault("LEAKWARDEN_REVEAL_KEY_FILE", str(keys / "reveal.key"))
+    os.environ["LEAKWARDEN_FOLLOW_LINKS"] = "0"
+    if not Path(os.environ["LEAKWARDEN_PII_HASH_KEY_FILE"]).exists():
+        Path(os.environ["LEAKWARDEN_PII_HASH_KEY_FILE"]).write_bytes(os.urandom(48))
+        os.chmod(os.environ["LEAKWARDEN_PII_HASH_KEY_FILE"], 0o600)
+
+    if args.part in ("all", "workers"):
+        workers(n, trickle)
+    if args.part in ("all", "http"):
+        http(n, seconds)
+    return 0
+
+
+def workers(n: int, trickle: int) -> None:
+    print(f"publish → stored on PostgreSQL through {NATS}: {n} text-only posts, workers --concurrency 4")
+    one = workers_rate(1, text_posts(n, "a"))
+    two = workers_rate(2, text_posts(n, "b"))
+    ratio = two / one
+    print(f"  1 worker : {one:7.1f} posts/s   (reference)")
+    print(f"  2 workers: {two:7.1f} posts/s   goal >= 400: {'met' if two >= 400 else 'NOT met'}")
+    print(f"  ratio    : {ratio:7.2f}x          goal >= 1.6x: {'met' if ratio >= 1.6 else 'NOT met'}")
+    lat = latencies(text_posts(trickle, "l"), rate=max(2.0, min(50.0, one / 2)))
+    print(f"  publish → stored latency ({trickle} posts, one at a time, 1 worker): "
+          f"p50 {statistics.median(lat):.0f} ms, p99 {percentile(lat, 0.99):.0f} ms")
+
+    if two < 400 or ratio < 1.6:
+        print("\nwhat bounds the workers:")
+        profile_ingest(text_posts(min(n, 200), "x"))
+
+
+def http(n: int, seconds: float) -> None:
+    print(f"\nHTTP API, `leakwarden serve --workers 2` on PostgreSQL, {CLIENTS} concurrent clients, {seconds:g} s each")
+    reference = in_process_check(text_posts(min(n, 500), "r"))
+    figures = http_figures(seconds, text_posts(500, "c"))
+    check_rate, check_p99, _ = figures["/v1/check"]
+    for path, (rate, p99, errors) in figures.items():
+        print(f"  POST {path:<10} {rate:7.1f} req/s  p99 {p99:6.1f} ms  errors {errors}")
+    print(f"  in-process Engine.check: {reference:7.1f} posts/s (one thread; reference)")
+    print(f"  /v1/check vs in-process check: {check_rate / reference:.2f}x")
+    check_ok = check_rate >= 1000 and check_p99 <= 50
+    print(f"  goal /v1/check >= 1,000 req/s, p99 <= 50 ms: {'met' if check_ok else 'NOT met'}")
+
+    if not check_ok:
+        print("\nwhat bounds /v1/check:")
+        profile_api(text_posts(200, "y"))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
