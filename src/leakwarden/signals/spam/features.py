@@ -148,6 +148,11 @@ _BAIT_WORDS = re.compile(
     r"واتس|وتس|تلغرام|تليجرام|تلقرام|للتواصل|تواصل|راسلني|كلمني|الخاص|بالخاص", re.IGNORECASE)
 
 
+def asks_contact(text: str) -> bool:
+    """Words that ask to be contacted ("WhatsApp", "DM me", "للتواصل")."""
+    return bool(_BAIT_WORDS.search(text[:MAX_FEATURE_CHARS]))
+
+
 def has_bait(text: str) -> bool:
     """Does the text carry a way out: a link, an e-mail address, a phone number, a handle, or words
     that ask to be contacted? Outside comments, spam needs one of these to be worth sending."""
@@ -164,7 +169,8 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
     raw = comment.text[:MAX_FEATURE_CHARS]
     n_urls = url_tokens.count("lwurl")
     words = _WORD.findall(text)
-    tokens = [f"m_nurl_{min(n_urls, 4)}", f"m_nknown_{min(url_tokens.count('lwknown'), 2)}", f"m_len_{_bucket(len(raw), (20, 60, 150, 400, 1000))}",
+    tokens = [f"m_nurl_{min(n_urls, 4)}", f"m_nknown_{min(url_tokens.count('lwknown'), 2)}",
+              f"m_len_{_bucket(len(raw), (20, 60, 150, 400, 1000))}",
               f"m_words_{_bucket(len(words), (3, 8, 20, 60))}", f"m_lang_{lang_of(raw)}"]
     letters = [c for c in raw if c.isalpha()]
     if letters:

@@ -8,7 +8,8 @@ do not count):
 
 * a home address, a date of birth, a government ID number or a card number: always;
 * a phone number: only when the text says it is someone else's ("his number", "call her",
-  "رقمه", "جوالها"); a phone number with "WhatsApp me" is how contact-bait spam works.
+  "رقمه", "جوالها") and asks no one to get in touch ("WhatsApp", "للتواصل"): a testimonial that
+  gives "his WhatsApp" is how contact-bait spam works.
 
 The search runs only on the comments the model doubts or flags, so a plain comment pays nothing.
 """
@@ -19,6 +20,7 @@ import re
 
 from leakwarden.signals.pii import find_pii
 from leakwarden.signals.pii.finding import ID_LABELS
+from leakwarden.signals.spam.features import asks_contact
 
 #: Labels that are a person's, whatever the text around them says.
 PERSONAL_LABELS = frozenset({"STREET_ADDRESS", "DATE_OF_BIRTH", "CREDIT_CARD", *ID_LABELS})
@@ -40,6 +42,6 @@ def exposed_person(text: str) -> str | None:
         if finding.label in PERSONAL_LABELS:
             return finding.label
         phone = phone or finding.label == "PHONE"
-    if phone and _THIRD_PERSON_PHONE.search(text):
+    if phone and _THIRD_PERSON_PHONE.search(text) and not asks_contact(text):
         return "PHONE"
     return None
