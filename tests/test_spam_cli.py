@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from leakwarden.cli import main
+from test_cli import run  # the CLI's own entry point, its exit code and output (tests/test_cli.py)
 
 SPAM = ("Buy Viagra and Cialis online without prescription, cheapest prices, fast delivery "
         "https://rx-pharma-deals.store")
@@ -17,16 +16,6 @@ CAMPAIGN = ("Honestly the Moringa Calm tea from my aunt's shop helped my sleep m
             "family drinks it now")
 REWORDED = ("Honestly, Moringa Calm tea from my aunt's shop helped my sleep more than anything else, the whole "
             "family drinks it now")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
