@@ -112,13 +112,14 @@ class SpamDetector:
         p_model = float(self.model.probability(rows.model)[0])
         spam_match, ham_match = self.memory.nearest(rows.memory, site)
         p = p_model
+        th = self.model.thresholds
+        # close to a report: spam of a reported campaign is spam; a copy of what this site called ham is clean
         if spam_match is not None and (ham_match is None or spam_match.similarity > ham_match.similarity):
-            p = max(p, min(0.995, 0.5 + spam_match.similarity / 2))
+            p = max(p, min(0.995, max(th.spam, 0.5 + spam_match.similarity / 2)))
             ham_match = None
         elif ham_match is not None:
-            p = min(p, 0.5 - ham_match.similarity / 2)
+            p = max(0.0, min(p, 0.5 - ham_match.similarity / 2, th.review - 0.01))
             spam_match = None
-        th = self.model.thresholds
         private = exposed_person(comment.text) if p >= min(th.review, th.spam) else None
         flagged = private is None
         return SpamScore(probability=p, model=p_model, spam=flagged and p >= th.spam,

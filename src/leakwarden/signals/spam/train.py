@@ -10,7 +10,8 @@ features of :mod:`.features`, trained on the comments with their author fields a
 them (so that it reads a bare post's text as well as an Akismet comment). The thresholds come from
 out-of-fold probabilities, one fold per writer (a writer's comments are never both trained on and
 scored: a model is used on comments written by other people): ``spam`` where F1 is best with a
-false-positive rate of at most 1 %, ``review`` the lowest with a false-positive rate of at most
+false-positive rate of at most 0.5 % (so that a new writer's comments stay under the 1 % goal:
+in leave-one-writer-out, 1 % on the training writers gave 1.3 % on held-out U+W), ``review`` the lowest with a false-positive rate of at most
 5 % (the band between is for a person to look at), ``blatant`` above every ham's probability.
 The shipped model is trained on every writer; ``bench/bench_spam.py`` measures the same procedure
 on held-out writers (it trains on the others itself).
@@ -34,7 +35,7 @@ from leakwarden.signals.spam.model import DATA, ModelFile, Thresholds, save
 
 C = 5.0  # chosen by leave-one-writer-out over S, T, U, V, W (20 and 50 did no better)
 HAM_WEIGHT = 2.0  # a false positive costs more than a miss
-MAX_FPR = 0.01
+MAX_FPR = 0.005  # on the training writers, so that a new writer's comments stay under the 1 % goal
 REVIEW_FPR = 0.05
 TRAIN_WRITERS = "S,T,U,V,W"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
 BLATANT_FLOOR = 0.97
