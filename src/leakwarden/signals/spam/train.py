@@ -11,8 +11,9 @@ them (so that it reads a bare post's text as well as an Akismet comment). The th
 out-of-fold probabilities, one fold per writer (a writer's comments are never both trained on and
 scored: a model is used on comments written by other people): ``spam`` where F1 is best with a
 false-positive rate of at most 0.5 % (so that a new writer's comments stay under the 1 % goal:
-in leave-one-writer-out, 1 % on the training writers gave 1.3 % on held-out U+W), ``review`` the lowest with a false-positive rate of at most
-5 % (the band between is for a person to look at), ``blatant`` above every ham's probability.
+1 % on training writers S+T+V gave 1.3 % on held-out U+W), ``review`` the lowest with a
+false-positive rate of at most 5 % (the band between is for a person to look at), ``blatant``
+above every ham's probability.
 The shipped model is trained on every writer; ``bench/bench_spam.py`` measures the same procedure
 on held-out writers (it trains on the others itself).
 """
