@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from test_cli import run  # the CLI's own entry point, its exit code and output (tests/test_cli.py)
+
+from leakwarden.signals.spam.tables import SpamFeedbackRow
+from leakwarden.store.db import Database
 
 SPAM = ("Buy Viagra and Cialis online without prescription, cheapest prices, fast delivery "
         "https://rx-pharma-deals.store")
@@ -70,6 +74,9 @@ def test_feedback_is_learnt_and_seen_by_check(capsys: pytest.CaptureFixture[str]
     assert result["campaign_report"] == report["id"] and result["verdict"] == "spam"
     code, out, _ = run(capsys, "spam", "model", "--db", db)
     assert json.loads(out)["reports_learnt"] == 1
+    with Database(db).session() as s:
+        [row] = s.scalars(select(SpamFeedbackRow)).all()
+    assert (row.source, row.actor, row.site, row.label) == ("cli", "cli", "news.example", "spam")
 
 
 def test_feedback_on_a_stored_post(capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str) -> None:

@@ -122,11 +122,11 @@ def feedback(
     database = open_db(db, create)
     detector = SpamDetector(database)
     if post_id is not None:
-        report_id = report_post(database, detector, post_id, label, actor=actor, source="library")
+        report_id = report_post(database, detector, post_id, label, actor=actor, source="cli")
     else:
         assert text is not None
         comment = _comment(read_text(text), author, email, url)
-        report_id = detector.report(comment, label, site=site, source="library", actor=actor)
+        report_id = detector.report(comment, label, site=site, source="cli", actor=actor)
     echo_json({"id": report_id, "label": label, "learnt": True})
 
 

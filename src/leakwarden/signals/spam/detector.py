@@ -36,7 +36,7 @@ from leakwarden.store.db import Database
 
 log = logging.getLogger(__name__)
 LABELS = ("spam", "ham")
-SOURCES = ("akismet", "console", "api", "library")
+SOURCES = ("akismet", "console", "api", "library", "cli")
 MAX_SITE = 300
 
 SPAM_SIGNAL = SignalSpec(
