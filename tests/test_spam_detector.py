@@ -76,7 +76,8 @@ def test_spam_is_spam(detector: SpamDetector, comment: Comment) -> None:
 def test_hard_ham_is_ham(detector: SpamDetector, comment: Comment) -> None:
     score = detector.score(comment)
     assert not score.spam and not score.blatant, f"{score.probability:.3f}"
-    assert detector.detect(post_subject(comment.text)) == []
+    # at most the uncertain band: shown, for a person to look at (tests/test_spam_private.py)
+    assert all(s.attrs["review"] for s in detector.detect(post_subject(comment.text)))
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "a" * 300_000, "🙂" * 1000, "٠١٢٣٤٥٦٧٨٩", "\u202e"])
@@ -168,8 +169,10 @@ def test_a_policy_may_name_the_spam_signal() -> None:
 
 def test_the_shipped_model_is_plain_json_and_npy() -> None:
     meta = json.loads((DATA / MODEL_JSON).read_text(encoding="utf-8"))
-    assert meta["format"] == 1 and set(meta["trained_on"]) <= {"comments_S.jsonl", "comments_T.jsonl"}
+    # every writer of bench/data/spam: bench_spam.py trains its own model on the writers it does not hold out
+    assert meta["format"] == 1 and set(meta["trained_on"]) == {f"comments_{w}.jsonl" for w in "STUVW"}
+    assert meta["thresholds_from"] == "out-of-fold probabilities, one fold per writer"
     rows = np.load(DATA / WEIGHTS_NPY, allow_pickle=False)
     assert rows.ndim == 2 and rows.shape[1] == 2 and rows.shape[0] > 1000
     model = load()
-    assert 0 < model.thresholds.spam < model.thresholds.blatant <= 1
+    assert 0 < model.thresholds.review <= model.thresholds.spam < model.thresholds.blatant <= 1

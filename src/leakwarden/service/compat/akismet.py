@@ -209,7 +209,7 @@ async def incoming(request: Request, *, need_ip: bool = True) -> Incoming:
 
 
 def verdict_headers(decision: Decision) -> dict[str, str]:
-    spam = [s for s in decision.signals if s.kind == "spam"]
+    spam = [s for s in decision.signals if s.kind == "spam" and not s.attrs.get("review")]
     headers = {"X-akismet-guid": decision.post_id, "X-leakwarden-post-id": decision.post_id,
                "X-leakwarden-verdict": decision.verdict.value}
     clauses = sorted({r.clause for r in decision.reasons})
@@ -225,7 +225,9 @@ def verdict_headers(decision: Decision) -> dict[str, str]:
 
 
 def is_spam(decision: Decision) -> bool:
-    return any(s.kind == "spam" for s in decision.signals) or decision.verdict in _BLOCKING
+    """Spam (an uncertain spam signal is not: it is for a person to look at), or held back by the policy."""
+    return (any(s.kind == "spam" and not s.attrs.get("review") for s in decision.signals)
+            or decision.verdict in _BLOCKING)
 
 
 def check_comment(engine: Engine, comment: Incoming, intake: IntakeClient | None = None) -> Decision:

@@ -83,7 +83,7 @@ def _own_scores(decision: Decision) -> dict[str, float]:
             scores["hacked-material"] = max(scores["hacked-material"], s.strength)
         elif s.kind == "url_rule" and s.attrs.get("action") == "block":
             scores["blocked-link"] = max(scores["blocked-link"], s.strength)
-        elif s.kind == "spam":
+        elif s.kind == "spam" and not s.attrs.get("review"):  # an uncertain one is for a person to see
             scores["spam"] = max(scores["spam"], s.strength)
     return scores
 

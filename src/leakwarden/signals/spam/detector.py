@@ -25,17 +25,18 @@ from sqlalchemy import func, select
 
 from leakwarden.audit import log as audit
 from leakwarden.errors import InvalidInput
-from leakwarden.model import Evidence, Signal, Subject, SubjectKind, utcnow
+from leakwarden.model import Evidence, Signal, Subject, SubjectKind, Surface, utcnow
 from leakwarden.signals.base import Attr, SignalSpec
-from leakwarden.signals.spam.features import Comment, lang_of
+from leakwarden.signals.spam.features import Comment, has_bait, lang_of
 from leakwarden.signals.spam.memory import CampaignMemory, Match
 from leakwarden.signals.spam.model import SpamModel
+from leakwarden.signals.spam.private import exposed_person
 from leakwarden.signals.spam.tables import SpamFeedbackRow
 from leakwarden.store.db import Database
 
 log = logging.getLogger(__name__)
 LABELS = ("spam", "ham")
-SOURCES = ("akismet", "console", "api", "library")
+SOURCES = ("akismet", "console", "api", "library", "cli")
 MAX_SITE = 300
 
 SPAM_SIGNAL = SignalSpec(
@@ -44,6 +45,8 @@ SPAM_SIGNAL = SignalSpec(
     attrs={
         "blatant": Attr(bool, doc="so sure that it may be discarded unseen (Akismet's 'discard')"),
         "campaign": Attr(bool, doc="close to spam a reviewer reported (a campaign)"),
+        "review": Attr(bool, doc="uncertain: under the spam threshold, in the band a person should look at "
+                                 "(a policy that acts on spam alone says review = false)"),
         "lang": Attr(str, values=("en", "ar", "other"), doc="the script of the text"),
     },
 )
@@ -71,6 +74,8 @@ class SpamScore:
     lang: str
     campaign: Match | None = None  # the reported spam it is close to
     ham: Match | None = None  # the reported ham (this site) it is close to
+    review: bool = False  # uncertain: in the band under the spam threshold
+    private: str | None = None  # the label of a person's private information it exposes (not spam)
 
 
 def check_site(site: str) -> str:
@@ -103,29 +108,40 @@ class SpamDetector:
     # -- scoring -----------------------------------------------------------------------------
     def score(self, comment: Comment, site: str = "") -> SpamScore:
         self.refresh()
-        rows = self.model.features([comment])
-        p_model = float(self.model.probability(rows)[0])
-        spam_match, ham_match = self.memory.nearest(self.model.featurizer.memory_rows([comment]), site)
+        rows = self.model.featurizer.rows([comment])
+        p_model = float(self.model.probability(rows.model)[0])
+        spam_match, ham_match = self.memory.nearest(rows.memory, site)
         p = p_model
+        th = self.model.thresholds
+        # close to a report: spam of a reported campaign is spam; a copy of what this site called ham is clean
         if spam_match is not None and (ham_match is None or spam_match.similarity > ham_match.similarity):
-            p = max(p, min(0.995, 0.5 + spam_match.similarity / 2))
+            p = max(p, min(0.995, max(th.spam, 0.5 + spam_match.similarity / 2)))
             ham_match = None
         elif ham_match is not None:
-            p = min(p, 0.5 - ham_match.similarity / 2)
+            p = max(0.0, min(p, 0.5 - ham_match.similarity / 2, th.review - 0.01))
             spam_match = None
-        th = self.model.thresholds
-        return SpamScore(probability=p, model=p_model, spam=p >= th.spam, blatant=p >= th.blatant,
-                         lang=lang_of(comment.text), campaign=spam_match, ham=ham_match)
+        private = exposed_person(comment.text) if p >= min(th.review, th.spam) else None
+        flagged = private is None
+        return SpamScore(probability=p, model=p_model, spam=flagged and p >= th.spam,
+                         blatant=flagged and p >= th.blatant, lang=lang_of(comment.text), campaign=spam_match,
+                         ham=ham_match, review=flagged and th.review <= p < th.spam, private=private)
 
     def detect(self, subject: Subject) -> list[Signal]:
+        """Comments always; a post or message only when it has a way out (:func:`has_bait`: a
+        link, contact details, "WhatsApp me"): spam without one sells nothing, and the check is
+        then not worth its cost on every post."""
         if not subject.text.strip():
+            return []
+        if subject.surface is not Surface.COMMENT and not has_bait(subject.text):
             return []
         given = _context.get()
         comment, site = given if given is not None and given[0].text == subject.text else (Comment(subject.text), "")
         result = self.score(comment, site)
-        if not result.spam:
+        if not (result.spam or result.review):
             return []
         summary = f"spam probability {result.probability:.2f} (model {result.model:.2f})"
+        if result.review:
+            summary = f"uncertain: {summary}, under the spam threshold {self.model.thresholds.spam:.2f}"
         data: dict[str, object] = {"probability": round(result.probability, 4), "model": round(result.model, 4),
                                    "lang": result.lang, "site": site}
         if result.campaign is not None:
@@ -135,7 +151,7 @@ class SpamDetector:
         return [Signal(kind=self.kind, strength=round(min(1.0, max(0.0, result.probability)), 4),
                        subject_kind=subject.kind, subject=subject.ref,
                        attrs={"blatant": result.blatant, "campaign": result.campaign is not None,
-                              "lang": result.lang},
+                              "lang": result.lang, "review": result.review},
                        evidence=[Evidence(summary=summary, subject=subject.ref, path=list(subject.path),
                                           item=f"spam-report:{result.campaign.feedback_id}"
                                           if result.campaign else None, data=data)])]
@@ -192,10 +208,10 @@ class SpamDetector:
             return
         comments = [c for _, _, _, c in reports]
         labels = [1 if label == "spam" else 0 for _, _, label, _ in reports]
-        self.model.learn(self.model.features(comments), labels)
-        rows = self.model.featurizer.memory_rows(comments)
+        rows = self.model.featurizer.rows(comments)
+        self.model.learn(rows.model, labels)
         for i, (feedback_id, site, _, _) in enumerate(reports):
-            self.memory.add(feedback_id, site, labels[i], rows[i])
+            self.memory.add(feedback_id, site, labels[i], rows.memory[i])
         log.info("spam: learnt %d reports", len(reports))
 
     @property

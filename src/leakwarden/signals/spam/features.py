@@ -19,16 +19,17 @@ Three blocks of features, each hashed (scikit-learn's ``HashingVectorizer``):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn import config_context
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from leakwarden.text.normalize import normalize
 
@@ -81,17 +82,48 @@ def lang_of(text: str) -> str:
     return "ar" if arabic >= latin else "en"
 
 
-def _url_tokens(url: str) -> list[str]:
+_PUBLIC_LABELS = frozenset({"gov", "gouv", "gob", "govt", "mil", "edu"})
+KNOWN_DOMAINS = Path(__file__).parent / "data" / "known_domains.txt"
+
+
+@functools.cache
+def known_domains() -> frozenset[str]:
+    """The sites whose links are weak evidence of spam (``data/known_domains.txt``)."""
+    lines = KNOWN_DOMAINS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_known_host(host: str) -> bool:
+    """A public body's host (``gov``, ``mil``, ``edu``, ``ac.<cc>`` ...) or a listed site's."""
+    labels = host.lower().strip(".").split(".")
+    if len(labels) < 2:
+        return False
+    if any(label in _PUBLIC_LABELS for label in labels[1:]) or (len(labels) >= 3 and labels[-2] == "ac"):
+        return True
+    known = known_domains()
+    return any(".".join(labels[i:]) in known for i in range(len(labels) - 1))
+
+
+def _host_path(url: str) -> tuple[str, str]:
     low = url.lower()
     host = re.sub(r"^(?:https?://)?(?:www\.)?", "", low).split("/", 1)[0].split(":", 1)[0]
     path = low.split(host, 1)[1] if host and host in low else ""
+    return host, path
+
+
+def _url_tokens(url: str) -> list[str]:
+    """What a link says about spam: a known site's link is one token of its own (``lwknown``);
+    any other link is ``lwurl`` with its top-level domain and the words of its host and path."""
+    host, path = _host_path(url)
+    if is_known_host(host):
+        return ["lwknown"]
     tld = host.rsplit(".", 1)[-1] if "." in host else "none"
     tokens = ["lwurl", f"lwtld_{tld}"]
     tokens += [f"lwhost_{w}" for w in _HOST_WORD.findall(host.rsplit(".", 1)[0])[:6]]
     tokens += [f"lwpath_{w}" for w in _HOST_WORD.findall(path)[:8]]
     if path.strip("/"):
         tokens.append("lwurl_path")
-    if re.search(r"\?.*=", low):
+    if re.search(r"\?.*=", url):
         tokens.append("lwurl_query")
     return tokens
 
@@ -101,13 +133,32 @@ def masked(folded: str) -> tuple[str, list[str]]:
     url_tokens: list[str] = []
 
     def url(m: re.Match[str]) -> str:
-        url_tokens.extend(_url_tokens(m[0]))
-        return " lwurl "
+        tokens = _url_tokens(m[0])
+        url_tokens.extend(tokens)
+        return f" {tokens[0]} "
 
     text = _URL.sub(url, folded)
     text = _EMAIL.sub(" lwemail ", text)
     text = _PHONE.sub(" lwphone ", text)
     return text, url_tokens
+
+
+_BAIT_WORDS = re.compile(
+    r"whats\s?app|watsap|telegram|viber|signal\s+me|dm\s+me|inbox\s+me|text\s+me|call\s+me|contact\s+(?:me|us|him|her)|"
+    r"واتس|وتس|تلغرام|تليجرام|تلقرام|للتواصل|تواصل|راسلني|كلمني|الخاص|بالخاص", re.IGNORECASE)
+
+
+def asks_contact(text: str) -> bool:
+    """Words that ask to be contacted ("WhatsApp", "DM me", "للتواصل")."""
+    return bool(_BAIT_WORDS.search(text[:MAX_FEATURE_CHARS]))
+
+
+def has_bait(text: str) -> bool:
+    """Does the text carry a way out: a link, an e-mail address, a phone number, a handle, or words
+    that ask to be contacted? Outside comments, spam needs one of these to be worth sending."""
+    head = text[:MAX_FEATURE_CHARS]
+    return bool(_URL.search(head) or _EMAIL.search(head) or _PHONE.search(head) or _HANDLE.search(head)
+                or _BAIT_WORDS.search(head))
 
 
 def _bucket(n: int, edges: tuple[int, ...]) -> int:
@@ -118,7 +169,8 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
     raw = comment.text[:MAX_FEATURE_CHARS]
     n_urls = url_tokens.count("lwurl")
     words = _WORD.findall(text)
-    tokens = [f"m_nurl_{min(n_urls, 4)}", f"m_len_{_bucket(len(raw), (20, 60, 150, 400, 1000))}",
+    tokens = [f"m_nurl_{min(n_urls, 4)}", f"m_nknown_{min(url_tokens.count('lwknown'), 2)}",
+              f"m_len_{_bucket(len(raw), (20, 60, 150, 400, 1000))}",
               f"m_words_{_bucket(len(words), (3, 8, 20, 60))}", f"m_lang_{lang_of(raw)}"]
     letters = [c for c in raw if c.isalpha()]
     if letters:
@@ -162,43 +214,66 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
     return tokens
 
 
+def _hashed(tokens: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and l2-normed counts of ``tokens`` hashed into ``n_features`` columns: what
+    scikit-learn's ``HashingVectorizer`` (``alternate_sign=False``, ``norm="l2"``) makes of them,
+    without its per-call checks (they cost more than the hashing on a short comment)."""
+    if not tokens:
+        return np.zeros(0, dtype=np.int32), np.zeros(0)
+    codes = np.fromiter((murmurhash3_32(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
+    columns, counts = np.unique(np.abs(codes) % n_features, return_counts=True)
+    values = counts.astype(np.float64)
+    return columns.astype(np.int32), values / np.sqrt((values * values).sum())
+
+
+def _stack(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> sp.csr_matrix:
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(c) for c, _ in rows])
+    columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
+    values = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
+    return sp.csr_matrix((values, columns, indptr), shape=(len(rows), n_features))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One pass over some comments: rows for the linear model and for the campaign memory."""
+
+    model: sp.csr_matrix
+    memory: sp.csr_matrix
+
+
 class Featurizer:
-    """Comment → sparse row for the linear model, and → row for the campaign memory. Stateless."""
+    """Comment → sparse row for the linear model, and → row for the campaign memory. Stateless.
+
+    One pass per comment: the text is folded and masked once; its character n-grams (2-5, inside
+    word boundaries) feed the model, and those of 3-5 characters the memory."""
 
     def __init__(self) -> None:
-        self.chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_CHAR,
-                                       alternate_sign=False, norm="l2", lowercase=False)
-        self.words = HashingVectorizer(analyzer=lambda tokens: tokens, n_features=N_WORD,
-                                       alternate_sign=False, norm="l2", lowercase=False)
-        self.memory = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=N_MEMORY,
-                                        alternate_sign=False, norm="l2", lowercase=False)
+        self._char_ngrams = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5),
+                                              lowercase=False).build_analyzer()
 
-    def _prepare(self, comment: Comment) -> tuple[str, list[str]]:
+    def _prepare(self, comment: Comment) -> tuple[list[str], list[str]]:
         folded = fold(comment.text)
         text, url_tokens = masked(folded)
         text = _DIGITS.sub("0", text)
         words = _WORD.findall(text)
         tokens = words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
         tokens += url_tokens + meta_tokens(comment, folded, text, url_tokens)
-        return text, tokens
+        return self._char_ngrams(text), tokens
+
+    def rows(self, comments: list[Comment]) -> Rows:
+        model, memory = [], []
+        for comment in comments:
+            grams, tokens = self._prepare(comment)
+            char_cols, char_values = _hashed(grams, N_CHAR)
+            word_cols, word_values = _hashed(tokens, N_WORD)
+            model.append((np.concatenate([char_cols, word_cols + N_CHAR]),
+                          np.concatenate([char_values, word_values])))
+            memory.append(_hashed([g for g in grams if len(g) >= 3], N_MEMORY))
+        return Rows(_stack(model, N_FEATURES), _stack(memory, N_MEMORY))
 
     def transform(self, comments: list[Comment]) -> sp.csr_matrix:
-        prepared = [self._prepare(c) for c in comments]
-        with _fast():
-            chars = self.chars.transform([t for t, _ in prepared])
-            words = self.words.transform([tokens for _, tokens in prepared])
-        return sp.hstack([chars, words], format="csr", dtype=np.float64)
+        return self.rows(comments).model
 
     def memory_rows(self, comments: list[Comment]) -> sp.csr_matrix:
-        texts = []
-        for c in comments:
-            text, _ = masked(fold(c.text))
-            texts.append(" ".join(_DIGITS.sub("0", text).split()))
-        with _fast():
-            return self.memory.transform(texts).tocsr()
-
-
-def _fast() -> AbstractContextManager[None]:
-    """The inputs are built here, so scikit-learn's argument checks can be skipped (they cost more
-    than the hashing on a short comment)."""
-    return config_context(skip_parameter_validation=True, assume_finite=True)
+        return self.rows(comments).memory

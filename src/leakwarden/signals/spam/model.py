@@ -32,10 +32,13 @@ WEIGHTS_NPY = "weights.npy"
 @dataclass
 class Thresholds:
     """``spam``: a probability at or over it is spam; ``blatant``: so sure that Akismet's
-    ``discard`` is safe (chosen so that no ham in training cross-validation reaches it)."""
+    ``discard`` is safe (chosen so that no ham in training cross-validation reaches it);
+    ``review``: from it up to ``spam``, the comment is uncertain: a signal for a person to look at,
+    not a spam verdict (equal to ``spam``: no such band)."""
 
     spam: float = 0.5
     blatant: float = 0.97
+    review: float = 0.5
 
 
 @dataclass
@@ -53,7 +56,7 @@ def save(directory: Path, coef: np.ndarray, intercept: float, thresholds: Thresh
     np.save(directory / WEIGHTS_NPY, np.stack([nz.astype(np.float64), coef[nz].astype(np.float64)], axis=1),
             allow_pickle=False)
     meta = {"format": 1, "n_features": N_FEATURES, "intercept": float(intercept),
-            "thresholds": {"spam": thresholds.spam, "blatant": thresholds.blatant}, **info}
+            "thresholds": dataclasses.asdict(thresholds), **info}
     (directory / MODEL_JSON).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -73,7 +76,8 @@ def _load(directory: Path) -> ModelFile:
         weights[rows[:, 0].astype(np.int64)] = rows[:, 1]
     th = meta.get("thresholds", {})
     return ModelFile(intercept=float(meta["intercept"]), weights=weights,
-                     thresholds=Thresholds(spam=float(th.get("spam", 0.5)), blatant=float(th.get("blatant", 0.97))),
+                     thresholds=Thresholds(spam=float(th.get("spam", 0.5)), blatant=float(th.get("blatant", 0.97)),
+                                           review=float(th.get("review", th.get("spam", 0.5)))),
                      info={k: v for k, v in meta.items() if k not in ("intercept", "thresholds")})
 
 

@@ -27,7 +27,7 @@ class SpamFeedbackRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     site: Mapped[str] = mapped_column(String(300), default="", index=True)
     label: Mapped[str] = mapped_column(String(4))  # spam | ham
-    source: Mapped[str] = mapped_column(String(20))  # akismet | console | api
+    source: Mapped[str] = mapped_column(String(20))  # akismet | console | api | library | cli
     actor: Mapped[str] = mapped_column(String(200))
     post_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     text: Mapped[str] = mapped_column(Text)
