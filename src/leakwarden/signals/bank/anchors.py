@@ -43,8 +43,10 @@ NAME_ZIPF = 4.0  # a capitalized word this common is a sentence start or a title
 MIN_CONSONANTS = 3
 # A word this short is no anchor in either script (particles, and one-syllable names collide).
 MIN_LETTERS = 4
-_DIGRAPHS = (("ce", "se"), ("ci", "si"), ("cy", "sy"), ("sh", "s"), ("ch", "s"), ("th", "t"), ("dh", "t"),
-             ("kh", "k"), ("gh", "g"), ("ph", "f"), ("ck", "k"), ("qu", "k"))
+# (Arabic writes the sound of English "ch" and Polish "cz" as تش, which anyascii gives as "tsh")
+_DIGRAPHS = (("ce", "se"), ("ci", "si"), ("cy", "sy"), ("tsh", "s"), ("tch", "s"), ("sh", "s"), ("cz", "s"),
+             ("ch", "s"), ("th", "t"), ("dh", "t"), ("kh", "k"), ("gh", "g"), ("ph", "f"), ("ck", "k"),
+             ("qu", "k"))
 _LETTERS = str.maketrans({"v": "f", "p": "b", "d": "t", "z": "s", "c": "k", "q": "k", "j": "g",
                           "x": "ks"})
 _DROP = re.compile(r"[^bfgklmnrst]")
@@ -53,8 +55,10 @@ _ARABIC = re.compile("[\u0621-\u064a]")
 _AR_PREFIX = re.compile("^(?:وال|بال|فال|كال|لل|ال|و|ب|ل|ف)(?=[\u0621-\u064a]{3})")
 
 
-def _consonants(word: str) -> str:
+def _consonants(word: str, ch: str = "s") -> str:
     s = anyascii(word).lower()
+    if ch != "s":
+        s = s.replace("ch", ch)
     for a, b in _DIGRAPHS:
         s = s.replace(a, b)
     s = _DROP.sub("", s.translate(_LETTERS))
@@ -69,12 +73,15 @@ def skeleton(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def skeletons(word: str) -> frozenset[str]:
     """The skeletons a word may stand for: an Arabic word that starts like a proclitic or the
-    article ("لفانس", "بنسلفانيا") gives both readings, with and without it."""
+    article ("لفانس", "بنسلفانيا") gives both readings, with and without it; a Latin-script "ch"
+    is read both as in "Charles" (تشارلز) and as in "Christopher" (كريستوفر)."""
     out = {_consonants(word)}
     if _ARABIC.match(word):
         bare = _AR_PREFIX.sub("", word)
         if bare != word:
             out.add(_consonants(bare))
+    elif "ch" in word:
+        out.add(_consonants(word, ch="k"))
     return frozenset(s for s in out if len(s) >= MIN_CONSONANTS)
 
 
@@ -118,8 +125,10 @@ def keys(text: str, toks: list[Token], common: float = COMMON_ZIPF) -> set[str]:
 
 def names(text: str, toks: list[Token], rare: float = RARE_ZIPF) -> set[str]:
     """The skeletons of the words of ``toks`` that are likely names: Latin-script words written
-    with a capital (other than common words that start a sentence) and Arabic-script words that
+    with a capital (other than common words that start a sentence, and words the text also writes
+    in lower case: "Confidential" in a header, "confidential" below) and Arabic-script words that
     are rare in Arabic (foreign names written in Arabic letters, rare terms)."""
+    lower = {t.norm for t in toks if text[t.start].islower()}
     out: set[str] = set()
     for t in toks:
         w = t.norm
@@ -128,7 +137,7 @@ def names(text: str, toks: list[Token], rare: float = RARE_ZIPF) -> set[str]:
         if _ARABIC.match(w):
             if word_zipf(text, t) >= rare:
                 continue
-        elif not text[t.start].isupper() or zipf(w, "en") >= NAME_ZIPF:
+        elif not text[t.start].isupper() or w in lower or zipf(w, "en") >= NAME_ZIPF:
             continue
         out |= skeletons(w)
     return out
