@@ -225,8 +225,7 @@ def verify(session: Session, *, public_key: Ed25519PublicKey | None = None,
         _walk(session, walk, size, batch)
         if walk.broken is not None:
             break
-        session.expire_all()
-        head = session.get(AuditHead, 1)
+        head = session.get(AuditHead, 1, populate_existing=True)
         if head is None or head.seq <= walk.checked:
             break
     unsealed = int(session.scalar(select(func.count()).select_from(AuditEventRow)
