@@ -109,17 +109,20 @@ def seal(bind: Engine | Connection, *, key: Ed25519PrivateKey | None = None) -> 
 
 
 def _seal_batch(s: Session, key: Ed25519PrivateKey) -> int:
-    head = s.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
-                     .returning(AuditHead.seq, AuditHead.hash)).first()  # the chain's lock, briefly
-    if head is None:
+    head = s.scalars(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
+                     .returning(AuditHead), execution_options={"populate_existing": True}).first()
+    if head is None:  # the update took the chain's lock, briefly: sealers take turns
         raise ChainHeadMissing("the audit chain's head row is missing; run `leakwarden audit verify`")
-    _refuse_unsigned(s, key.public_key())
+    problem = _head_signature_problem(head, key.public_key())
+    if problem:  # never extend a head that cannot be verified: a rewritten chain stays visibly broken
+        raise ChainHeadUnsigned(f"{problem}; nothing is sealed until it is looked into "
+                                "(`leakwarden audit verify`)")
     rows = s.execute(select(AuditEventRow.id, AuditEventRow.at, AuditEventRow.actor, AuditEventRow.kind,
                             AuditEventRow.subject_type, AuditEventRow.subject_id, AuditEventRow.payload)
                      .where(AuditEventRow.seq.is_(None)).order_by(AuditEventRow.id).limit(_SEAL_BATCH)).all()
     if not rows:
         return 0
-    seq, prev = int(head[0]), str(head[1])
+    seq, prev = head.seq, head.hash
     links = []
     for row in rows:
         seq += 1
@@ -132,15 +135,6 @@ def _seal_batch(s: Session, key: Ed25519PrivateKey) -> int:
     s.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev, signed_at=at, key_id=kid,
                                                                 signature=signature))
     return len(rows)
-
-
-def _refuse_unsigned(s: Session, public_key: Ed25519PublicKey) -> None:
-    """A sealer never extends a head it cannot verify: a chain rewritten or rewound without the key
-    stays visibly broken instead of being signed over."""
-    head = s.get(AuditHead, 1, populate_existing=True)
-    problem = None if head is None else _head_signature_problem(head, public_key)
-    if problem:
-        raise ChainHeadUnsigned(f"{problem}; nothing is sealed until it is looked into (`leakwarden audit verify`)")
 
 
 @event.listens_for(Session, "after_commit")
