@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,11 +90,27 @@ def append(session: Session, *, actor: str, kind: str, subject_type: str, subjec
            payload: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEventRow:
     """Append one event, unsealed, inside the caller's transaction and return it. It takes no lock:
     the sealer chains it once the transaction commits."""
-    row = AuditEventRow(at=at or utcnow(), actor=actor, kind=kind, subject_type=subject_type,
-                        subject_id=str(subject_id), payload=canonical_json(payload or {}))
+    at, body = at or utcnow(), canonical_json(payload or {})
+    row = AuditEventRow(at=at, actor=actor, kind=kind, subject_type=subject_type, subject_id=str(subject_id),
+                        payload=body, mac=writer_mac(at=at, actor=actor, kind=kind, subject_type=subject_type,
+                                                     subject_id=str(subject_id), payload=body))
     session.add(row)
     session.info[_UNSEALED] = True
     return row
+
+
+def writer_mac(*, at: datetime, actor: str, kind: str, subject_type: str, subject_id: str, payload: str,
+               key: Ed25519PrivateKey | None = None, nonce: str | None = None) -> str:
+    """The writer's keyed MAC of an event, with a fresh nonce unless given (see ``signing.event_mac``)."""
+    return signing.event_mac(key or signing.signing_key(), nonce or secrets.token_hex(8),
+                             [_as_utc(at).isoformat(), actor, kind, subject_type, subject_id, payload])
+
+
+def _mac_holds(key: Ed25519PrivateKey, row: Any) -> bool:
+    nonce, _, _ = (row.mac or "").partition(".")
+    return bool(nonce) and hmac.compare_digest(
+        row.mac, writer_mac(at=row.at, actor=row.actor, kind=row.kind, subject_type=row.subject_type,
+                            subject_id=row.subject_id, payload=row.payload, key=key, nonce=nonce))
 
 
 # -- sealing -----------------------------------------------------------------------------------
@@ -118,23 +136,37 @@ def _seal_batch(s: Session, key: Ed25519PrivateKey) -> int:
         raise ChainHeadUnsigned(f"{problem}; nothing is sealed until it is looked into "
                                 "(`leakwarden audit verify`)")
     rows = s.execute(select(AuditEventRow.id, AuditEventRow.at, AuditEventRow.actor, AuditEventRow.kind,
-                            AuditEventRow.subject_type, AuditEventRow.subject_id, AuditEventRow.payload)
+                            AuditEventRow.subject_type, AuditEventRow.subject_id, AuditEventRow.payload,
+                            AuditEventRow.mac)
                      .where(AuditEventRow.seq.is_(None)).order_by(AuditEventRow.id).limit(_SEAL_BATCH)).all()
     if not rows:
         return 0
     seq, prev = head.seq, head.hash
     links = []
-    for row in rows:
+    for row in _written_by_key_holders(s, key, rows):
         seq += 1
         digest = _digest(prev, seq, row.at, row.actor, row.kind, row.subject_type, row.subject_id, row.payload)
         links.append({"id": row.id, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
+    if not links:
+        return 0
     s.execute(update(AuditEventRow), links)
     at = utcnow()
     _, kid, signature = signing.sign_head(key, seq, prev, at)
     s.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev, signed_at=at, key_id=kid,
                                                                 signature=signature))
     return len(rows)
+
+
+def _written_by_key_holders(s: Session, key: Ed25519PrivateKey, rows: Sequence[Any]) -> list[Any]:
+    """The events to seal: those whose writer's MAC holds and whose nonce no sealed event has (a
+    forged or replayed row stays unsealed, and ``verify`` reports it)."""
+    valid = [row for row in rows if _mac_holds(key, row)]
+    used = set(s.scalars(select(AuditEventRow.mac).where(AuditEventRow.mac.in_([r.mac for r in valid]),
+                                                         AuditEventRow.seq.is_not(None))))
+    if len(valid) < len(rows):
+        log.warning("%d unsealed audit events have no valid writer's MAC: left unsealed", len(rows) - len(valid))
+    return [row for row in valid if row.mac not in used]
 
 
 @event.listens_for(Session, "after_commit")
@@ -208,7 +240,8 @@ def _walk(session: Session, walk: _Walk, checkpoint_size: int | None, batch: int
 
 
 def verify(session: Session, *, public_key: Ed25519PublicKey | None = None,
-           checkpoint: signing.Checkpoint | None = None, batch: int = 5000) -> VerifyResult:
+           checkpoint: signing.Checkpoint | None = None, key: Ed25519PrivateKey | None = None,
+           batch: int = 5000) -> VerifyResult:
     """Recompute the chain; report the first event whose link or content does not hold, a head that
     does not cover the chain or is not signed by ``public_key``, a strike, sanction or action the
     events do not account for, and, given a checkpoint, any change to the events it covers."""
@@ -246,10 +279,27 @@ def verify(session: Session, *, public_key: Ed25519PublicKey | None = None,
     problem = _head_signature_problem(head, public_key)
     if problem:
         return broken(head.seq, problem)
+    if key is not None and unsealed:
+        problem = _forged_unsealed(session, key)
+        if problem:
+            return broken(None, problem)
     problem = coverage.check(session)
     if problem:
         return broken(None, problem)
     return VerifyResult(True, walk.checked, unsealed=unsealed, checkpoint=size)
+
+
+def _forged_unsealed(session: Session, key: Ed25519PrivateKey) -> str | None:
+    rows = session.scalars(select(AuditEventRow).where(AuditEventRow.seq.is_(None)).order_by(AuditEventRow.id)).all()
+    for row in rows:
+        if not _mac_holds(key, row):
+            return f"unsealed event {row.id} was not written by a holder of the audit key (forged)"
+    sealed_macs = set(session.scalars(select(AuditEventRow.mac).where(
+        AuditEventRow.mac.in_([r.mac for r in rows]), AuditEventRow.seq.is_not(None))))
+    for row in rows:
+        if row.mac in sealed_macs:
+            return f"unsealed event {row.id} replays a sealed event"
+    return None
 
 
 def _against_checkpoint(walk: _Walk, checkpoint: signing.Checkpoint, public_key: Ed25519PublicKey | None
@@ -297,7 +347,7 @@ def seal_and_verify(bind: Engine | Connection, *, checkpoint: signing.Checkpoint
     with contextlib.suppress(ChainHeadMissing, ChainHeadUnsigned):  # verify says so
         seal(bind, key=key)
     with Session(bind) as s:
-        return verify(s, public_key=key.public_key(), checkpoint=checkpoint)
+        return verify(s, public_key=key.public_key(), checkpoint=checkpoint, key=key)
 
 
 # -- reading -----------------------------------------------------------------------------------

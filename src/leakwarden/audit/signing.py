@@ -13,6 +13,7 @@ the key ``key_id`` names. The sealer signs the head it stores in ``audit_head`` 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import threading
@@ -23,13 +24,14 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from leakwarden.errors import InvalidInput, LeakwardenError
 from leakwarden.signals.pii import keys
 
 KEY_FILE_ENV = "LEAKWARDEN_AUDIT_KEY_FILE"
 _DOMAIN = "leakwarden-audit-head/v1\n"  # signed heads can never be taken for another signed message
+_MAC_DOMAIN = b"leakwarden-audit-event-mac/v1"
 _HINT = f"set {KEY_FILE_ENV} to a path this process can read and write"
 
 _lock = threading.Lock()
@@ -84,6 +86,15 @@ def _load_or_create(path: Path) -> Ed25519PrivateKey:
                                   "delete it to have one made") from None
     keys.warn_if_shared(path)
     return key
+
+
+def event_mac(key: Ed25519PrivateKey, nonce: str, fields: list[object]) -> str:
+    """A writer's MAC of an event (HMAC-SHA-256 under a key derived from the audit key): the sealer
+    chains only events written by someone holding the key, each once (the nonce)."""
+    seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    mac_key = hashlib.sha256(_MAC_DOMAIN + seed).digest()
+    body = json.dumps([nonce, *fields], separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return f"{nonce}.{hmac.new(mac_key, body, hashlib.sha256).hexdigest()}"
 
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:

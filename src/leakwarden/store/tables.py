@@ -169,6 +169,7 @@ class AuditEventRow(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mac: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)  # the writer's: nonce.hmac
     __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
 
 

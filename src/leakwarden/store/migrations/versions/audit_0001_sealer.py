@@ -4,7 +4,7 @@ Revision ID: audit_0001
 
 ``audit_events`` is rebuilt with an ``id`` primary key; ``seq``, ``prev_hash`` and ``hash`` stay as
 they were for every event already chained (its ``id`` is its ``seq``) and are empty for an event not
-sealed yet. ``audit_head`` gains the sealer's signature, and its row exists from now on: a database
+sealed yet; ``mac`` is the writer's keyed MAC of a new event. ``audit_head`` gains the sealer's signature, and its row exists from now on: a database
 without one has lost it.
 """
 
@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=True),
         sa.Column("hash", sa.String(64), nullable=True),
+        sa.Column("mac", sa.String(100), nullable=True),
         sa.UniqueConstraint("seq", name="uq_audit_events_seq"),
+        sa.UniqueConstraint("mac", name="uq_audit_events_mac"),
     )
     op.execute(f"INSERT INTO audit_events_sealed (id, seq, {_COLUMNS}) "
                f"SELECT seq, seq, {_COLUMNS} FROM audit_events")
@@ -76,10 +78,13 @@ def _adopt_rows(bind: sa.Connection) -> None:
 
     rows = coverage.baseline(bind)
     if rows:
-        bind.execute(sa.text("INSERT INTO audit_events (at, actor, kind, subject_type, subject_id, payload) "
-                             "VALUES (:at, 'system', :kind, 'rows', :subject, :payload)"),
-                     {"at": datetime.now(UTC), "kind": coverage.KIND, "subject": ",".join(sorted(rows)),
-                      "payload": log.canonical_json(rows)})
+        at, subject, payload = datetime.now(UTC), ",".join(sorted(rows)), log.canonical_json(rows)
+        mac = log.writer_mac(at=at, actor="system", kind=coverage.KIND, subject_type="rows", subject_id=subject,
+                             payload=payload)
+        event = {"at": at, "actor": "system", "kind": coverage.KIND, "subject_type": "rows", "subject_id": subject,
+                 "payload": payload, "mac": mac}
+        bind.execute(sa.text("INSERT INTO audit_events (at, actor, kind, subject_type, subject_id, payload, mac) "
+                             "VALUES (:at, :actor, :kind, :subject_type, :subject_id, :payload, :mac)"), event)
 
 
 def downgrade() -> None:
