@@ -141,15 +141,10 @@ def test_the_key_file_is_made_on_first_use_private(tmp_path: Path, monkeypatch: 
 
 def test_cli_checkpoint_then_verify_against_it(capsys: pytest.CaptureFixture[str], db_url: str,
                                                tmp_path: Path) -> None:
-    from leakwarden.cli import main
+    from test_cli import run as run_cli  # the CLI as a user meets it: one line and an exit status
 
     def run(*args: str) -> tuple[int, str]:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
+        code, out, err = run_cli(capsys, *args)
         return code, out + err
 
     engine = busy_engine(db_url)
