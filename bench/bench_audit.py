@@ -101,6 +101,8 @@ def main() -> None:
     two = run(args.pg, 2, args.posts)
     print(f"2 writers: {two:7.1f} posts/s")
     print(f"ratio 2/1: {two / one:5.2f}x")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(a saturated machine bounds both figures by CPU, not by the log)")
 
 
 if __name__ == "__main__":
