@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 
 from leakwarden.audit import log as audit
 from leakwarden.audit import signing
 from leakwarden.engine import Engine
 from leakwarden.model import Post
-from leakwarden.store.tables import AuditEventRow, AuditHead
+from leakwarden.store.tables import AuditEventRow, AuditHead, PostRow
 
 
 def busy_engine(url: str) -> Engine:
@@ -190,3 +191,21 @@ def test_api_checkpoints_and_verify_against_them(db_url: str) -> None:
         assert client.get("/v1/audit/verify", headers=keys["admin"]).json()["first_broken"] == 2
         broken = client.post("/v1/audit/verify", json=kept, headers=keys["admin"]).json()
         assert not broken["ok"] and broken["first_broken"] == 2
+
+
+def test_forged_unsealed_rows_neither_get_sealed_nor_hold_up_the_others(db_url: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = busy_engine(db_url)
+    monkeypatch.setattr(audit, "_SEAL_BATCH", 2)
+    with engine.db.engine.begin() as conn:  # an intruder's rows, written with plain SQL
+        for i in range(3):
+            conn.execute(text("INSERT INTO audit_events (at, actor, kind, subject_type, subject_id, payload, mac) "
+                              "VALUES (:at, 'x', 'note', 'post', 'p1', '{}', :mac)"),
+                         {"at": datetime.now(UTC), "mac": f"{i:016x}." + "0" * 64})
+    engine.ingest(Post(id="late", author="b", text="hello"))
+    with engine.db.session() as s:
+        unsealed = [e.actor for e in audit.events(s) if e.seq is None]
+        assert unsealed == ["x", "x", "x"]
+        assert s.get_one(PostRow, "late") and all(e.seq for e in audit.events(s, subject_id="late"))
+    result = audit.seal_and_verify(engine.db.engine)
+    assert not result.ok and "forged" in (result.problem or "") and result.unsealed == 3

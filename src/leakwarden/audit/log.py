@@ -117,16 +117,17 @@ def _mac_holds(key: Ed25519PrivateKey, row: Any) -> bool:
 def seal(bind: Engine | Connection, *, key: Ed25519PrivateKey | None = None) -> int:
     """Chain every committed unsealed event, in short transactions; return how many were sealed."""
     key = key or signing.signing_key()
-    total = 0
+    total, after = 0, 0
     while True:
         with Session(bind) as s, s.begin():
-            sealed = _seal_batch(s, key)
+            sealed, read, after = _seal_batch(s, key, after)
         total += sealed
-        if sealed < _SEAL_BATCH:
+        if read < _SEAL_BATCH:
             return total
 
 
-def _seal_batch(s: Session, key: Ed25519PrivateKey) -> int:
+def _seal_batch(s: Session, key: Ed25519PrivateKey, after: int) -> tuple[int, int, int]:
+    """Seal the next unsealed events with ids above ``after``: (sealed, read, the last id read)."""
     head = s.scalars(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
                      .returning(AuditHead), execution_options={"populate_existing": True}).first()
     if head is None:  # the update took the chain's lock, briefly: sealers take turns
@@ -138,9 +139,10 @@ def _seal_batch(s: Session, key: Ed25519PrivateKey) -> int:
     rows = s.execute(select(AuditEventRow.id, AuditEventRow.at, AuditEventRow.actor, AuditEventRow.kind,
                             AuditEventRow.subject_type, AuditEventRow.subject_id, AuditEventRow.payload,
                             AuditEventRow.mac)
-                     .where(AuditEventRow.seq.is_(None)).order_by(AuditEventRow.id).limit(_SEAL_BATCH)).all()
+                     .where(AuditEventRow.seq.is_(None), AuditEventRow.id > after)
+                     .order_by(AuditEventRow.id).limit(_SEAL_BATCH)).all()
     if not rows:
-        return 0
+        return 0, 0, after
     seq, prev = head.seq, head.hash
     links = []
     for row in _written_by_key_holders(s, key, rows):
@@ -149,13 +151,13 @@ def _seal_batch(s: Session, key: Ed25519PrivateKey) -> int:
         links.append({"id": row.id, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
     if not links:
-        return 0
+        return 0, len(rows), rows[-1].id
     s.execute(update(AuditEventRow), links)
     at = utcnow()
     _, kid, signature = signing.sign_head(key, seq, prev, at)
     s.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev, signed_at=at, key_id=kid,
                                                                 signature=signature))
-    return len(rows)
+    return len(links), len(rows), rows[-1].id
 
 
 def _written_by_key_holders(s: Session, key: Ed25519PrivateKey, rows: Sequence[Any]) -> list[Any]:
