@@ -376,8 +376,8 @@ def test_the_library_creates_a_database_unless_told_not_to(tmp_path: Path) -> No
 
 def test_rule_changes_and_decisions_at_once_never_deadlock(any_db_url: str) -> None:
     """A decision that blocks a link adds a rule inside its transaction, while moderators add and
-    remove rules: both take the audit chain's lock before the rules' version, so neither waits on
-    the other crosswise (PostgreSQL aborted such pairs as deadlocks)."""
+    remove rules: the only lock both take is the rules' version (the audit log takes none in their
+    transactions), so neither waits on the other crosswise (PostgreSQL aborted such pairs as deadlocks)."""
     import threading
 
     deciding, moderating = make_engine(any_db_url), make_engine(any_db_url)
