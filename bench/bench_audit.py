@@ -5,7 +5,9 @@ row lock until it committed, so a second writer only queued (issue 11: 42 posts/
 writer is a process with its own engine (URL rules only, so the database path dominates); a third of
 the posts link to a blocked source and draw a strike, actions and a case. Printed: posts/s with 1
 writer, with 2 writers, and their ratio (the reference is the 1-writer run of the same code, same
-database server, same run). Run it on the code before the change to compare:
+database server, same run); then one ingest beside a transaction held open for 1 s after writing an
+audit event, against the same ingest alone (the old lock made it wait for that commit: ~1 s). Run it
+on the code before the change to compare:
 
     .venv/bin/python bench/bench_audit.py [--posts 300] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
     PYTHONPATH=<old checkout>/src .venv/bin/python bench/bench_audit.py   # the same, before
@@ -82,6 +84,40 @@ def run(pg: str, writers: int, n: int) -> float:
         drop_database(pg, url)
 
 
+def held_open(pg: str, hold_s: float = 1.0) -> tuple[float, float]:
+    """How long one ingest takes alone, and while another writer holds a transaction that wrote an
+    audit event open for ``hold_s`` (the old chain lock made it wait for that commit)."""
+    import threading
+
+    from leakwarden.audit import log as audit_log
+
+    url = fresh_database(pg)
+    try:
+        holder, other = Engine(url, detectors=[]), Engine(url, detectors=[])
+        began = time.perf_counter()
+        other.ingest(Post(id="alone", author="b", text="alone"))
+        alone = time.perf_counter() - began
+        took: list[float] = []
+
+        def ingest() -> None:
+            start = time.perf_counter()
+            other.ingest(Post(id="beside", author="b", text="beside an open transaction"))
+            took.append(time.perf_counter() - start)
+
+        with holder.db.session() as s:
+            audit_log.append(s, actor="bench", kind="note", subject_type="post", subject_id="held")
+            s.flush()
+            thread = threading.Thread(target=ingest)
+            thread.start()
+            time.sleep(hold_s)
+        thread.join()
+        holder.db.dispose()
+        other.db.dispose()
+        return alone, took[0]
+    finally:
+        drop_database(pg, url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=300, help="posts per writer")
@@ -101,6 +137,9 @@ def main() -> None:
     two = run(args.pg, 2, args.posts)
     print(f"2 writers: {two:7.1f} posts/s")
     print(f"ratio 2/1: {two / one:5.2f}x")
+    alone, beside = held_open(args.pg)
+    print(f"one ingest alone: {alone * 1000:6.0f} ms; beside a transaction held open 1 s after writing an "
+          f"audit event: {beside * 1000:6.0f} ms (ratio {beside / alone:5.1f}x)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(a saturated machine bounds both figures by CPU, not by the log)")
 
