@@ -3,8 +3,9 @@
 How events get into the chain, as a transparency log does it:
 
 1. **Append** (:func:`append`): a change writes its event in its own transaction, *unsealed*: it gets
-   an id from the database (an autoincrement, which never blocks another writer) and no place in
-   the chain yet (``seq``, ``prev_hash`` and ``hash`` are empty). Either the change and its event are
+   an id from the database (an autoincrement, which never blocks another writer), no place in the
+   chain yet (``seq``, ``prev_hash`` and ``hash`` are empty), and the writer's MAC (HMAC-SHA-256
+   under a key derived from the audit key, with a fresh nonce). Either the change and its event are
    both committed or neither is. No writer waits for another on the log.
 2. **Seal** (:func:`seal`): a short transaction takes the chain head (the one ``audit_head`` row),
    gives every committed unsealed event the next ``seq`` in id order, sets its
@@ -13,7 +14,9 @@ How events get into the chain, as a transparency log does it:
    file outside the database, :mod:`leakwarden.audit.signing`). The writer seals right after its
    own commit; ``leakwarden audit seal``, ``audit verify`` and ``audit checkpoint`` seal first too.
    Chain order is seal order, which follows commit order: an event is never sealed before it is
-   committed, so nothing is ever inserted behind a sealed event.
+   committed, so nothing is ever inserted behind a sealed event. The sealer chains only events
+   whose MAC holds, each nonce once (a row forged or replayed with plain SQL stays unsealed and
+   ``verify`` reports it), and never extends a head whose signature does not hold.
 3. **Verify** (:func:`verify`): recompute every link from the genesis, check that the head covers
    exactly the last event and that its signature holds, and cross-check the strikes, sanctions and
    actions against the events that recorded them (:mod:`leakwarden.audit.coverage`). With a
