@@ -209,3 +209,15 @@ def test_forged_unsealed_rows_neither_get_sealed_nor_hold_up_the_others(db_url: 
         assert s.get_one(PostRow, "late") and all(e.seq for e in audit.events(s, subject_id="late"))
     result = audit.seal_and_verify(engine.db.engine)
     assert not result.ok and "forged" in (result.problem or "") and result.unsealed == 3
+
+
+def test_a_batch_can_defer_sealing_to_its_end(db_url: str) -> None:
+    engine = busy_engine(db_url)
+    with audit.deferred_sealing(engine.db.engine):
+        for i in range(3):
+            engine.ingest(Post(id=f"batch{i}", author="b", text=f"https://newsletter.example/b{i}"))
+        with engine.db.session() as s:
+            assert sum(1 for e in audit.events(s) if e.seq is None) >= 3  # committed, not chained yet
+    with engine.db.session() as s:
+        assert all(e.seq is not None for e in audit.events(s))
+    assert audit.seal_and_verify(engine.db.engine).ok

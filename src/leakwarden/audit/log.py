@@ -39,12 +39,13 @@ import json
 import logging
 import secrets
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Engine, event, func, select, update
+from sqlalchemy import Connection, Engine, event, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ from leakwarden.store.tables import AuditEventRow, AuditHead
 GENESIS = "0" * 64
 _UNSEALED = "leakwarden.audit.unsealed"  # session.info: this transaction appended events
 _SEAL_BATCH = 1000
+_DEFERRED: ContextVar[bool] = ContextVar("leakwarden_audit_deferred_sealing", default=False)
 
 log = logging.getLogger("leakwarden.audit")
 
@@ -117,12 +119,19 @@ def _mac_holds(key: Ed25519PrivateKey, row: Any) -> bool:
 
 
 # -- sealing -----------------------------------------------------------------------------------
-def seal(bind: Engine | Connection, *, key: Ed25519PrivateKey | None = None) -> int:
-    """Chain every committed unsealed event, in short transactions; return how many were sealed."""
+def seal(bind: Engine | Connection, *, key: Ed25519PrivateKey | None = None, flush_wal: bool = True) -> int:
+    """Chain every committed unsealed event, in short transactions; return how many were sealed.
+
+    ``flush_wal=False`` (a writer's seal after its commit) lets PostgreSQL commit the seal without
+    waiting for its WAL to reach the disk: a crash can lose such a seal, never an event (each was
+    committed durably with its change), and the next seal chains them again. A seal that is read
+    outside (``checkpoint``, ``verify``) flushes, and with it every seal before it."""
     key = key or signing.signing_key()
     total, after = 0, 0
     while True:
         with Session(bind) as s, s.begin():
+            if not flush_wal and s.get_bind().dialect.name == "postgresql":
+                s.execute(text("SET LOCAL synchronous_commit TO OFF"))
             sealed, read, after = _seal_batch(s, key, after)
         total += sealed
         if read < _SEAL_BATCH:
@@ -174,17 +183,29 @@ def _written_by_key_holders(s: Session, key: Ed25519PrivateKey, rows: Sequence[A
     return [row for row in valid if row.mac not in used]
 
 
+@contextlib.contextmanager
+def deferred_sealing(bind: Engine | Connection) -> Iterator[None]:
+    """Within it, writers do not seal after each commit; it seals once on the way out. For a worker
+    that commits a batch of posts one by one: one seal per batch instead of one per post."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+        seal(bind, flush_wal=False)
+
+
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(session: Session) -> None:
     """The writer seals what it appended, right after its commit (best effort: an event left
     unsealed here is sealed by the next seal, whoever runs it)."""
-    if not session.info.pop(_UNSEALED, False):
+    if not session.info.pop(_UNSEALED, False) or _DEFERRED.get():
         return
     bind = session.get_bind()
     if isinstance(bind, Connection):  # a session on a caller's connection: the caller seals
         return
     try:
-        seal(bind)
+        seal(bind, flush_wal=False)
     except (LeakwardenError, SQLAlchemyError) as exc:
         log.warning("audit events left unsealed after a commit (the next seal chains them): %s",
                     getattr(exc, "message", None) or type(exc).__name__)
