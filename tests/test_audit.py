@@ -149,6 +149,8 @@ def test_cli_checkpoint_then_verify_against_it(capsys: pytest.CaptureFixture[str
         return code, out + err
 
     engine = busy_engine(db_url)
+    code, said = run("audit", "seal", "--db", db_url)
+    assert code == 0 and said.startswith("sealed 0 events")  # the writers sealed their own
     kept = tmp_path / "checkpoint.json"
     code, said = run("audit", "checkpoint", "--out", str(kept), "--db", db_url)
     assert code == 0 and "written to" in said and json.loads(kept.read_text())["signature"]
