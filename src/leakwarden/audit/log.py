@@ -192,7 +192,7 @@ def deferred_sealing(bind: Engine | Connection) -> Iterator[None]:
         yield
     finally:
         _DEFERRED.reset(token)
-        seal(bind, flush_wal=False)
+        _seal_quietly(bind)
 
 
 @event.listens_for(Session, "after_commit")
@@ -202,8 +202,12 @@ def _seal_after_commit(session: Session) -> None:
     if not session.info.pop(_UNSEALED, False) or _DEFERRED.get():
         return
     bind = session.get_bind()
-    if isinstance(bind, Connection):  # a session on a caller's connection: the caller seals
-        return
+    if not isinstance(bind, Connection):  # a session on a caller's connection: the caller seals
+        _seal_quietly(bind)
+
+
+def _seal_quietly(bind: Engine | Connection) -> None:
+    """Seal after commits: what is committed stays committed, so a failure is logged, not raised."""
     try:
         seal(bind, flush_wal=False)
     except (LeakwardenError, SQLAlchemyError) as exc:
