@@ -26,11 +26,13 @@ def _pii_hash_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _reveal_key_file(_pii_hash_key_file: str) -> Iterator[str]:
     """Private values at rest are sealed with a key file the tests make, from the first fixture on
     (module-scoped fixtures store decisions too), never the real home's."""
-    names = ("LEAKWARDEN_REVEAL_KEY", "LEAKWARDEN_REVEAL_KEY_FILE")
+    names = ("LEAKWARDEN_REVEAL_KEY", "LEAKWARDEN_REVEAL_KEY_FILE", "LEAKWARDEN_AUDIT_KEY_FILE")
     saved = {name: os.environ.get(name) for name in names}
     path = os.path.join(os.path.dirname(_pii_hash_key_file), "reveal.key")
     os.environ.pop("LEAKWARDEN_REVEAL_KEY", None)
     os.environ["LEAKWARDEN_REVEAL_KEY_FILE"] = path
+    # the audit log's signing key (audit.signing): the same directory
+    os.environ["LEAKWARDEN_AUDIT_KEY_FILE"] = os.path.join(os.path.dirname(path), "audit-ed25519.key")
     yield path
     for name, value in saved.items():
         if value is None:

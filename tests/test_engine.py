@@ -311,31 +311,56 @@ def test_engines_racing_on_the_same_posts_store_each_once(any_db_url: str) -> No
         assert audit.verify(s).ok
 
 
-def test_cli_scans_sharing_post_ids_run_to_the_end(any_db_url: str, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """``leakwarden scan FILE --ingest`` in two processes over the same posts, one file in the other's
-    reverse order: where they meet they race on the same post ids."""
+def test_four_racing_cli_scans_lose_nothing_and_double_nothing(any_db_url: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11's shape: four ``leakwarden scan FILE --ingest`` processes over overlapping files
+    (each post in two or more of them, in different orders). Every distinct post is stored once,
+    no action, strike or audit event is doubled, and the audit log verifies."""
     import json
+    import random
     import subprocess
     import sys
 
-    from leakwarden.store.db import Database
+    from leakwarden.audit import log as audit
+    from leakwarden.store.tables import AuditEventRow, EnforcementAction
 
-    Database(any_db_url).dispose()  # `leakwarden init`
+    make_engine(any_db_url).rules.add("domain", "newsletter.example", "block", "source", "mod", source=True)
     monkeypatch.setenv("LEAKWARDEN_EMBEDDER", "none")
-    lines = [json.dumps({"id": f"s{i}", "author": f"u{i % 7}", "text": f"post {i}"}) + "\n" for i in range(150)]
-    files = [tmp_path / "forward.jsonl", tmp_path / "backward.jsonl"]
-    files[0].write_text("".join(lines))
-    files[1].write_text("".join(reversed(lines)))
+    distinct = 120
+    lines = [json.dumps({"id": f"s{i}", "author": f"u{i % 9}",
+                         "text": f"post {i} https://newsletter.example/{i}" if i % 4 == 0 else f"post {i}"}) + "\n"
+             for i in range(distinct)]
+    rng = random.Random(11)
+    files = []
+    for k in range(4):  # post i goes to every file but file i % 4 when i is odd: 2 to 4 copies of each
+        mine = [line for i, line in enumerate(lines) if i % 2 == 0 or i % 4 != k]
+        rng.shuffle(mine)
+        files.append(tmp_path / f"part{k}.jsonl")
+        files[-1].write_text("".join(mine))
+    sent = sum(len(f.read_text().splitlines()) for f in files)
+    assert sent > 3 * distinct
     scans = [subprocess.Popen([sys.executable, "-m", "leakwarden", "scan", str(f), "--ingest", "--no-follow",
-                               "--out", str(f) + ".out", "--db", any_db_url],
+                               "--policy", "strict", "--out", str(f) + ".out", "--db", any_db_url],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
-    for scan in scans:
-        out, err = scan.communicate(timeout=100)
+    for scan, f in zip(scans, files, strict=True):
+        out, err = scan.communicate(timeout=300)
         assert scan.returncode == 0 and "error" not in err, err
-        assert "150 posts decided" in out
-    with Database(any_db_url, create=False).session() as s:
-        assert s.scalar(select(func.count()).select_from(PostRow)) == 150
+        assert f"{len(f.read_text().splitlines())} posts decided" in out
+    with make_engine(any_db_url).db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == distinct
+        decided = s.scalars(select(AuditEventRow.subject_id).where(AuditEventRow.kind == "decision")).all()
+        assert sorted(decided) == sorted(f"s{i}" for i in range(distinct))  # one decision event per post
+        blocked = distinct // 4
+        struck = s.scalars(select(Strike.post_id)).all()
+        assert sorted(struck) == sorted(f"s{i}" for i in range(0, distinct, 4)) and len(struck) == blocked
+        actions = s.execute(select(EnforcementAction.post_id, EnforcementAction.type, EnforcementAction.clause,
+                                   EnforcementAction.target)).all()
+        assert len(actions) == len(set(actions))
+        applied = s.scalar(select(func.count()).select_from(AuditEventRow)
+                           .where(AuditEventRow.kind == "action.applied"))
+        assert applied == len(actions)  # every action recorded once, none twice
+    engine = make_engine(any_db_url)
+    assert audit.seal_and_verify(engine.db.engine).ok
 
 
 def test_the_library_creates_a_database_unless_told_not_to(tmp_path: Path) -> None:
@@ -351,8 +376,8 @@ def test_the_library_creates_a_database_unless_told_not_to(tmp_path: Path) -> No
 
 def test_rule_changes_and_decisions_at_once_never_deadlock(any_db_url: str) -> None:
     """A decision that blocks a link adds a rule inside its transaction, while moderators add and
-    remove rules: both take the audit chain's lock before the rules' version, so neither waits on
-    the other crosswise (PostgreSQL aborted such pairs as deadlocks)."""
+    remove rules: the only lock both take is the rules' version (the audit log takes none in their
+    transactions), so neither waits on the other crosswise (PostgreSQL aborted such pairs as deadlocks)."""
     import threading
 
     deciding, moderating = make_engine(any_db_url), make_engine(any_db_url)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from leakwarden import outbox
 from leakwarden.audit import log as audit
+from leakwarden.audit import signing
 from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.standing import active_strikes, ensure_account
 from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
@@ -149,6 +150,7 @@ class Engine:
         # private values at rest: the pii evidence spans say what to mask; without a PiiDetector, scan
         self._scan_pii = not any(isinstance(d, PiiDetector) for d in self.detectors)
         atrest.check_key()  # a deployment without a reveal key fails at start, not at its first post
+        signing.signing_key()  # nor one without the audit key, which every writer MACs and seals with
         self._record_policy()
         self._follow_deployments()
 

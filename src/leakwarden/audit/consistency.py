@@ -252,7 +252,7 @@ class Departure:
     undone: list[str]  # actions reversed, "type (clause)"
     applied: list[str]  # actions a moderator applied instead
     note: str
-    seq: int  # the audit event
+    seq: int | None  # the audit event's place in the chain (None: not sealed yet)
 
 
 def departures(s: Session, start: datetime, end: datetime) -> list[Departure]:
@@ -477,7 +477,7 @@ class Entry:
     policy_version: str
     post_id: str
     kind: str  # decision, action, reversal, review, request, appeal
-    seq: int
+    seq: int | None
 
 
 _TIMELINE_KINDS = {
@@ -621,6 +621,7 @@ def build(db: Database, start: datetime, end: datetime, *, within_days: int = 14
     """The report for ``[start, end)``; requests are followed ``within_days`` either side."""
     if not 1 <= within_days <= MAX_WITHIN_DAYS:
         raise InvalidInput(f"within-days must be from 1 to {MAX_WITHIN_DAYS}", code="invalid_within_days")
+    audit_log.seal(db.engine)  # every committed event gets its place in the chain first
     with db.session() as s:
         reviewers = _moderators_by_post(s)
         return ConsistencyReport(start=start, end=end, within_days=within_days,

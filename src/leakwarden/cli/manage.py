@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.table import Table
 from leakwarden.audit import log as audit_log
 from leakwarden.audit import report as reports
 from leakwarden.audit import requests as outside
+from leakwarden.audit import signing
 from leakwarden.cli.common import CreateOption, DbOption, PolicyOption, echo_json, open_db
 from leakwarden.enforcement.actions import reinstate
 from leakwarden.enforcement.standing import standing_of
@@ -142,16 +144,52 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(min=1, max=MAX_ID)], db: D
 
 
 # -- audit -------------------------------------------------------------------------------------
+KeyOption = Annotated[Path | None, typer.Option(
+    "--key", envvar="LEAKWARDEN_AUDIT_KEY_FILE",
+    help="The audit signing key file (default ~/.config/leakwarden/audit-ed25519.key; made if missing)")]
+
+
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None, create: CreateOption = False) -> None:
-    """Check the hash chain; report the first broken link."""
-    with open_db(db, create).session() as s:
-        result = audit_log.verify(s)
+def audit_verify(checkpoint: Annotated[Path | None, typer.Option(
+                     "--checkpoint", help="Also check the log against this signed checkpoint")] = None,
+                 key: KeyOption = None, db: DbOption = None, create: CreateOption = False) -> None:
+    """Seal, then check the hash chain, its signed head, and the strikes, sanctions and actions it
+    covers; report the first thing broken."""
+    kept = signing.Checkpoint.load(checkpoint) if checkpoint else None
+    result = audit_log.seal_and_verify(open_db(db, create).engine, checkpoint=kept,
+                                       key=signing.signing_key(key))
+    against = f", consistent with the checkpoint of {kept.size} events ({kept.at})" if kept else ""
     if result.ok:
-        typer.echo(f"ok: {result.checked} events, chain intact")
+        typer.echo(f"ok: {result.checked} events, chain intact, head signed{against}")
         return
-    typer.echo(f"BROKEN at event {result.first_broken}: {result.problem} ({result.checked} events verified before it)")
+    where = f"BROKEN at event {result.first_broken}" if result.first_broken else "BROKEN"
+    typer.echo(f"{where}: {result.problem} ({result.checked} events verified before it)")
     raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal(key: KeyOption = None, db: DbOption = None, create: CreateOption = False) -> None:
+    """Chain the events committed but not sealed yet (writers seal their own; this catches up)."""
+    sealed = audit_log.seal(open_db(db, create).engine, key=signing.signing_key(key))
+    typer.echo(f"sealed {sealed} events")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(out: Annotated[Path | None, typer.Option("--out", help="Write it to this file "
+                                                                           "(default: standard output)")] = None,
+                     key: KeyOption = None, db: DbOption = None, create: CreateOption = False) -> None:
+    """Seal, and write a signed checkpoint of the chain (size, head hash, time, key id) to keep
+    elsewhere; `audit verify --checkpoint FILE` later proves the log up to it is unchanged."""
+    kept = audit_log.checkpoint(open_db(db, create).engine, key=signing.signing_key(key))
+    text = json.dumps(kept.to_dict(), indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}", code="unwritable_file") from None
+    typer.echo(f"checkpoint of {kept.size} events written to {out}", err=True)
 
 
 @audit_app.command("list")

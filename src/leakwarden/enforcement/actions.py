@@ -96,7 +96,7 @@ class Enforced:
 def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook, *, actor: str = "auto",
           automatic: bool = True) -> Enforced:
     """Apply what the decision says, once."""
-    account = ensure_account(session, decision.author)
+    account = ensure_account(session, decision.author, lock=True)  # strikes are counted in turn
     cleared = set(account.cleared_evidence or [])
     marks = fingerprints(decision.post_id, decision.reasons)
     post_mark = f"post:{decision.post_id}"

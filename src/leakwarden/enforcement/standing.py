@@ -22,8 +22,10 @@ def aware(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
-def ensure_account(session: Session, account: str) -> Account:
-    row = session.get(Account, account)
+def ensure_account(session: Session, account: str, *, lock: bool = False) -> Account:
+    """The account's row, made if new. ``lock``: hold its row lock (PostgreSQL) until commit, so
+    that writers counting and adding the same account's strikes do so in turn."""
+    row = session.get(Account, account, with_for_update=lock, populate_existing=lock)
     if row is None:
         row = Account(id=account, created_at=utcnow(), limited=False, cleared_evidence=[])
         session.add(row)

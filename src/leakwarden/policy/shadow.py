@@ -122,7 +122,6 @@ def status(db: Database) -> dict[str, Any]:
 def deploy(db: Database, policy: Policy, source: str, fmt: str, by: str) -> dict[str, Any]:
     """Deploy ``policy`` in shadow (replacing any shadow policy deployed before)."""
     with db.session() as s:
-        audit.lock(s)
         row = s.get(PolicyDeploymentRow, SHADOW)
         replaced = f"{row.name}@{row.version}" if row is not None else None
         if row is None:
@@ -142,7 +141,6 @@ def deploy(db: Database, policy: Policy, source: str, fmt: str, by: str) -> dict
 def clear(db: Database, by: str) -> dict[str, Any]:
     """Remove the shadow policy (its stored decisions stay, for the record)."""
     with db.session() as s:
-        audit.lock(s)
         row = s.get(PolicyDeploymentRow, SHADOW)
         if row is None:
             raise NotFound("no shadow policy is deployed", code="no_shadow_policy")
@@ -158,7 +156,6 @@ def promote(db: Database, by: str, *, live_now: str | None = None) -> dict[str, 
     """Make the shadow policy live, in one audited step; the shadow slot is then empty.
     ``live_now``: the live policy this process runs under, for the record when none was promoted."""
     with db.session() as s:
-        audit.lock(s)
         shadow = s.get(PolicyDeploymentRow, SHADOW)
         if shadow is None:
             raise NotFound("no shadow policy is deployed: deploy one with `leakwarden policy shadow FILE`",

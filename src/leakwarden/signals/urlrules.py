@@ -49,6 +49,11 @@ def bump_version(session: Session, key: str) -> int:
     return int(row[0])
 
 
+def lock_version(session: Session, key: str) -> None:
+    """Take the counter's row lock now: two writers adding the same rule check for it in turn."""
+    session.execute(update(Meta).where(Meta.key == key).values(value=Meta.value))
+
+
 def rule_dict(row: UrlRuleRow) -> dict[str, object]:
     return {"id": row.id, "kind": row.kind, "value": row.value, "pattern": row.pattern,
             "action": row.action, "reason": row.reason, "added_by": row.added_by, "source": row.source,
@@ -123,7 +128,7 @@ class RuleBook:
 
     def _add(self, s: Session, kind: str, value: str, pattern: str, action: str, reason: str,
              added_by: str, source: bool) -> dict[str, object]:
-        audit.lock(s)  # the audit chain's lock before the rules' version, in the order a decision takes them
+        lock_version(s, VERSION_KEY)
         existing = s.scalar(select(UrlRuleRow).where(
             UrlRuleRow.kind == kind, UrlRuleRow.pattern == pattern, UrlRuleRow.action == action,
             UrlRuleRow.removed_at.is_(None)))
@@ -141,7 +146,6 @@ class RuleBook:
 
     def remove(self, rule_id: int, removed_by: str) -> dict[str, object]:
         with self.db.session() as s:
-            audit.lock(s)
             row = s.get(UrlRuleRow, rule_id)
             if row is None or row.removed_at is not None:
                 raise NotFound(f"no active URL rule with id {rule_id}")

@@ -143,25 +143,33 @@ class CaseRow(Base):
 
 
 class AuditHead(Base):
-    """One row: the last sequence number and hash. Updating it first serializes appends."""
+    """One row: the last sealed event's sequence number and hash, signed by the sealer (``audit.log``)."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class AuditEventRow(Base):
+    """An audit event. Written unsealed (``seq``, ``prev_hash`` and ``hash`` empty) by the change it
+    records; the sealer gives it its place in the chain."""
+
     __tablename__ = "audit_events"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
     at: Mapped[datetime] = mapped_column(TS, index=True)
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(60), index=True)
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(300))
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mac: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)  # the writer's: nonce.hmac
     __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
 
 

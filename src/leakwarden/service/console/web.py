@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leakwarden.audit import log as audit_log
 from leakwarden.audit import report as reports
 from leakwarden.audit import requests as outside
+from leakwarden.audit import signing as audit_signing
 from leakwarden.enforcement import appeals, review
 from leakwarden.enforcement.standing import standing_of
 from leakwarden.engine import Engine
@@ -481,7 +482,8 @@ def build() -> FastAPI:
             page = max(1, min(page, pages))
             events = list(s.scalars(query.order_by(AuditEventRow.seq.desc())
                                     .offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE)))
-            verified = audit_log.verify(s) if info.principal.can("admin") else None
+            verified = audit_log.verify(s, public_key=audit_signing.signing_key().public_key()) \
+                if info.principal.can("admin") else None
             kinds = sorted(k for (k,) in s.execute(select(AuditEventRow.kind).distinct()))
         return render(request, "audit.html", info, events=events, kind=kind, subject_type=subject_type,
                       subject_id=subject_id, payload=audit_log.payload_of, verified=verified, kinds=kinds,

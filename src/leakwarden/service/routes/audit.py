@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from leakwarden.audit import log as audit_log
 from leakwarden.audit import report as reports
 from leakwarden.audit import requests as outside
+from leakwarden.audit import signing
 from leakwarden.service.deps import AdminDep, EngineDep, ModeratorDep
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -27,10 +28,21 @@ def list_events(engine: EngineDep, _: ModeratorDep, kind: str | None = None, sub
 
 @router.get("/audit/verify")
 def verify(engine: EngineDep, _: AdminDep) -> dict[str, Any]:
-    with engine.db.session() as s:
-        result = audit_log.verify(s)
-    return {"ok": result.ok, "checked": result.checked, "first_broken": result.first_broken,
-            "problem": result.problem}
+    """Seal, then verify the chain, its signed head and the rows it covers."""
+    return audit_log.seal_and_verify(engine.db.engine).to_dict()
+
+
+@router.post("/audit/verify")
+def verify_against(checkpoint: dict[str, Any], engine: EngineDep, _: AdminDep) -> dict[str, Any]:
+    """As ``GET /v1/audit/verify``, and against a signed checkpoint kept elsewhere (the body)."""
+    kept = signing.Checkpoint.from_dict(checkpoint)
+    return audit_log.seal_and_verify(engine.db.engine, checkpoint=kept).to_dict()
+
+
+@router.post("/audit/checkpoints", status_code=201)
+def make_checkpoint(engine: EngineDep, _: AdminDep) -> dict[str, Any]:
+    """Seal, and sign the chain head: a checkpoint for the caller to keep outside this system."""
+    return audit_log.checkpoint(engine.db.engine).to_dict()
 
 
 @router.post("/requests", status_code=201)
