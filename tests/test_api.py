@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -386,3 +387,29 @@ def test_openapi_declares_key_schemes(api: tuple[TestClient, dict[str, dict[str,
         assert ("security" in spec["paths"][path][method]) is secured, (path, method)
     secured_ops = [op for item in spec["paths"].values() for op in item.values() if "security" in op]
     assert len(secured_ops) >= 40  # before: 0 (42 of 48 when written)
+
+
+def test_a_revoked_key_stops_working(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid keys are remembered for a moment per process: a revocation here takes effect at once,
+    one made by another process (a direct update here) once the moment has passed."""
+    from sqlalchemy import update
+
+    from leakwarden.model import utcnow
+    from leakwarden.service import auth
+    from leakwarden.store.tables import ApiKey
+
+    engine = Engine(db_url)
+    client = TestClient(create_app(engine))
+    first_id, first = create_key(engine.db, "moderator")
+    second_id, second = create_key(engine.db, "moderator")
+    for key in (first, second):
+        assert client.get("/v1/audit", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    with engine.db.session() as s:  # revoked by another process (here, a direct update)
+        s.execute(update(ApiKey).where(ApiKey.id == second_id).values(revoked_at=utcnow()))
+    assert client.get("/v1/audit", headers={"Authorization": f"Bearer {second}"}).status_code == 200  # remembered
+    later = time.monotonic() + auth.KEY_TTL_S + 1
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    assert client.get("/v1/audit", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    assert client.get("/v1/audit", headers={"Authorization": f"Bearer {first}"}).status_code == 200
+    auth.revoke_key(engine.db, first_id)  # in this process: at once
+    assert client.get("/v1/audit", headers={"Authorization": f"Bearer {first}"}).status_code == 401

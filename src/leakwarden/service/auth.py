@@ -1,9 +1,16 @@
-"""API keys and roles. Keys are random, shown once, and stored only as a SHA-256 hash."""
+"""API keys and roles. Keys are random, shown once, and stored only as a SHA-256 hash.
+
+A valid key is remembered for ``KEY_TTL_S`` seconds per process, so a busy API does not read the
+keys table on every request; revoking a key takes effect at once in the process that revokes it,
+and within ``KEY_TTL_S`` in every other.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +24,10 @@ from leakwarden.store.tables import ApiKey
 ROLES = ("submitter", "moderator", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
 KEY_PREFIX = "lw_"
+KEY_TTL_S = 2.0
+_KNOWN_MAX = 10_000  # remembered keys per process (valid ones only: a flood of bad keys costs nothing)
+_known: dict[tuple[str, str], tuple[float, Principal]] = {}
+_known_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ def revoke_key(db: Database, key_id: int, *, actor: str = "cli") -> None:
             raise NotFound(f"no active key {key_id}")
         row.revoked_at = utcnow()
         audit.append(s, actor=actor, kind="key.revoked", subject_type="api_key", subject_id=str(key_id))
+    with _known_lock:
+        _known.clear()
 
 
 def list_keys(db: Database) -> list[dict[str, object]]:
@@ -69,8 +82,18 @@ def list_keys(db: Database) -> list[dict[str, object]]:
 def authenticate(db: Database, key: str | None) -> Principal:
     if not key:
         raise Unauthorized("an API key is required (Authorization: Bearer KEY, or X-API-Key)")
+    digest, now = _hash(key), time.monotonic()
+    with _known_lock:
+        known = _known.get((db.url, digest))
+    if known is not None and known[0] > now:
+        return known[1]
     with db.session() as s:
-        row = s.scalar(select(ApiKey).where(ApiKey.hash == _hash(key), ApiKey.revoked_at.is_(None)))
+        row = s.scalar(select(ApiKey).where(ApiKey.hash == digest, ApiKey.revoked_at.is_(None)))
         if row is None:
             raise Unauthorized("the API key is not valid")
-        return Principal(name=f"key:{row.id}:{row.name}", role=row.role)
+        principal = Principal(name=f"key:{row.id}:{row.name}", role=row.role)
+    with _known_lock:
+        if len(_known) >= _KNOWN_MAX:
+            _known.clear()
+        _known[(db.url, digest)] = (now + KEY_TTL_S, principal)
+    return principal
