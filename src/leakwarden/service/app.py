@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leakwarden.engine import Engine
 from leakwarden.errors import LeakwardenError
+from leakwarden.service.console.sso import SsoSettings
 from leakwarden.service.middleware import BodyLimit, LastResort
 
 log = logging.getLogger("leakwarden.api")
@@ -26,8 +27,10 @@ def error(status: int, code: str, message: str, details: object = None) -> JSONR
     return JSONResponse({"error": body}, status_code=status)
 
 
-def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False) -> FastAPI:
-    """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``."""
+def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False,
+               sso: SsoSettings | None = None) -> FastAPI:
+    """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``.
+    ``sso``: the console's OIDC sign-on (default: from the environment, ``SsoSettings.from_env``)."""
     from leakwarden.service import metrics
     from leakwarden.service.compat import akismet, moderations, spam
     from leakwarden.service.docs import add_docs
@@ -38,6 +41,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
                               "enforce a written policy, and account for it.")
     app.state.engine = engine
     app.state.engines = {engine.policy.name: engine}
+    app.state.sso = sso if sso is not None else SsoSettings.from_env()
     add_docs(app)
     if engine.expander is not None:
         metrics.count_fetches(engine.expander)
