@@ -28,7 +28,7 @@ from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.standing import active_strikes, ensure_account
 from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
 from leakwarden.links.rules import UrlRule, decide
-from leakwarden.links.url import canonicalize, extract_urls, host_of
+from leakwarden.links.url import canonical_cache, extract_urls, host_of
 from leakwarden.model import (
     Action,
     ActionType,
@@ -54,6 +54,9 @@ from leakwarden.store.tables import PolicyVersionRow, PostLink, PostRow
 
 log = logging.getLogger("leakwarden.engine")
 _NO_BUDGET = 120.0  # seconds: completing a partial decision in the background
+MAX_FOLLOWED_LINKS = 100  # URLs of one post followed; the rest are judged by URL rules alone
+MAX_POST_URLS = 10_000  # distinct URLs in one post (links and text); more is refused
+_canonical = canonical_cache(20_000)  # a post's URLs are canonicalized again for its chains
 _WRITE_ATTEMPTS = 5  # an insert that loses a race (a new account, a policy version) is tried again
 
 
@@ -69,9 +72,16 @@ class Expander(Protocol):
                ) -> list[LinkChain]: ...
 
 
-def unfetched_chains(urls: Iterable[str]) -> list[LinkChain]:
-    """Chains of one hop each: the URL as posted, not followed."""
-    return [LinkChain(url=u, hops=[Hop(url=u, canonical=canonicalize(u), via="post")]) for u in urls]
+def unfetched_chains(urls: Iterable[str], *, error: str | None = None, code: str | None = None) -> list[LinkChain]:
+    """Chains of one hop each: the URL as posted, not followed (``error``: why)."""
+    return [LinkChain(url=u, hops=[Hop(url=u, canonical=_canonical(u), via="post", error=error, error_code=code)])
+            for u in urls]
+
+
+def not_fetched(chains: Iterable[LinkChain]) -> list[str]:
+    """The post's URLs that were not followed to the end: over the budget, or over the link limit."""
+    return [c.url for c in chains
+            if not c.complete or (len(c.hops) == 1 and c.hops[0].error_code == "not_followed")]
 
 
 def post_urls(post: Post) -> list[str]:
@@ -80,14 +90,17 @@ def post_urls(post: Post) -> list[str]:
     urls: dict[str, str] = {}
     for link in post.links:
         try:
-            urls.setdefault(canonicalize(link), link.strip())
+            urls.setdefault(_canonical(link), link.strip())
         except InvalidURL as exc:
             raise InvalidURL(f"links: {exc.message}", field="links") from None
     for found in extract_urls(post.text):
         try:
-            urls.setdefault(canonicalize(found), found)
+            urls.setdefault(_canonical(found), found)
         except InvalidURL:
             continue
+        if len(urls) > MAX_POST_URLS:
+            raise InvalidInput(f"a post may carry at most {MAX_POST_URLS:,} distinct URLs", code="too_many_links",
+                               field="text")
     return list(urls.values())
 
 
@@ -155,7 +168,8 @@ class Engine:
         """The decision with hop texts in clear: never stored or returned as it is."""
         started = time.perf_counter()
         urls = post_urls(post)
-        chains = self._expand(urls, budget_s)
+        budget = self.fetch_budget_s if budget_s is None else budget_s
+        chains = self._expand(urls, max(0.0, budget - (time.perf_counter() - started)))  # the budget is the check's
         decision = self._decide(post, chains)
         decision.elapsed_ms = (time.perf_counter() - started) * 1000
         return decision
@@ -186,7 +200,13 @@ class Engine:
         if self.expander is None:
             return unfetched_chains(urls)
         budget = self.fetch_budget_s if budget_s is None else budget_s
-        return self.expander.expand(urls, budget_s=budget, refetch=refetch)
+        followed, rest = urls[:MAX_FOLLOWED_LINKS], urls[MAX_FOLLOWED_LINKS:]
+        chains = self.expander.expand(followed, budget_s=budget, refetch=refetch)
+        for chain in chains:
+            if not chain.hops:  # not reached within the budget: its URL is still judged by the URL rules
+                chain.hops = unfetched_chains([chain.url])[0].hops
+        return chains + unfetched_chains(rest, code="not_followed",
+                                         error=f"only a post's first {MAX_FOLLOWED_LINKS} links are followed")
 
     def _decide(self, post: Post, chains: list[LinkChain]) -> Decision:
         subjects = subjects_of(post, chains)
@@ -200,7 +220,8 @@ class Engine:
             actions.extend(enforcement.ladder_actions(self.policy, before, strikes))
         return Decision(post_id=post.id, author=post.author, verdict=outcome.verdict, actions=actions,
                         reasons=outcome.reasons, policy=self.policy.name, policy_version=self.policy.label,
-                        signals=signals, chains=chains, partial=any(not c.complete for c in chains))
+                        signals=signals, chains=chains, partial=any(not c.complete for c in chains),
+                        unfetched=not_fetched(chains))
 
     # -- ingesting -------------------------------------------------------------------------
     def ingest(self, post: Post, *, actor: str = "api", budget_s: float | None = None) -> Decision:

@@ -106,7 +106,7 @@ class _Expansion:
         self._max_depth = max_depth
         self._fan_out = fan_out
         self._lock = threading.Lock()
-        self._open = [0] * len(urls)  # pending fetches per chain
+        self._open = [1] * len(urls)  # pending fetches per chain, and 1 until the chain's first is submitted
         self._visited: list[set[str]] = [set() for _ in urls]
         self.done = threading.Event()
 
@@ -143,6 +143,13 @@ class _Expansion:
                     log.error("on_complete callback failed: %s", type(exc).__name__)  # no values: no PII
 
     def _start(self, i: int, url: str, pending: dict[Future[Fetched], _Step]) -> None:
+        try:
+            self._start_chain(i, url, pending)
+        finally:  # a chain not started yet is not complete: a snapshot taken meanwhile says so
+            with self._lock:
+                self._open[i] -= 1
+
+    def _start_chain(self, i: int, url: str, pending: dict[Future[Fetched], _Step]) -> None:
         try:
             canonical = canonicalize(url)
         except InvalidInput as exc:
