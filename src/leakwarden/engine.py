@@ -264,7 +264,7 @@ class Engine:
             existing = s.get(PostRow, post_id)
             if existing is None:
                 return None
-            if existing.body != body:
+            if atrest.clear_body(existing.body) != body:
                 raise Conflict(f"post {post_id!r} was already ingested with different content",
                                code="post_conflict")
             return atrest.readable(Decision.model_validate(existing.decision))
@@ -273,7 +273,8 @@ class Engine:
         with self.db.session() as s:
             ensure_account(s, post.author)
             now = utcnow()
-            s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=post.text, body=body,
+            stored = atrest.seal_post(post, decision, scan=self._scan_pii)  # its private values masked
+            s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=stored["text"], body=stored,
                           verdict=decision.verdict.value, policy=decision.policy,
                           policy_version=decision.policy_version, decision={}, partial=decision.partial,
                           created_at=post.created_at, ingested_at=now, decided_at=decision.decided_at))
@@ -326,7 +327,11 @@ class Engine:
             row = s.get(PostRow, post_id)
             if row is None:
                 raise NotFound(f"no post {post_id!r}")
-            post = Post.model_validate(row.body)
+            try:
+                post = Post.model_validate(atrest.clear_body(row.body))
+            except atrest.SealedUnreadable:
+                log.warning("post %s: its sealed text cannot be decrypted; deciding on its masked text", post_id)
+                post = Post.model_validate(atrest.shown_body(row.body))
             stored = Decision.model_validate(row.decision) if row.decision else None
         chains: list[LinkChain] | None = None
         if not (refetch or stored is None or stored.partial):

@@ -43,6 +43,7 @@ from leakwarden.service.console.casefile import _marked as marked_texts
 from leakwarden.service.console.casefile import case_file, history
 from leakwarden.service.console.sso import SsoRefused, SsoSettings
 from leakwarden.service.deps import IdPath
+from leakwarden.signals.pii import atrest
 from leakwarden.signals.spam import feedback as spam_feedback
 from leakwarden.store.tables import (
     AuditEventRow,
@@ -572,7 +573,7 @@ def queue_row(case: CaseRow, post: PostRow | None, now: datetime) -> dict[str, A
     page), a severity from the post's verdict, its age and who it is assigned to."""
     excerpt, severity = "", "—"
     if post is not None:
-        body, decision = Post.model_validate(post.body), None
+        body, decision = Post.model_validate(atrest.shown_body(post.body)), None
         if post.decision:
             decision = Decision.model_validate(post.decision)
             severity = SEVERITY.get(decision.verdict.value, "—")
