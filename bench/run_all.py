@@ -18,6 +18,7 @@ RUNS = [
     ("bank matching", ["bench_bank.py"]),
     ("bank evaluation (quality at shipped thresholds)", ["eval_bank.py"]),
     ("comment spam vs SpamAssassin and a link baseline", ["bench_spam.py"]),
+    ("hardening (issue 10): each attack, before and after", ["bench_hardening.py"]),
 ]
 
 

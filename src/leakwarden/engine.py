@@ -74,7 +74,9 @@ class Expander(Protocol):
 
 def unfetched_chains(urls: Iterable[str], *, error: str | None = None, code: str | None = None) -> list[LinkChain]:
     """Chains of one hop each: the URL as posted, not followed (``error``: why)."""
-    return [LinkChain(url=u, hops=[Hop(url=u, canonical=_canonical(u), via="post", error=error, error_code=code)])
+    # model_construct: thousands of these for a post full of URLs, made of values already checked
+    return [LinkChain.model_construct(url=u, hops=[Hop.model_construct(url=u, canonical=_canonical(u), via="post",
+                                                                       error=error, error_code=code)])
             for u in urls]
 
 
@@ -199,14 +201,16 @@ class Engine:
             return []
         if self.expander is None:
             return unfetched_chains(urls)
-        budget = self.fetch_budget_s if budget_s is None else budget_s
+        started = time.perf_counter()
         followed, rest = urls[:MAX_FOLLOWED_LINKS], urls[MAX_FOLLOWED_LINKS:]
+        not_followed = unfetched_chains(rest, code="not_followed",
+                                        error=f"only a post's first {MAX_FOLLOWED_LINKS} links are followed")
+        budget = max(0.0, (self.fetch_budget_s if budget_s is None else budget_s) - (time.perf_counter() - started))
         chains = self.expander.expand(followed, budget_s=budget, refetch=refetch)
         for chain in chains:
             if not chain.hops:  # not reached within the budget: its URL is still judged by the URL rules
                 chain.hops = unfetched_chains([chain.url])[0].hops
-        return chains + unfetched_chains(rest, code="not_followed",
-                                         error=f"only a post's first {MAX_FOLLOWED_LINKS} links are followed")
+        return chains + not_followed
 
     def _decide(self, post: Post, chains: list[LinkChain]) -> Decision:
         subjects = subjects_of(post, chains)

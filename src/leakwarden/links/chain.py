@@ -166,7 +166,13 @@ class _Expansion:
         with self._lock:
             self._open[step.chain] += 1
         self._visited[step.chain].add(step.key)
-        pending[self._pool.submit(self._fetch, step.url, step.canonical)] = step
+        try:
+            pending[self._pool.submit(self._fetch, step.url, step.canonical)] = step
+        except RuntimeError:  # the pool is shut down: the expander was closed, or the process is exiting
+            self._record(step.chain, self._hop(step, Fetched(url=step.url, error="not fetched: shutting down",
+                                                             error_code="fetch_failed")))
+            with self._lock:
+                self._open[step.chain] -= 1
 
     def _hop(self, step: _Step, got: Fetched, **override: object) -> Hop:
         fields: dict[str, object] = dict(
