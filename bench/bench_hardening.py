@@ -392,9 +392,12 @@ def console() -> list[Row]:
             case = s.scalars(select(CaseRow.id).where(CaseRow.post_id == "p-doxx")).one()
         html = client.get(f"/console/cases/{case}").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', html)
-        live = re.findall(r'<a [^>]*href="https?://(?!127\.0\.0\.1/console)[^"]*"', html)
+        with engine.db.session() as s:
+            linked = s.scalars(select(CaseRow.id).where(CaseRow.post_id == "p-dossier")).one()
+        chain_page = client.get(f"/console/cases/{linked}").text  # the post that links to the newsletter
+        live = re.findall(r'<a [^>]*href="https?://(?!127\.0\.0\.1/console)[^"]*"', chain_page)
         rows.append(("live links to the leak on the case page (its URLs shown)", "every link in the chain",
-                     f"{len(live)} ({html.count('newsletter.example/p/dossier')} times shown, inert)"))
+                     f"{len(live)} ({chain_page.count('newsletter.example/p/dossier')} times shown, inert)"))
         one_click = client.post(f"/console/cases/{case}/decide", data={"act": "overturn", "csrf": csrf.group(1)
                                                                       if csrf else ""})
         with engine.db.session() as s:
