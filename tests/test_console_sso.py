@@ -268,7 +268,8 @@ def test_configuration_from_the_environment(secret_file: str) -> None:
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """``serve`` writes its --oidc-* options into the environment; undo that after each test."""
     for name in ENV.values():
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # recorded, so that what serve sets is removed afterwards
+        monkeypatch.delenv(name)
 
 
 @pytest.mark.usefixtures("clean_env")
