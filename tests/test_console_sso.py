@@ -170,6 +170,14 @@ def test_a_callback_without_its_cookie_or_replayed_is_refused(client: TestClient
     assert [e["reason"] for e in audit(engine, "console.sso_refused")] == ["sso_state", "sso_state"]
 
 
+@pytest.mark.parametrize("cookie", ["", "garbage", "a.b", "e30.é", "x" * 5000])
+def test_a_forged_flow_cookie_is_refused(client: TestClient, engine: Engine, cookie: str) -> None:
+    sent = {"Cookie": f"lw_sso={cookie}".encode("latin-1")}  # as a browser may send it, not only ASCII
+    refused = client.get("/console/sso/callback?code=c&state=s", headers=sent, follow_redirects=False)
+    assert refused.status_code == 401 and "not started from this browser" in refused.text
+    assert audit(engine, "console.sso_refused")[0]["reason"] == "sso_state"
+
+
 def test_the_provider_saying_no_is_refused(client: TestClient, engine: Engine) -> None:
     state = parse_qs(urlsplit(to_provider(client)).query)["state"][0]
     refused = client.get(f"/console/sso/callback?error=access_denied&state={state}")

@@ -183,8 +183,8 @@ class SsoSettings:
     def open_flow(self, cookie: str | None, state: str | None) -> dict[str, Any]:
         """The flow this browser started, if the cookie is ours, not expired, and its state is ``state``."""
         body, _, mac = (cookie or "").partition(".")
-        if not body or not hmac.compare_digest(mac, hmac.new(self._flow_key(), body.encode(),
-                                                             hashlib.sha256).hexdigest()):
+        expected = hmac.new(self._flow_key(), body.encode(), hashlib.sha256).hexdigest()
+        if not body or not hmac.compare_digest(mac.encode(), expected.encode()):
             raise SsoRefused("this sign-on was not started from this browser; start again", code="sso_state")
         flow: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body.encode()))
         if int(flow.get("exp", 0)) < time.time():
