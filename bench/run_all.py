@@ -22,6 +22,7 @@ RUNS = [
     ("shadow policies and backtests", ["bench_shadow.py", "--posts", "1000"]),
     ("even-handedness report vs transparency report and audit verify", ["bench_consistency.py"]),
     ("scale-out: broker, workers, PostgreSQL, the API under load", ["bench_scale.py", "--quick"]),
+    ("hardening (issue 10): each attack, before and after", ["bench_hardening.py"]),
 ]
 
 

@@ -14,6 +14,7 @@ from leakwarden.audit import log as audit
 from leakwarden.engine import Engine
 from leakwarden.links.chain import ChainExpander
 from leakwarden.links.fetch import FetchSettings
+from leakwarden.links.url import canonicalize
 from leakwarden.model import Post, SubjectKind, Verdict
 from leakwarden.signals.pii.detector import PiiDetector
 from leakwarden.store.tables import PostRow
@@ -131,3 +132,49 @@ def test_a_bank_item_can_be_added_by_url_through_the_safe_fetcher(site: HostServ
     [match] = BankIndex(banks.db, None).match("Opposition file: Daniel Harper Home address: 1482 Maple Ridge Drive, "
                                               "Columbus, OH 43215 SSN: XXX-XX-4471")
     assert (match.item, match.method) == ("dossier", "exact")
+
+
+def test_a_budget_is_kept_on_a_post_with_5000_urls(site: HostServer, db_url: str) -> None:
+    """`POST /v1/check?budget=3` on 5,000 URLs took 12.2 s. The budget now counts from the check's
+    start; only a post's first 100 URLs are followed, the rest are judged by URL rules alone, and
+    every URL not followed to the end is listed in ``unfetched`` (bench/bench_hardening.py times it)."""
+    from fastapi.testclient import TestClient
+
+    from leakwarden.engine import MAX_FOLLOWED_LINKS
+    from leakwarden.service.app import create_app
+    from leakwarden.service.auth import create_key
+
+    def slow(h: Handler) -> None:
+        time.sleep(1.0)
+        h.send(200, PAGE)
+
+    site.prefixes["/many/"] = slow
+    urls = [site.url(f"/many/{i}") for i in range(5000)]
+    engine = engine_for(site, db_url)
+    for i in (42, 4321):  # one not reached within the budget, one past the links followed
+        engine.rules.add("exact", urls[i], "block", "a known source", "mod")
+    key = {"Authorization": f"Bearer {create_key(engine.db, 'submitter')[1]}"}
+    with TestClient(create_app(engine)) as client:
+        got = client.post("/v1/check?budget=0.3", json={"id": "p", "author": "a", "text": " ".join(urls)},
+                          headers=key)
+    assert got.status_code == 200
+    decision = got.json()
+    assert decision["partial"] is True and len(decision["chains"]) == 5000
+    assert set(urls[MAX_FOLLOWED_LINKS:]) <= set(decision["unfetched"]) <= set(urls)
+    assert urls[42] in decision["unfetched"]  # its page takes a second: not reached within 0.3 s
+    past = decision["chains"][4321]
+    assert past["complete"] and [h["error_code"] for h in past["hops"]] == ["not_followed"]
+    blocked = {e["data"]["url"] for r in decision["reasons"] if r["signal"] == "url_rule" for e in r["evidence"]}
+    assert blocked == {canonicalize(urls[42]), canonicalize(urls[4321])} and decision["verdict"] == "remove"
+    fetched = {int(path.rsplit("/", 1)[1]) for path in site.hits if path.startswith("/many/")}
+    assert fetched and max(fetched) < MAX_FOLLOWED_LINKS  # never more than the first 100, not even later
+
+
+def test_a_post_with_more_urls_than_can_be_judged_is_refused(db_url: str) -> None:
+    from leakwarden.engine import MAX_POST_URLS
+    from leakwarden.errors import InvalidInput
+
+    text = " ".join(f"http://{i}.io" for i in range(MAX_POST_URLS + 1))
+    with pytest.raises(InvalidInput) as refused:
+        Engine(db_url, detectors=[]).check(Post(id="p", author="a", text=text))
+    assert refused.value.code == "too_many_links"

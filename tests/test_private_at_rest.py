@@ -5,102 +5,48 @@ encrypted with a key outside the database and shown only by the audited reveal."
 from __future__ import annotations
 
 import json
-import logging
 import os
-import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from e2e.doxxing import (
+    LINES,
+    PHONE,
+    SSN,
+    doxx,
+    doxx_site,
+    everything_shown,
+    leaks,
+    make_engine,
+)
 from fastapi.testclient import TestClient
 from fixtures.links.hostserver import HostServer
-from sqlalchemy import MetaData, select
 
 from leakwarden.audit import log as audit_log
 from leakwarden.cli import main
 from leakwarden.engine import Engine
-from leakwarden.links.chain import ChainExpander
-from leakwarden.links.fetch import FetchSettings
-from leakwarden.model import Decision, Evidence, Hop, LinkChain, Post, Signal, Subject, SubjectKind, Verdict
+from leakwarden.model import Decision, Hop, LinkChain, Post, Verdict
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
-from leakwarden.service.console import users
-from leakwarden.signals.base import TEXT_SUBJECTS
 from leakwarden.signals.pii import atrest
-from leakwarden.signals.pii.detector import PiiDetector
-from leakwarden.store.tables import CaseRow, PostRow
-
-ADDRESS = "1482 Maple Ridge Drive, Columbus, OH 43215"
-SSN = "521-44-7719"
-BIRTH = "March 3, 1979"
-PHONE = "(614) 555-0192"
-CLEAR = {"address": ADDRESS, "ssn": SSN, "birth date": BIRTH, "phone": PHONE}
-LINES = (f"Opposition file on Daniel Harper. Home address: {ADDRESS}. SSN: {SSN}. "
-         f"Date of birth: {BIRTH}. Personal phone: {PHONE}. He moved into the district in 2021.")
-PAGE = f"<html><body><article><h1>The Harper Files</h1><p>{LINES}</p></article></body></html>".encode()
-PASSWORD = "correct horse battery"
+from leakwarden.store.tables import PostRow
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
-
-
-class QuotingBank:
-    """A bank match that quotes the whole page, as the exact and near-duplicate stages do."""
-
-    kind = "bank"
-    subjects: frozenset[SubjectKind] = TEXT_SUBJECTS
-
-    def detect(self, subject: Subject) -> list[Signal]:
-        if "Harper" not in subject.text or subject.kind is SubjectKind.POST_TEXT:
-            return []
-        whole = {"start": 0, "end": len(subject.text), "text": subject.text}
-        passages = [{"query": whole, "item": dict(whole), "score": 1.0}]
-        return [Signal(kind="bank", strength=1.0, subject_kind=subject.kind, subject=subject.ref,
-                       attrs={"bank": "leaks", "item": "harper", "method": "exact", "label": "hack-and-leak",
-                              "review": False},
-                       evidence=[Evidence(summary="exact match with leaks/harper", subject=subject.ref,
-                                          item="leaks/harper", passages=passages,
-                                          data={"anchors": {"figures": [SSN]}})])]
-
-
-def leaks(text: str) -> list[str]:
-    """The clear values found in ``text`` (also with HTML or JSON escaping)."""
-    found = []
-    for name, value in CLEAR.items():
-        forms = {value, json.dumps(value)[1:-1], value.replace("(", "&#40;"), value.replace(",", "&#44;")}
-        if any(form in text for form in forms):
-            found.append(name)
-    return found
+# the fixture (tests/e2e/doxxing.py): CLEAR's four values, in a linked page (LINES) and in doxx()'s own text
 
 
 @pytest.fixture
 def site() -> Iterator[HostServer]:
-    srv = HostServer()
-    srv.routes["/p/harper"] = lambda h: h.send(200, PAGE)
+    srv = doxx_site()
     yield srv
     srv.close()
 
 
-def make_engine(site: HostServer, db_url: str) -> Engine:
-    expander = ChainExpander(FetchSettings(allow_hosts="127.0.0.1", ports=(site.port,), total_timeout=5.0))
-    return Engine(db_url, policy="strict", detectors=[PiiDetector(reveal=True), QuotingBank()], expander=expander)
-
-
 def post(site: HostServer, pid: str = "p-doxx") -> Post:
     return Post(id=pid, author="troll", text=f"look where he lives {site.url('/p/harper')}")
-
-
-def dump_database(engine: Engine) -> str:
-    """Every row of every table, as text."""
-    meta = MetaData()
-    out: list[str] = []
-    with engine.db.session() as s:
-        meta.reflect(bind=s.connection())
-        for table in meta.sorted_tables:
-            for row in s.execute(select(table)):
-                out.append(f"{table.name}: {row!r}")
-    return "\n".join(out)
 
 
 def test_check_masks_hop_text_passages_and_evidence_keeping_offsets(site: HostServer, db_url: str) -> None:
@@ -128,59 +74,6 @@ def test_check_masks_hop_text_passages_and_evidence_keeping_offsets(site: HostSe
 def test_mask_text_keeps_the_length_and_the_shape(text: str, expected: str) -> None:
     assert atrest.mask_text(text) == expected
     assert len(atrest.mask_text(text)) == len(text)
-
-
-def test_nothing_clear_in_database_responses_console_or_logs(site: HostServer, db_url: str,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    engine = make_engine(site, db_url)
-    users.create_user(engine.db, "mod", "moderator", PASSWORD)
-    moderator = {"Authorization": f"Bearer {create_key(engine.db, 'moderator')[1]}"}
-    submitter = {"Authorization": f"Bearer {create_key(engine.db, 'submitter')[1]}"}
-    seen: dict[str, str] = {}
-    with TestClient(create_app(engine), raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
-        body = post(site).model_dump(mode="json")
-        seen["POST /v1/check"] = client.post("/v1/check", json=body, headers=submitter).text
-        created = client.post("/v1/posts", json=body, headers=submitter)
-        assert created.status_code == 201 and created.json()["verdict"] == "remove"
-        seen["POST /v1/posts"] = created.text
-        seen["POST /v1/posts again"] = client.post("/v1/posts", json=body, headers=submitter).text
-        seen["GET /v1/posts"] = client.get("/v1/posts/p-doxx", headers=moderator).text
-        with engine.db.session() as s:
-            case = s.scalars(select(CaseRow.id).where(CaseRow.post_id == "p-doxx")).one()
-        seen["GET /v1/cases"] = client.get("/v1/cases", headers=moderator).text
-        seen["GET /v1/cases/id"] = client.get(f"/v1/cases/{case}", headers=moderator).text
-        csrf = log_in(client)
-        page = client.get(f"/console/cases/{case}").text
-        seen["console case"] = page
-        assert "Matched passages" in page and "reveal STREET_ADDRESS" in page
-        ref = re.search(r'name="ref" value="([0-9.]+)"><button type="submit" aria-label="Reveal US_SSN', page)
-        assert ref
-        revealed = client.post(f"/console/cases/{case}/reveal", data={"ref": ref.group(1), "csrf": csrf})
-        assert revealed.status_code == 200 and SSN in revealed.text  # the reveal, and only it, shows it
-        assert leaks(revealed.text.replace(SSN, "")) == []
-        seen["console case after a reveal"] = client.get(f"/console/cases/{case}").text
-    assert engine.redecide("p-doxx").verdict is Verdict.REMOVE
-    seen["database"] = dump_database(engine)
-    seen["logs"] = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
-    assert {where: leaks(text) for where, text in seen.items() if leaks(text)} == {}
-    assert "sealed" not in seen["GET /v1/posts"] and "sealed" not in seen["GET /v1/cases/id"]
-    with engine.db.session() as s:
-        [event] = audit_log.events(s, kind="pii.revealed")
-        assert event.actor == "user:mod" and audit_log.payload_of(event)["label"] == "US_SSN"
-
-
-def log_in(client: TestClient) -> str:
-    def csrf(html: str) -> str:
-        found = re.search(r'name="csrf" value="([^"]+)"', html)
-        assert found
-        return found.group(1)
-
-    page = client.get("/console/login")
-    done = client.post("/console/login", data={"name": "mod", "password": PASSWORD, "csrf": csrf(page.text),
-                                               "next": "/console/queue"}, follow_redirects=False)
-    assert done.status_code == 303
-    return csrf(client.get("/console/queue").text)
 
 
 def test_the_clear_text_is_sealed_and_only_the_key_opens_it(site: HostServer, db_url: str,
@@ -316,3 +209,41 @@ def test_the_bank_match_route_masks_its_passages(db_url: str) -> None:
         body = client.post("/v1/banks/match", json={"text": LINES}, headers=key)
     assert body.status_code == 200 and body.json()["matches"][0]["method"] == "exact"
     assert leaks(body.text) == []
+
+
+# Issue 10, item 1, all together: a doxxing post whose own text and whose linked page both hold an
+# SSN, a home address, a birth date and a phone number. No clear value appears anywhere: the
+# database, the API, the CLI's output, the logs, the console's HTML; the audited reveal is the only
+# way to see one.
+def test_no_clear_value_anywhere(site: HostServer, tmp_path: Path) -> None:
+    seen = everything_shown(site, tmp_path)
+    engine = seen.pop("engine")
+    revealed = seen.pop("reveal")
+    assert SSN in revealed  # the reveal, and only it, shows it
+    assert seen.pop("redecided verdict") == "remove"  # the clear texts are still there for deciding again
+    assert len(seen) == 17 and "She lives at" in seen["database"] and "Harper" in seen["database"]
+    assert {where: leaks(text) for where, text in seen.items() if leaks(text)} == {}
+    assert "sealed" not in seen["GET /v1/posts/id"] and "sealed" not in seen["GET /v1/cases/id"]
+    case_page = next(text for where, text in seen.items() if where.startswith("console /console/cases/"))
+    assert "Matched passages" in case_page and "reveal STREET_ADDRESS" in case_page
+    with engine.db.session() as s:
+        [event] = audit_log.events(s, kind="pii.revealed")
+        assert event.actor == "user:mod" and SSN not in json.dumps(audit_log.payload_of(event))
+
+
+def test_the_posts_own_text_is_stored_masked_and_sealed(site: HostServer, db_url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(site, db_url)
+    first = engine.ingest(doxx(site))
+    with engine.db.session() as s:
+        row = s.get_one(PostRow, "p-own")
+        text, body = row.text, dict(row.body)
+    assert leaks(text) == [] and text == body["text"] and len(text) == len(doxx(site).text)
+    assert "She lives at" in text and body["sealed"] and leaks(body["sealed"]) == []
+    assert atrest.clear_body(body) == doxx(site).model_dump(mode="json")
+    assert "sealed" not in atrest.shown_body(body)
+    assert engine.ingest(doxx(site)) == first  # the same post again: recognized through the sealed body
+    with pytest.raises(Exception, match="different content"):
+        engine.ingest(doxx(site).model_copy(update={"text": doxx(site).text + " more"}))
+    monkeypatch.setenv(atrest.KEY_ENV, Fernet.generate_key().decode())  # another deployment's key
+    assert engine.redecide("p-own").verdict is Verdict.REMOVE  # decided on the masked text and the page

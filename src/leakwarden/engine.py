@@ -30,7 +30,7 @@ from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.standing import active_strikes, ensure_account
 from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
 from leakwarden.links.rules import UrlRule, decide
-from leakwarden.links.url import canonicalize, extract_urls, host_of
+from leakwarden.links.url import canonical_cache, extract_urls, host_of
 from leakwarden.model import (
     Action,
     ActionType,
@@ -58,6 +58,9 @@ from leakwarden.store.tables import PolicyVersionRow, PostLink, PostRow
 
 log = logging.getLogger("leakwarden.engine")
 _NO_BUDGET = 120.0  # seconds: completing a partial decision in the background
+MAX_FOLLOWED_LINKS = 100  # URLs of one post followed; the rest are judged by URL rules alone
+MAX_POST_URLS = 10_000  # distinct URLs in one post (links and text); more is refused
+_canonical = canonical_cache(20_000)  # a post's URLs are canonicalized again for its chains
 _WRITE_ATTEMPTS = 5  # an insert that loses a race (a new account, a policy version) is tried again
 
 
@@ -73,9 +76,18 @@ class Expander(Protocol):
                ) -> list[LinkChain]: ...
 
 
-def unfetched_chains(urls: Iterable[str]) -> list[LinkChain]:
-    """Chains of one hop each: the URL as posted, not followed."""
-    return [LinkChain(url=u, hops=[Hop(url=u, canonical=canonicalize(u), via="post")]) for u in urls]
+def unfetched_chains(urls: Iterable[str], *, error: str | None = None, code: str | None = None) -> list[LinkChain]:
+    """Chains of one hop each: the URL as posted, not followed (``error``: why)."""
+    # model_construct: thousands of these for a post full of URLs, made of values already checked
+    return [LinkChain.model_construct(url=u, hops=[Hop.model_construct(url=u, canonical=_canonical(u), via="post",
+                                                                       error=error, error_code=code)])
+            for u in urls]
+
+
+def not_fetched(chains: Iterable[LinkChain]) -> list[str]:
+    """The post's URLs that were not followed to the end: over the budget, or over the link limit."""
+    return [c.url for c in chains
+            if not c.complete or (len(c.hops) == 1 and c.hops[0].error_code == "not_followed")]
 
 
 def post_urls(post: Post) -> list[str]:
@@ -84,14 +96,17 @@ def post_urls(post: Post) -> list[str]:
     urls: dict[str, str] = {}
     for link in post.links:
         try:
-            urls.setdefault(canonicalize(link), link.strip())
+            urls.setdefault(_canonical(link), link.strip())
         except InvalidURL as exc:
             raise InvalidURL(f"links: {exc.message}", field="links") from None
     for found in extract_urls(post.text):
         try:
-            urls.setdefault(canonicalize(found), found)
+            urls.setdefault(_canonical(found), found)
         except InvalidURL:
             continue
+        if len(urls) > MAX_POST_URLS:
+            raise InvalidInput(f"a post may carry at most {MAX_POST_URLS:,} distinct URLs", code="too_many_links",
+                               field="text")
     return list(urls.values())
 
 
@@ -164,7 +179,8 @@ class Engine:
         """The decision with hop texts in clear: never stored or returned as it is."""
         started = time.perf_counter()
         urls = post_urls(post)
-        chains = self._expand(urls, budget_s)
+        budget = self.fetch_budget_s if budget_s is None else budget_s
+        chains = self._expand(urls, max(0.0, budget - (time.perf_counter() - started)))  # the budget is the check's
         decision = self._decide(post, chains)
         decision.elapsed_ms = (time.perf_counter() - started) * 1000
         return decision
@@ -194,8 +210,16 @@ class Engine:
             return []
         if self.expander is None:
             return unfetched_chains(urls)
-        budget = self.fetch_budget_s if budget_s is None else budget_s
-        return self.expander.expand(urls, budget_s=budget, refetch=refetch)
+        started = time.perf_counter()
+        followed, rest = urls[:MAX_FOLLOWED_LINKS], urls[MAX_FOLLOWED_LINKS:]
+        not_followed = unfetched_chains(rest, code="not_followed",
+                                        error=f"only a post's first {MAX_FOLLOWED_LINKS} links are followed")
+        budget = max(0.0, (self.fetch_budget_s if budget_s is None else budget_s) - (time.perf_counter() - started))
+        chains = self.expander.expand(followed, budget_s=budget, refetch=refetch)
+        for chain in chains:
+            if not chain.hops:  # not reached within the budget: its URL is still judged by the URL rules
+                chain.hops = unfetched_chains([chain.url])[0].hops
+        return chains + not_followed
 
     def _decide(self, post: Post, chains: list[LinkChain]) -> Decision:
         self._follow_deployments()
@@ -210,7 +234,8 @@ class Engine:
             actions.extend(enforcement.ladder_actions(self.policy, before, strikes))
         return Decision(post_id=post.id, author=post.author, verdict=outcome.verdict, actions=actions,
                         reasons=outcome.reasons, policy=self.policy.name, policy_version=self.policy.label,
-                        signals=signals, chains=chains, partial=any(not c.complete for c in chains))
+                        signals=signals, chains=chains, partial=any(not c.complete for c in chains),
+                        unfetched=not_fetched(chains))
 
     # -- ingesting -------------------------------------------------------------------------
     def ingest(self, post: Post, *, actor: str = "api", budget_s: float | None = None) -> Decision:
@@ -253,7 +278,7 @@ class Engine:
             existing = s.get(PostRow, post_id)
             if existing is None:
                 return None
-            if existing.body != body:
+            if atrest.clear_body(existing.body) != body:
                 raise Conflict(f"post {post_id!r} was already ingested with different content",
                                code="post_conflict")
             return atrest.readable(Decision.model_validate(existing.decision))
@@ -262,7 +287,8 @@ class Engine:
         with self.db.session() as s:
             ensure_account(s, post.author)
             now = utcnow()
-            s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=post.text, body=body,
+            stored = atrest.seal_post(post, decision, scan=self._scan_pii)  # its private values masked
+            s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=stored["text"], body=stored,
                           verdict=decision.verdict.value, policy=decision.policy,
                           policy_version=decision.policy_version, decision={}, partial=decision.partial,
                           created_at=post.created_at, ingested_at=now, decided_at=decision.decided_at))
@@ -325,7 +351,11 @@ class Engine:
             row = s.get(PostRow, post_id)
             if row is None:
                 raise NotFound(f"no post {post_id!r}")
-            post = Post.model_validate(row.body)
+            try:
+                post = Post.model_validate(atrest.clear_body(row.body))
+            except atrest.SealedUnreadable:
+                log.warning("post %s: its sealed text cannot be decrypted; deciding on its masked text", post_id)
+                post = Post.model_validate(atrest.shown_body(row.body))
             stored = Decision.model_validate(row.decision) if row.decision else None
         chains: list[LinkChain] | None = None
         if not (refetch or stored is None or stored.partial):

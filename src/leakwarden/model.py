@@ -240,6 +240,9 @@ class Decision(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     chains: list[LinkChain] = Field(default_factory=list)
     partial: bool = False
+    #: the post's URLs not followed to the end (the budget ran out, or past the first 100): judged by
+    #: URL rules only, so far
+    unfetched: list[str] = Field(default_factory=list)
     masked: bool = False  # private values in hop texts and evidence are masked (``signals.pii.atrest``)
     decided_at: datetime = Field(default_factory=utcnow)
     elapsed_ms: float = 0.0

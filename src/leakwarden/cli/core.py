@@ -145,10 +145,21 @@ def register(app: typer.Typer) -> None:
                   "--access-log/--no-access-log", envvar="LEAKWARDEN_ACCESS_LOG",
                   help="Log each request: method, route template, status, time (default: off)")] = False,
               log_format: Annotated[str | None, typer.Option(
-                  "--log-format", envvar="LEAKWARDEN_LOG_FORMAT", help="text (default) or json")] = None) -> None:
-        """Serve the HTTP API (OpenAPI docs at /docs, Prometheus metrics at /metrics)."""
-        from leakwarden.cli.serve import run_server
+                  "--log-format", envvar="LEAKWARDEN_LOG_FORMAT", help="text (default) or json")] = None,
+              oidc_issuer: Annotated[str | None, typer.Option(
+                  help="Console single sign-on: the OIDC provider's issuer URL (https)")] = None,
+              oidc_client_id: Annotated[str | None, typer.Option(help="The console's OIDC client id")] = None,
+              oidc_client_secret_file: Annotated[str | None, typer.Option(
+                  help="A file holding the OIDC client secret")] = None,
+              oidc_role: Annotated[list[str] | None, typer.Option(
+                  help="Who may enter, as what (repeat): @DOMAIN=ROLE (verified e-mail) or CLAIM:VALUE=ROLE")] = None,
+              password_login: Annotated[bool | None, typer.Option(
+                  "--password-login/--no-password-login", help="Console password logins (default: on)")] = None,
+              ) -> None:
+        """Serve the HTTP API (OpenAPI docs at /docs, Prometheus metrics at /metrics) and the console."""
+        from leakwarden.cli.serve import run_server, sso_environment
 
+        sso_environment(oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_role, password_login)
         run_server(db=db, create=create, policy=policy, follow=follow, host=host, port=port, workers=workers,
                    access_log=access_log, log_format=log_format)
 

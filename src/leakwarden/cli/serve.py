@@ -41,6 +41,18 @@ def listening_line(sock: socket.socket, workers: int) -> str:
             f"docs http://{shown}:{port}/docs, metrics /metrics)")
 
 
+def sso_environment(issuer: str | None, client_id: str | None, secret_file: str | None, roles: list[str] | None,
+                    password_login: bool | None) -> None:
+    """``serve``'s ``--oidc-*`` options into the environment that every worker reads
+    (``SsoSettings.from_env``); an option left out keeps the variable's value."""
+    from leakwarden.service.console.sso import ENV
+
+    given = {"issuer": issuer, "client_id": client_id, "secret_file": secret_file,
+             "roles": " ".join(roles) if roles else None,
+             "password_login": None if password_login is None else "1" if password_login else "0"}
+    os.environ.update({ENV[name]: value for name, value in given.items() if value is not None})
+
+
 def run_server(*, db: str | None, create: bool, policy: str | None, follow: bool, host: str, port: int,
                workers: int, access_log: bool, log_format: str | None) -> None:
     import uvicorn
@@ -52,6 +64,9 @@ def run_server(*, db: str | None, create: bool, policy: str | None, follow: bool
     except ValueError as exc:
         raise InvalidInput(str(exc), code="invalid_log_format") from None
     logsetup.configure(fmt, access_log=access_log)
+    from leakwarden.service.console.sso import SsoSettings
+
+    SsoSettings.from_env()  # a bad sign-on configuration is refused before anything starts
 
     if workers == 1:
         from leakwarden.service.app import create_app

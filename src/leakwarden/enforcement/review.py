@@ -281,7 +281,7 @@ def reveal(session: Session, case_id: int, reason: int, evidence: int, who: Revi
         raise NotFound(f"case {case_id} has no evidence {reason}.{evidence}") from None
     # hop texts are stored masked; the clear text is decrypted here only (signals.pii.atrest)
     clear = decision.model_copy(update={"chains": atrest.clear_chains(decision)})
-    text = subject_text(Post.model_validate(row.body), clear, found.subject)
+    text = subject_text(Post.model_validate(atrest.clear_body(row.body)), clear, found.subject)
     if found.span is None or text is None or not 0 <= found.span[0] < found.span[1] <= len(text):
         raise NotFound(f"evidence {reason}.{evidence} of case {case_id} has no span to reveal")
     audit.append(session, actor=who.name, kind="pii.revealed", subject_type="case", subject_id=str(case_id),

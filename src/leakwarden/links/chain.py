@@ -106,7 +106,7 @@ class _Expansion:
         self._max_depth = max_depth
         self._fan_out = fan_out
         self._lock = threading.Lock()
-        self._open = [0] * len(urls)  # pending fetches per chain
+        self._open = [1] * len(urls)  # pending fetches per chain, and 1 until the chain's first is submitted
         self._visited: list[set[str]] = [set() for _ in urls]
         self.done = threading.Event()
 
@@ -144,6 +144,13 @@ class _Expansion:
 
     def _start(self, i: int, url: str, pending: dict[Future[Fetched], _Step]) -> None:
         try:
+            self._start_chain(i, url, pending)
+        finally:  # a chain not started yet is not complete: a snapshot taken meanwhile says so
+            with self._lock:
+                self._open[i] -= 1
+
+    def _start_chain(self, i: int, url: str, pending: dict[Future[Fetched], _Step]) -> None:
+        try:
             canonical = canonicalize(url)
         except InvalidInput as exc:
             code, message = _refusal(url, self._settings, exc)
@@ -159,7 +166,13 @@ class _Expansion:
         with self._lock:
             self._open[step.chain] += 1
         self._visited[step.chain].add(step.key)
-        pending[self._pool.submit(self._fetch, step.url, step.canonical)] = step
+        try:
+            pending[self._pool.submit(self._fetch, step.url, step.canonical)] = step
+        except RuntimeError:  # the pool is shut down: the expander was closed, or the process is exiting
+            self._record(step.chain, self._hop(step, Fetched(url=step.url, error="not fetched: shutting down",
+                                                             error_code="fetch_failed")))
+            with self._lock:
+                self._open[step.chain] -= 1
 
     def _hop(self, step: _Step, got: Fetched, **override: object) -> Hop:
         fields: dict[str, object] = dict(

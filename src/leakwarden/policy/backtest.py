@@ -36,6 +36,7 @@ from leakwarden.errors import InvalidInput
 from leakwarden.model import Action, ActionType, Decision, Post, Reason, Signal, StandingState, Surface, Verdict
 from leakwarden.policy.evaluate import evaluate
 from leakwarden.policy.schema import Policy, parse_duration
+from leakwarden.signals.pii import atrest
 from leakwarden.store.db import Database
 from leakwarden.store.tables import PolicyVersionRow, PostRow, Strike
 
@@ -292,7 +293,7 @@ def _one(redetect: Redetect, row: PostRow, candidate: Policy, versions: _PolicyV
     stored = Decision.model_validate(row.decision) if row.decision else None
     surface = Surface(row.surface)
     if stored is None:  # stored without its signals: its detectors run again, on what is stored
-        stored_signals = redetect(Post.model_validate(row.body))
+        stored_signals = redetect(Post.model_validate(atrest.clear_body(row.body)))
         result.redetected.append(row.id)
         stored_verdict, stored_actions, stored_reasons = Verdict(row.verdict), [], []
     else:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from leakwarden.engine import Engine
 from leakwarden.errors import LeakwardenError
 from leakwarden.intake.client import IntakeClient
+from leakwarden.service.console.sso import SsoSettings
 from leakwarden.service.middleware import BodyLimit, LastResort
 
 log = logging.getLogger("leakwarden.api")
@@ -28,10 +29,11 @@ def error(status: int, code: str, message: str, details: object = None) -> JSONR
 
 
 def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False,
-               intake: IntakeClient | None = None) -> FastAPI:
+               intake: IntakeClient | None = None, sso: SsoSettings | None = None) -> FastAPI:
     """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``.
     ``intake``: the broker that ``?async=true``, batches and partial decisions publish to (default:
-    ``LEAKWARDEN_BROKER_URL``'s, if set; else posts are ingested in this process)."""
+    ``LEAKWARDEN_BROKER_URL``'s, if set; else posts are ingested in this process).
+    ``sso``: the console's OIDC sign-on (default: from the environment, ``SsoSettings.from_env``)."""
     from leakwarden.service import metrics
     from leakwarden.service.compat import akismet, moderations, spam
     from leakwarden.service.docs import add_docs
@@ -57,6 +59,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
     app.state.engines = {engine.policy.name: engine}
     broker_url = os.environ.get("LEAKWARDEN_BROKER_URL")
     app.state.intake = intake if intake is not None or not broker_url else IntakeClient(broker_url)
+    app.state.sso = sso if sso is not None else SsoSettings.from_env()
     add_docs(app)
     if engine.expander is not None:
         metrics.count_fetches(engine.expander)

@@ -18,6 +18,7 @@ from leakwarden.enforcement.review import get_case, subject_text
 from leakwarden.enforcement.review_tables import AppealRow
 from leakwarden.enforcement.standing import standing_of
 from leakwarden.model import Decision, LinkChain, Post, Standing
+from leakwarden.signals.pii import atrest
 from leakwarden.signals.pii.atrest import readable
 from leakwarden.store.tables import AuditEventRow, CaseRow, EnforcementAction, PostRow, Sanction, Strike
 
@@ -122,7 +123,7 @@ def case_file(session: Session, case_id: int, revealed: dict[str, str] | None = 
     if case.post_id is not None:
         row = session.get(PostRow, case.post_id)
         if row is not None:
-            found.post, found.status = Post.model_validate(row.body), row.status
+            found.post, found.status = Post.model_validate(atrest.shown_body(row.body)), row.status
             # private values masked (one stored before masking existed is masked now): signals.pii.atrest
             found.decision = readable(Decision.model_validate(row.decision)) if row.decision else None
             if found.decision is not None:

@@ -32,7 +32,8 @@ from leakwarden.store.db import Database
 SESSION_TTL = timedelta(hours=12)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
-_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.@+-]{1,100}$")
+SSO_MARK = "sso:"  # the password hash of a single sign-on user: its provider identity, never a password
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended cost
 _DUMMY = _hasher.hash("not a password of anyone")
 
@@ -127,7 +128,7 @@ def principal_of(user: ConsoleUser) -> Principal:
 
 def create_user(db: Database, name: str, role: str, password: str, *, actor: str = "cli") -> int:
     if not _NAME.match(name):
-        raise InvalidInput("a user name is 1-100 letters, digits, '_', '.', '@' or '-'", code="invalid_user")
+        raise InvalidInput("a user name is 1-100 letters, digits, '_', '.', '@', '+' or '-'", code="invalid_user")
     if role not in ROLES:
         raise InvalidInput(f"a role must be one of {', '.join(ROLES)}", code="invalid_role")
     _check_password(password)
@@ -203,13 +204,47 @@ def log_in(db: Database, name: str, password: str, *, now: datetime | None = Non
         user = s.get_one(ConsoleUser, user.id)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        s.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
-        s.add(ConsoleSession(id_hash=_digest(token), user_id=user.id, csrf=csrf, created_at=now,
-                             expires_at=now + SESSION_TTL))
-        audit.append(s, actor=principal_of(user).name, kind="console.login", subject_type="console_user",
-                     subject_id=user.name)
-        return token, SessionInfo(principal_of(user), user.id, csrf)
+        return _start_session(s, user, now, "console.login", {})
+
+
+def _start_session(s: Any, user: ConsoleUser, now: datetime, kind: str,
+                   payload: dict[str, Any]) -> tuple[str, SessionInfo]:
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    s.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+    s.add(ConsoleSession(id_hash=_digest(token), user_id=user.id, csrf=csrf, created_at=now,
+                         expires_at=now + SESSION_TTL))
+    audit.append(s, actor=principal_of(user).name, kind=kind, subject_type="console_user", subject_id=user.name,
+                 payload=payload or None)
+    return token, SessionInfo(principal_of(user), user.id, csrf)
+
+
+def sso_log_in(db: Database, *, issuer: str, claims: dict[str, Any], role: str, ip: str = "",
+               now: datetime | None = None) -> tuple[str, SessionInfo]:
+    """A session for the provider's user (issuer, ``sub``), as the console user named by the e-mail
+    (else ``sso-`` and a hash of the identity); made at the first sign-on, given the mapped role at
+    each. A password user of that name, or another identity's, is never taken over; a disabled
+    user stays out. Audited as ``console.sso_login`` with the issuer and the role."""
+    from leakwarden.service.console.sso import SsoRefused
+
+    now = now or utcnow()
+    identity = SSO_MARK + hashlib.sha256(f"{issuer}\0{claims['sub']}".encode()).hexdigest()
+    email = claims.get("email")
+    name = email.lower() if isinstance(email, str) and _NAME.match(email) else f"sso-{identity[4:20]}"
+    with db.session() as s:
+        user = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name))
+        if user is None:
+            user = ConsoleUser(name=name, password_hash=identity, role=role, created_at=now)
+            s.add(user)
+            s.flush()
+            audit.append(s, actor="sso", kind="user.created", subject_type="console_user", subject_id=name,
+                         payload={"role": role, "issuer": issuer})
+        elif not hmac.compare_digest(user.password_hash.encode(), identity.encode()):
+            raise SsoRefused(f"the console user {name!r} belongs to someone else (a password user or another "
+                             "sign-on identity)", code="sso_name_taken", status=403)
+        elif user.disabled_at is not None:
+            raise SsoRefused(f"the console user {name!r} is disabled", code="sso_disabled", status=403)
+        user.role = role
+        return _start_session(s, user, now, "console.sso_login", {"issuer": issuer, "role": role, "ip": ip})
 
 
 def session_of(db: Database, token: str | None, *, now: datetime | None = None) -> SessionInfo | None:

@@ -42,7 +42,9 @@ from leakwarden.model import Action, ActionType, Decision, Post
 from leakwarden.service.console import users
 from leakwarden.service.console.casefile import _marked as marked_texts
 from leakwarden.service.console.casefile import case_file, history
+from leakwarden.service.console.sso import SsoRefused, SsoSettings
 from leakwarden.service.deps import IdPath
+from leakwarden.signals.pii import atrest
 from leakwarden.signals.spam import feedback as spam_feedback
 from leakwarden.store.tables import (
     AuditEventRow,
@@ -57,11 +59,13 @@ from leakwarden.store.tables import (
 PREFIX = "/console"
 COOKIE = "lw_console"
 LOGIN_COOKIE = "lw_login_csrf"
+SSO_COOKIE = "lw_sso"
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["compact_json"] = lambda v: json.dumps(v, ensure_ascii=False, separators=(", ", ": "),
                                                           default=str)
 ENGINE_KEY = "leakwarden.engine"
+SSO_KEY = "leakwarden.sso"
 
 
 class LoginRequired(Exception):
@@ -71,6 +75,11 @@ class LoginRequired(Exception):
 def engine_of(request: Request) -> Engine:
     engine: Engine = request.scope[ENGINE_KEY]
     return engine
+
+
+def sso_of(request: Request) -> SsoSettings | None:
+    settings: SsoSettings | None = request.scope.get(SSO_KEY)
+    return settings
 
 
 def signed_in(request: Request) -> users.SessionInfo:
@@ -157,16 +166,13 @@ def build() -> FastAPI:
     # -- signing in ------------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = f"{PREFIX}/queue") -> Response:
-        import secrets
-
-        token = secrets.token_urlsafe(24)
-        response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
-        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path=PREFIX,
-                            secure=request.url.scheme == "https")
-        return response
+        return login_form(request, 200, _safe_next(next))
 
     @app.post("/login")
     async def login(request: Request) -> Response:
+        sso = sso_of(request)
+        if sso is not None and not sso.password_login:
+            raise Forbidden("password login is turned off; sign in with SSO", code="password_login_disabled")
         form = await request.form()
         token = request.cookies.get(LOGIN_COOKIE)
         given = form.get("csrf")
@@ -179,15 +185,67 @@ def build() -> FastAPI:
             session_token, _info = users.log_in(engine_of(request).db, name, password, ip=ip)
         except LeakwardenError as exc:
             refused = render(request, "login.html", None, exc.status, login_csrf=token, next=target,
-                             error=exc.message, name=name)
+                             error=exc.message, name=name, sso=sso)
             if isinstance(exc, users.TooManyAttempts):
                 refused.headers["Retry-After"] = str(exc.retry_after)
             return refused
-        done = RedirectResponse(target, status_code=303)
-        done.set_cookie(COOKIE, session_token, httponly=True, samesite="lax", path=PREFIX,
-                            max_age=int(users.SESSION_TTL.total_seconds()), secure=request.url.scheme == "https")
+        done = signed_in_to(request, target, session_token)
         done.delete_cookie(LOGIN_COOKIE, path=PREFIX)
         return done
+
+    @app.get("/sso/login")
+    async def sso_login(request: Request, next: str = f"{PREFIX}/queue") -> Response:
+        """Start an OIDC sign-on: to the provider, with state, nonce and a PKCE challenge."""
+        sso = sso_of(request)
+        if sso is None:
+            raise InvalidInput("single sign-on is not configured", code="sso_off")
+        redirect_uri = sso.redirect_url or str(request.url.replace(path=f"{PREFIX}/sso/callback", query=""))
+        try:
+            url, flow = await sso.start(redirect_uri, _safe_next(next))
+        except SsoRefused as exc:
+            return sso_refused(request, sso, exc)
+        response = RedirectResponse(url, status_code=303)
+        response.set_cookie(SSO_COOKIE, flow, httponly=True, samesite="lax", path=PREFIX, max_age=600,
+                            secure=request.url.scheme == "https")
+        return response
+
+    @app.get("/sso/callback")
+    async def sso_callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
+        """The provider's answer: check state, redeem the code, check the ID token, map the role."""
+        sso = sso_of(request)
+        if sso is None:
+            raise InvalidInput("single sign-on is not configured", code="sso_off")
+        claims: dict[str, Any] = {}
+        try:
+            flow = sso.open_flow(request.cookies.get(SSO_COOKIE), state[:200] or None)
+            if error or not code:
+                raise SsoRefused(f"the provider refused the sign-on ({error[:100] or 'no code'})", code="sso_denied")
+            claims = await sso.finish(flow, code[:2000])
+            role = sso.role_for(claims)
+            if role is None:
+                raise SsoRefused("your account is not allowed into the console (no role for it); ask an admin",
+                                 code="sso_not_allowed", status=403)
+            ip = request.client.host if request.client else ""
+            token, _info = users.sso_log_in(engine_of(request).db, issuer=sso.issuer, claims=claims, role=role, ip=ip)
+        except SsoRefused as exc:
+            return sso_refused(request, sso, exc, claims)
+        done = signed_in_to(request, _safe_next(str(flow.get("next", ""))), token)
+        done.delete_cookie(SSO_COOKIE, path=PREFIX)
+        return done
+
+    def sso_refused(request: Request, sso: SsoSettings, exc: SsoRefused, claims: dict[str, Any] | None = None) \
+            -> Response:
+        """Audited (``console.sso_refused``: why, the address, and who the provider said it was)."""
+        claims = claims or {}
+        who = claims.get("email") if isinstance(claims.get("email"), str) else claims.get("sub")
+        with engine_of(request).db.session() as s:
+            audit_log.append(s, actor="console", kind="console.sso_refused", subject_type="console_user",
+                             subject_id=str(who or "")[:100],
+                             payload={"reason": exc.code, "issuer": sso.issuer,
+                                      "ip": request.client.host if request.client else ""})
+        response = login_form(request, exc.status, f"{PREFIX}/queue", error=exc.message)
+        response.delete_cookie(SSO_COOKIE, path=PREFIX)
+        return response
 
     @app.post("/logout")
     async def logout(request: Request, info: Viewer) -> Response:
@@ -524,7 +582,7 @@ def queue_row(case: CaseRow, post: PostRow | None, now: datetime) -> dict[str, A
     page), a severity from the post's verdict, its age and who it is assigned to."""
     excerpt, severity = "", "—"
     if post is not None:
-        body, decision = Post.model_validate(post.body), None
+        body, decision = Post.model_validate(atrest.shown_body(post.body)), None
         if post.decision:
             decision = Decision.model_validate(post.decision)
             severity = SEVERITY.get(decision.verdict.value, "—")
@@ -534,6 +592,25 @@ def queue_row(case: CaseRow, post: PostRow | None, now: datetime) -> dict[str, A
         excerpt = text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
     return {"case": case, "excerpt": excerpt, "severity": severity, "age": age(case.created_at, now),
             "assignee": (case.data or {}).get("assignee") or ""}
+
+
+def login_form(request: Request, status: int, target: str, **context: Any) -> Response:
+    """The login page (password form unless turned off, and "Sign in with SSO" when configured)."""
+    import secrets
+
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, status, login_csrf=token, next=target, sso=sso_of(request),
+                      **context)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path=PREFIX,
+                        secure=request.url.scheme == "https")
+    return response
+
+
+def signed_in_to(request: Request, target: str, session_token: str) -> RedirectResponse:
+    done = RedirectResponse(target, status_code=303)
+    done.set_cookie(COOKIE, session_token, httponly=True, samesite="lax", path=PREFIX,
+                    max_age=int(users.SESSION_TTL.total_seconds()), secure=request.url.scheme == "https")
+    return done
 
 
 def _safe_next(target: str) -> str:
@@ -588,6 +665,7 @@ class Console:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if ENGINE_KEY not in scope:
             scope[ENGINE_KEY] = scope["app"].state.engine
+            scope[SSO_KEY] = getattr(scope["app"].state, "sso", None)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -13,6 +13,7 @@ from leakwarden.intake.broker import BrokerUnavailable
 from leakwarden.intake.client import IntakeClient, complete_later
 from leakwarden.model import Decision, Post
 from leakwarden.service.deps import EngineDep, ModeratorDep, SubmitterDep
+from leakwarden.signals.pii import atrest
 from leakwarden.signals.pii.atrest import readable_json
 from leakwarden.store.tables import PostRow
 
@@ -76,5 +77,5 @@ def get_post(post_id: str, engine: EngineDep, _: ModeratorDep) -> dict[str, Any]
         row = s.get(PostRow, post_id)
         if row is None:
             raise NotFound(f"no post {post_id!r}")
-        return {"id": row.id, "author": row.author, "status": row.status, "post": row.body,
+        return {"id": row.id, "author": row.author, "status": row.status, "post": atrest.shown_body(row.body),
                 "decision": readable_json(row.decision)}

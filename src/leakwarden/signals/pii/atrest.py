@@ -6,6 +6,8 @@ may quote a person's SSN, home address or birth date. Before a Decision is store
 - every private value the PII finder finds in a hop's text (and every span the pii evidence points
   at) is replaced by bullets of the same length, so spans and passage offsets stay valid;
 - passage texts and every other evidence string are masked the same way;
+- the post's own text (and its attachments' texts) is stored masked too, its clear body sealed
+  under ``posts.body["sealed"]`` (:func:`seal_post`, :func:`clear_body`, :func:`shown_body`);
 - the clear text of a hop that had private values is kept only encrypted (Fernet, AES-128-CBC +
   HMAC-SHA-256) in ``Hop.sealed``, which is never serialized by ``model_dump`` and so never leaves in
   a response: :func:`stored_form` writes it to the database, :func:`clear_text` reads it back for the
@@ -20,6 +22,7 @@ copy of the database reveals nothing. Processes sharing a database must share th
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -31,7 +34,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from leakwarden.errors import LeakwardenError
-from leakwarden.model import MAX_TEXT_CHARS, Decision, Evidence, Hop, LinkChain
+from leakwarden.model import MAX_TEXT_CHARS, Decision, Evidence, Hop, LinkChain, Post
 from leakwarden.signals.pii import keys
 from leakwarden.signals.pii.find import find_pii
 from leakwarden.signals.pii.finding import Finding
@@ -40,6 +43,7 @@ from leakwarden.signals.pii.scan import DEFAULT_REGIONS
 KEY_ENV = "LEAKWARDEN_REVEAL_KEY"
 KEY_FILE_ENV = "LEAKWARDEN_REVEAL_KEY_FILE"
 MASK = "•"
+SEALED_BODY = "sealed"  # a stored post body's key for its clear form, encrypted
 _OVERLAP = 2_000  # longer than any single finding
 _MIN_VALUE = 4  # shorter clear values are not searched for elsewhere in the decision
 _HINT = f"set {KEY_ENV} (a Fernet key), or {KEY_FILE_ENV} to a path this process can read and write"
@@ -324,6 +328,55 @@ def clear_chains(decision: Decision) -> list[LinkChain]:
             if hop.sealed:
                 hop.text, hop.sealed = clear_text(hop), None
     return chains
+
+
+# -- the post's own text ------------------------------------------------------------------------
+def seal_post(post: Post, decision: Decision | None = None, *, scan: bool = True) -> dict[str, Any]:
+    """The post's body to store (``posts.body``; its ``text`` also goes to ``posts.text``): the text
+    and every attachment's text with their private values masked (the spans the decision's pii
+    evidence points at, and what the finder finds), same length so spans stay valid. When anything
+    was masked, the clear body goes encrypted under ``"sealed"``, which :func:`shown_body` drops and
+    only :func:`clear_body` (deciding again, the audited reveal) opens."""
+    body = post.model_dump(mode="json")
+    by_subject = _evidence_spans(decision) if decision is not None else {}
+
+    def masked(text: str, ref: str) -> str:
+        spans = list(by_subject.get(ref, []))
+        if scan:
+            with contextlib.suppress(LeakwardenError):
+                spans.extend((f.start, f.end) for f in find_all(text))
+        spans = [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
+        return mask_spans(text, spans) if spans else text
+
+    out = {**body, "text": masked(post.text, "post"),
+           "attachments": [{**a, "text": masked(a["text"], f"post → attachment:{a['name']}")} if a.get("text") else a
+                           for a in body.get("attachments", [])]}
+    if out != body:
+        out[SEALED_BODY] = _fernet().encrypt(json.dumps(body).encode()).decode()
+    return out
+
+
+def clear_body(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored post body in clear (SealedUnreadable if this deployment's key cannot open it)."""
+    sealed = stored.get(SEALED_BODY)
+    if not sealed:
+        return stored
+    try:
+        clear: dict[str, Any] = json.loads(_fernet().decrypt(str(sealed).encode()))
+        return clear
+    except (InvalidToken, UnicodeDecodeError, ValueError):
+        raise SealedUnreadable("a sealed post cannot be decrypted with this deployment's reveal key "
+                               f"({KEY_ENV} or {KEY_FILE_ENV}); was the key changed?") from None
+
+
+def shown_body(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored post body as it may be shown: masked, without its sealed part; a body stored before
+    masking existed is masked now."""
+    if SEALED_BODY in stored:
+        return {k: v for k, v in stored.items() if k != SEALED_BODY}
+    if not stored:
+        return stored
+    return {k: v for k, v in seal_post(Post.model_validate(stored)).items() if k != SEALED_BODY}
 
 
 def clear_subject_text(decision: Decision, subject: str) -> str | None:

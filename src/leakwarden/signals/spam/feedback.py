@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from leakwarden.errors import NotFound
+from leakwarden.signals.pii import atrest
 from leakwarden.signals.spam.detector import SpamDetector
 from leakwarden.signals.spam.features import Comment
 from leakwarden.signals.spam.tables import SpamCommentRow
@@ -28,10 +29,14 @@ def stored_comment(session: Session, post_id: str) -> tuple[Comment, str]:
     post = session.get(PostRow, post_id)
     if post is None:
         raise NotFound(f"no post {post_id!r}")
+    try:  # the clear text: the stored one has its private values masked
+        text = str(atrest.clear_body(post.body).get("text", post.text))
+    except atrest.SealedUnreadable:
+        text = post.text
     meta = session.get(SpamCommentRow, post_id)
     if meta is None:
-        return Comment(post.text), ""
-    return Comment(post.text, meta.author, meta.email, meta.url), meta.site
+        return Comment(text), ""
+    return Comment(text, meta.author, meta.email, meta.url), meta.site
 
 
 def report_post(db: Database, detector: SpamDetector, post_id: str, label: str, *, actor: str,
