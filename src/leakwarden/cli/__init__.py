@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from leakwarden import logsetup
-from leakwarden.cli import bank, console, core, links, manage, pii
+from leakwarden.cli import bank, console, core, images, links, manage, pii
 from leakwarden.cli.common import validation_message
 from leakwarden.errors import LeakwardenError
 
@@ -21,7 +21,7 @@ app = typer.Typer(name="leakwarden", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   help="Check posts, follow links, match leaked material, find private information, "
                        "enforce a written policy, and account for it.")
-for _module in (core, links, pii, bank, manage, console):
+for _module in (core, links, pii, bank, images, manage, console):
     _module.register(app)
 
 

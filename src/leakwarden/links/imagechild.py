@@ -18,6 +18,7 @@ time leaves the page's text empty with ``ocr_error`` set (the hash and size are 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import struct
@@ -177,6 +178,27 @@ def read_pdf(data: bytes, request: dict[str, Any], deadline: float) -> dict[str,
     return {"ok": True, "pages": pages, "page_count": count}
 
 
+def paint(image: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """The first frame with each box blacked out (``style`` black) or blurred (blur), as PNG."""
+    from PIL import ImageDraw, ImageFilter
+
+    canvas = image.convert("RGB")
+    draw = ImageDraw.Draw(canvas)
+    pad = int(request.get("pad", 2))
+    for x, y, w, h in request.get("boxes", []):
+        box = (max(0, x - pad), max(0, y - pad), min(canvas.width, x + w + pad), min(canvas.height, y + h + pad))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        if request.get("style") == "blur":
+            region = canvas.crop(box).filter(ImageFilter.GaussianBlur(max(6, (box[3] - box[1]) // 2)))
+            canvas.paste(region.filter(ImageFilter.BoxBlur(4)), box[:2])
+        else:
+            draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill="black")
+    out = io.BytesIO()
+    canvas.save(out, "PNG")
+    return {"ok": True, "png_b64": base64.b64encode(out.getvalue()).decode("ascii")}
+
+
 def answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
     deadline = time.monotonic() + float(request["timeout_s"])
     if request.get("kind") == "pdf":
@@ -185,6 +207,8 @@ def answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
         image = open_first_frame(data, request)
     except Refused as refused:
         return {"ok": False, "code": refused.code, "message": refused.message}
+    if request.get("kind") == "paint":
+        return paint(image, request)
     return {"ok": True, "pages": [read_page(image, request, deadline)]}
 
 

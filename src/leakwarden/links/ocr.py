@@ -15,6 +15,7 @@ reading). Without Tesseract installed (``make tesseract``) OCR is skipped the sa
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import shutil
@@ -164,13 +165,13 @@ def _page(raw: dict[str, Any], ocr_wanted: bool) -> PageRead:
                     page=raw.get("page"), ocr_error=str(error)[:200] if error else None)
 
 
-def _call(data: bytes, limits: ImageLimits, kind: str) -> ImageRead:
+def _ask(data: bytes, limits: ImageLimits, header: dict[str, Any]) -> dict[str, Any]:
     if len(data) > limits.max_bytes:
         raise ImageError(f"image is larger than {limits.max_bytes} bytes", "image_too_large")
     if not data:
         raise ImageError("image is empty", "image_broken")
     try:
-        answer = _POOL.call(_header(limits, kind), data, memory_mb=limits.memory_mb, timeout_s=limits.timeout_s)
+        answer = _POOL.call(header, data, memory_mb=limits.memory_mb, timeout_s=limits.timeout_s)
     except TimeoutError:
         raise ImageError(f"reading the image took longer than {limits.timeout_s:g} s", "image_timeout") from None
     except ChildFailed as failed:
@@ -179,6 +180,11 @@ def _call(data: bytes, limits: ImageLimits, kind: str) -> ImageRead:
         raise ImageError("image reader failed", "image_broken") from None
     if not answer.get("ok"):
         raise ImageError(str(answer.get("message", "broken image"))[:300], str(answer.get("code", "image_broken")))
+    return answer
+
+
+def _call(data: bytes, limits: ImageLimits, kind: str) -> ImageRead:
+    answer = _ask(data, limits, _header(limits, kind))
     pages = tuple(_page(p, limits.ocr) for p in answer.get("pages", []))
     if not pages:
         raise ImageError("no page could be read", "image_broken")
@@ -190,6 +196,15 @@ def _call(data: bytes, limits: ImageLimits, kind: str) -> ImageRead:
 def read_image(data: bytes, limits: ImageLimits | None = None) -> ImageRead:
     """Decode, hash and OCR one image (PNG, JPEG, WebP, GIF: first frame). Raises ImageError."""
     return _call(data, limits or ImageLimits(), "image")
+
+
+def paint_regions(data: bytes, boxes: list[tuple[int, int, int, int]], *, style: str = "black",
+                  limits: ImageLimits | None = None) -> bytes:
+    """The image (first frame) as PNG with each box (x, y, w, h) blacked out (``black``) or blurred
+    (``blur``); decoded in a limited child like any reading. Raises ImageError."""
+    limits = limits or ImageLimits()
+    header = {**_header(limits, "paint"), "boxes": [list(b) for b in boxes], "style": style}
+    return base64.b64decode(str(_ask(data, limits, header).get("png_b64", "")))
 
 
 def read_pdf_pages(data: bytes, limits: ImageLimits | None = None) -> ImageRead:
