@@ -43,7 +43,7 @@ def site() -> Iterator[HostServer]:
 
 def engine_for(site: HostServer, db_url: str, policy: str = "strict") -> Engine:
     expander = ChainExpander(FetchSettings(allow_hosts="127.0.0.1", ports=(site.port,), total_timeout=5.0))
-    return Engine(db_url, policy=policy, detectors=[PiiDetector()], expander=expander)
+    return Engine(db_url, policy=policy, detectors=[PiiDetector()], expander=expander, fetch_budget_s=60)
 
 
 def _address_regions(decision: object) -> list[list[int]]:

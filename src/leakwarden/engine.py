@@ -46,6 +46,7 @@ from leakwarden.policy.load import load_policy
 from leakwarden.policy.schema import Policy
 from leakwarden.signals.base import Detector, SignalSpec
 from leakwarden.signals.catalog import register_signal
+from leakwarden.signals.images import evidence as image_evidence
 from leakwarden.signals.images import subjects as images
 from leakwarden.signals.pii import atrest
 from leakwarden.signals.pii.detector import PiiDetector
@@ -261,6 +262,7 @@ class Engine:
                           created_at=post.created_at, ingested_at=now, decided_at=decision.decided_at))
             s.flush()
             self._store_links(s, post.id, decision.chains)
+            image_evidence.keep(s, post.id, decision)  # fetched images with private information, sealed
             self._audit_decision(s, decision, actor, kind="decision")
             decision.actions = self._enforce(s, decision)
             s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)

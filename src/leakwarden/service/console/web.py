@@ -38,6 +38,7 @@ from leakwarden.engine import Engine
 from leakwarden.errors import Conflict, Forbidden, InvalidInput, LeakwardenError
 from leakwarden.links.url import host_of
 from leakwarden.model import Action, ActionType, Decision, Post
+from leakwarden.service.console import images as console_images
 from leakwarden.service.console import users
 from leakwarden.service.console.casefile import _marked as marked_texts
 from leakwarden.service.console.casefile import case_file, history
@@ -492,6 +493,7 @@ def build() -> FastAPI:
     def users_page(request: Request, info: Admin) -> Response:
         return render(request, "users.html", info, users=users.list_users(engine_of(request).db))
 
+    console_images.register(app)  # image evidence: blurred, revealed with an audit event
     return app
 
 

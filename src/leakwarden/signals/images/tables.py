@@ -3,13 +3,17 @@
 ``images_hash`` holds the perceptual (PDQ) and exact (MD5) hashes of banked material, keyed by bank
 item: one row per image, and one PDQ row per rendered page of a banked PDF (``page`` from 1). Rows
 are only added or removed with their item, so readers poll the largest ``id`` and load what is newer.
+
+``images_evidence`` keeps a fetched image that held private information (a hop of a stored post's
+link chain), encrypted with the reveal key (``signals.pii.atrest``), so the console can show it to a
+reviewer blurred, and in clear after an audited reveal. An attachment's bytes are in the post itself.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leakwarden.model import utcnow
@@ -27,3 +31,14 @@ class ImageHashRow(Base):
     page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImageEvidenceRow(Base):
+    __tablename__ = "images_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    post_id: Mapped[str] = mapped_column(String(200), index=True)
+    subject: Mapped[str] = mapped_column(Text)  # the evidence's subject ref: post → url → image url
+    sha256: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[str] = mapped_column(Text)  # Fernet token of the image's bytes
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

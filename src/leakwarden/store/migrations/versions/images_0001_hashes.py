@@ -1,4 +1,5 @@
-"""images: PDQ and MD5 hashes of banked images and of banked PDFs' pages
+"""images: PDQ and MD5 hashes of banked images and of banked PDFs' pages; fetched images kept
+(encrypted) as evidence
 
 Revision ID: images_0001
 """
@@ -27,9 +28,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_images_hash_item_id", "images_hash", ["item_id"])
     op.create_index("ix_images_hash_value", "images_hash", ["signal_type", "value"])
+    op.create_table(
+        "images_evidence",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("post_id", sa.String(200), nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("sealed", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_images_evidence_post_id", "images_evidence", ["post_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_images_evidence_post_id", table_name="images_evidence")
+    op.drop_table("images_evidence")
     op.drop_index("ix_images_hash_value", table_name="images_hash")
     op.drop_index("ix_images_hash_item_id", table_name="images_hash")
     op.drop_table("images_hash")
