@@ -33,8 +33,8 @@ chromium:
 # with a reason and images are still matched by PDQ hash.
 tesseract:
 	@command -v tesseract >/dev/null && test -f /usr/share/tesseract-ocr/5/tessdata/ara.traineddata \
-		&& test -d /usr/share/fonts/truetype/noto || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core fonts-noto-core)
+		&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || (apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core)
 
 # bench/bench_spam.py compares comment spam with Debian's SpamAssassin, run locally (-L); without it
 # the bench prints why it skipped that column.

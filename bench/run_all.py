@@ -18,6 +18,7 @@ RUNS = [
     ("bank matching", ["bench_bank.py"]),
     ("bank evaluation (quality at shipped thresholds)", ["eval_bank.py"]),
     ("comment spam vs SpamAssassin and a link baseline", ["bench_spam.py"]),
+    ("images: OCR, private information, known material, PDQ", ["bench_images.py", "--quick"]),
 ]
 
 

@@ -1,6 +1,6 @@
 """Screenshots made from text, for the demo, the tests and ``bench/bench_images.py``: lines drawn
-with Pillow in Debian's fonts (DejaVu for Latin script, Noto for Arabic, shaped right to left by
-libraqm), and the ways screenshots and phone photos degrade (scale, JPEG, blur, crop, rotation,
+with Pillow in Debian's fonts (DejaVu Sans, whose Arabic is shaped right to left by libraqm; Noto
+Naskh lacks glyphs such as "/"), and the ways screenshots and phone photos degrade (scale, JPEG, blur, crop, rotation,
 app chrome around them). Nothing is downloaded: without the fonts (``make tesseract`` installs
 them) Pillow's built-in font is used."""
 
@@ -11,11 +11,11 @@ import textwrap
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 LATIN_FONT = "DejaVuSans.ttf"
-ARABIC_FONT = "NotoNaskhArabic-Regular.ttf"
+ARABIC_FONT = "DejaVuSans.ttf"
 
 
 def is_arabic(text: str) -> bool:
@@ -29,7 +29,7 @@ def font(name: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         path = folder / name
         if path.is_file():
             return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM
-                                      if "Arabic" in name else ImageFont.Layout.BASIC)
+                                      if features.check("raqm") else ImageFont.Layout.BASIC)
     return ImageFont.load_default(size)
 
 

@@ -32,6 +32,8 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 
 _UPSCALE_BELOW = 1800  # OCR reads small screen text better at twice the size
 _MAX_WORDS = 20_000
 _PDQ_SIDE = 1024
+_BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+_JOINERS = "_@"
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
@@ -115,12 +117,14 @@ def ocr(image: Any, lang: str, timeout_s: float) -> tuple[str, list[list[int]]]:
     line_key: tuple[int, int, int] | None = None
     block: int | None = None
     for i, word in enumerate(data["text"]):
-        word = (word or "").strip()
+        word = (word or "").strip().strip(_BIDI_MARKS)
         if not word or float(data["conf"][i]) < 0:
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         if line_key is not None:
             sep = "\n\n" if key[0] != block else "\n" if key != line_key else " "
+            if sep == " " and (word[0] in _JOINERS or parts[-1][-1] in _JOINERS):
+                sep = ""  # "delgado _karen@x" was one handle: the underscore's gap split it
             parts.append(sep)
             length += len(sep)
         line_key, block = key, key[0]

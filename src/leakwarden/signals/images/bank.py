@@ -70,25 +70,27 @@ class ImageBank:
         self.banks = banks or Banks(db, embed=False)
 
     def add(self, bank: str, data: bytes, *, name: str = "", item_id: str | None = None,
-            limits: ImageLimits | None = None) -> Banked:
-        """Bank an image (PNG, JPEG, WebP, GIF) or a PDF: its text as an item, its hashes with it."""
+            limits: ImageLimits | None = None, text: str | None = None) -> Banked:
+        """Bank an image (PNG, JPEG, WebP, GIF) or a PDF: its text as an item, its hashes with it.
+        ``text``: the document's text when it is known (else the PDF's text layer, or OCR)."""
         stem = Path(name).stem if name else ""
         ext = item_id or stem or None
         if data.startswith(b"%PDF-") or name.lower().endswith(".pdf"):
             limits = limits or ImageLimits(pdf_max_pages=BANK_PDF_PAGES, timeout_s=300.0)
             try:
-                text = extract.text_of(data, name or "file.pdf")
+                found = extract.text_of(data, name or "file.pdf")
                 pages = read_pdf_pages(data, replace(limits, ocr=False))  # hashes only: the text layer is read
             except InvalidInput:
-                pages = read_pdf_pages(data, limits)
-                text = pages.text  # a scanned PDF: its pages' OCR text
+                pages = read_pdf_pages(data, replace(limits, ocr=text is None))
+                found = pages.text  # a scanned PDF: its pages' OCR text
             hashes = [("pdq", p.pdq, p.page, p.quality) for p in pages.pages] + [("md5", pages.md5, None, None)]
         elif sniff_image(data[:16]) is not None:
-            pages = read_image(data, limits)
-            text = pages.text
+            pages = read_image(data, limits if text is None else replace(limits or ImageLimits(), ocr=False))
+            found = pages.text
             hashes = [("pdq", pages.first.pdq, None, pages.first.quality), ("md5", pages.md5, None, None)]
         else:
             raise InvalidInput(f"{name or 'file'}: not an image (PNG, JPEG, WebP, GIF) or a PDF", code="invalid_image")
+        text = text if text is not None else found
         if _words(text):
             info = self.banks.add_text(bank, text, item_id=ext, title=stem, source="image", origin=name,
                                        data=data)
