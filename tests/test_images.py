@@ -111,3 +111,15 @@ def test_text_only_posts_never_reach_the_ocr_stage(site: HostServer, db_url: str
     assert decision.verdict is Verdict.ALLOW and decision.chains[0].hops[0].error_code is None
     engine.check(Post(id="q", author="a", text="no links, no attachments"))
     assert calls == []
+
+
+def test_a_url_written_in_an_image_meets_the_url_rules(db_url: str) -> None:
+    engine = Engine(db_url, policy="strict", detectors=[PiiDetector()])
+    engine.rules.add("domain", "leakdrop.example", "block", "the leak's mirror", "mod")
+    shot = encoded(render("Full archive, mirror 2:\nhttps://leakdrop.example/harper/all.zip"))
+    attachment = Attachment(name="mirror.png", content_type="image/png", content_b64=base64.b64encode(shot).decode())
+    decision = engine.check(Post(id="p", author="a", text="they moved it", attachments=[attachment]))
+    [rule] = [s for s in decision.signals if s.kind == "url_rule"]
+    assert rule.subject == "post → attachment:mirror.png → https://leakdrop.example/harper/all.zip"
+    assert decision.verdict is not Verdict.ALLOW
+    assert decision.chains == []  # judged, not followed

@@ -115,7 +115,7 @@ def subjects_of(post: Post, chains: Sequence[LinkChain]) -> list[Subject]:
                 subjects.append(Subject(kind=SubjectKind.DOCUMENT if is_document else SubjectKind.PAGE,
                                         text=hop.text, url=hop.canonical, path=path, surface=post.surface,
                                         image=hop.read, content=hop.content))
-    return subjects
+    return subjects + images.url_subjects(subjects)  # URLs written in images: URL rules, never fetched
 
 
 class Engine:

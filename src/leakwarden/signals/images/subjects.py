@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leakwarden.errors import InvalidURL
 from leakwarden.links.ocr import PAGE_BREAK, ImageError, ImageLimits, ImageRead, is_image, read_image
+from leakwarden.links.url import canonicalize, extract_urls
 from leakwarden.model import Attachment, Signal, Subject, SubjectKind, Surface
+
+MAX_URLS_PER_IMAGE = 20
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,26 @@ def attachment_subject(attachment: Attachment, content: bytes | None, surface: S
                        image=Unread(exc.code, exc.message))
     text = read.text + (PAGE_BREAK + caption if caption and read.text else caption)
     return Subject(kind=SubjectKind.ATTACHMENT, text=text, content=content, path=path, surface=surface, image=read)
+
+
+def url_subjects(subjects: list[Subject]) -> list[Subject]:
+    """The URLs written in images (a screenshot of a post with its link), as LINK subjects for the
+    URL rules: judged, never fetched."""
+    found: list[Subject] = []
+    for subject in subjects:
+        if not isinstance(subject.image, ImageRead) or not subject.text:
+            continue
+        seen: set[str] = set()
+        for url in extract_urls(subject.text)[:MAX_URLS_PER_IMAGE]:
+            try:
+                canonical = canonicalize(url)
+            except InvalidURL:
+                continue
+            if canonical not in seen:
+                seen.add(canonical)
+                found.append(Subject(kind=SubjectKind.LINK, url=canonical, path=[*subject.path, canonical],
+                                     surface=subject.surface))
+    return found
 
 
 def locate(subject: Subject, signals: list[Signal]) -> None:
