@@ -13,6 +13,7 @@ from functools import cache
 import pytest
 from PIL import Image, ImageDraw
 
+from leakwarden.demo.screens import LATIN_FONT, font
 from leakwarden.links.ocr import ImageError, ImageLimits, read_image, read_pdf_pages
 
 pytestmark = pytest.mark.timeout(90)
@@ -56,14 +57,13 @@ def _corrupt_png() -> bytes:
     return bytes(data)
 
 
-def _noise(side: int) -> bytes:
-    import numpy as np
-
-    rng = np.random.default_rng(7)
-    image = Image.fromarray(rng.integers(0, 255, (side, side), dtype=np.uint8), "L")
+def _dense_text(side: int) -> bytes:
+    """A page crammed with small text: minutes of OCR."""
+    image = Image.new("L", (side, side), 255)
     draw = ImageDraw.Draw(image)
-    for y in range(0, side, 14):
-        draw.text((0, y), "lorem ipsum " * 40, fill=0)
+    face = font(LATIN_FONT, 16)
+    for y in range(0, side, 22):
+        draw.text((0, y), "lorem ipsum dolor 1234 " * (side // 160), fill=0, font=face)
     return _saved(image, "PNG")
 
 
@@ -97,7 +97,7 @@ CASES = [
     Case("animated GIF bomb (3000 frames)", lambda: _gif_frames(3000), "image_too_many_frames"),
     Case("out of memory while decoding", lambda: _saved(Image.new("RGB", (6000, 6000)), "PNG"), "image_too_large",
          ImageLimits(ocr=False, memory_mb=300)),
-    Case("OCR that runs too long", lambda: _noise(2400), None, ImageLimits(timeout_s=3.0), ocr_error=True),
+    Case("OCR that runs too long", lambda: _dense_text(3000), None, ImageLimits(timeout_s=5.0), ocr_error=True),
     Case("animated GIF: first frame only", lambda: _gif_frames(12), None),
     Case("WebP", lambda: _saved(Image.new("RGB", (64, 64), "green"), "WEBP"), None),
     Case("malformed PDF page render", lambda: b"%PDF-1.4\n1 0 obj <<>> garbage", "pdf_broken", pdf=True),

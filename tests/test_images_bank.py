@@ -12,8 +12,8 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
+from test_cli import run
 
-from leakwarden.cli import main
 from leakwarden.demo.screens import degrade, encoded, render
 from leakwarden.engine import Engine
 from leakwarden.errors import InvalidInput
@@ -140,16 +140,6 @@ def test_bad_hash_lines_are_clear_errors(banked: tuple[Database, bytes], fmt: st
     assert raised.value.code == code
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @needs_ocr
 def test_the_images_and_redact_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,18 +148,18 @@ def test_the_images_and_redact_commands(tmp_path: Path, capsys: pytest.CaptureFi
     Banks(Database(url), embed=False).create("leaks", "hack-and-leak")
     page = tmp_path / "page.png"
     page.write_bytes(encoded(render(PAGES[0])))
-    code, out, _ = _run(capsys, "images", "add", "leaks", str(page), "--id", "p1")
+    code, out, _ = run(capsys, "images", "add", "leaks", str(page), "--id", "p1")
     assert code == 0 and json.loads(out)["hashes"] == 2
     shot = tmp_path / "shot.jpg"
     shot.write_bytes(encoded(degrade(render(PAGES[0]), "scaled"), "JPEG", quality=70))
-    code, out, _ = _run(capsys, "images", "match", str(shot))
+    code, out, _ = run(capsys, "images", "match", str(shot))
     assert code == 0 and [(m["item"], m["method"]) for m in json.loads(out)] == [("p1", "pdq")]
     exported = tmp_path / "leaks.txt"
-    assert _run(capsys, "images", "export", "leaks", str(exported), "--format", "hma")[0] == 0
+    assert run(capsys, "images", "export", "leaks", str(exported), "--format", "hma")[0] == 0
     assert exported.read_text().split()[0] == "pdq"
-    code, out, _ = _run(capsys, "images", "import", str(exported), "--bank", "leaks")
+    code, out, _ = run(capsys, "images", "import", str(exported), "--bank", "leaks")
     assert code == 0 and json.loads(out)["skipped"] == 2
-    code, out, _ = _run(capsys, "redact", str(page), "-o", str(tmp_path / "red.png"))
+    code, out, _ = run(capsys, "redact", str(page), "-o", str(tmp_path / "red.png"))
     assert code == 0 and "STREET_ADDRESS" in json.loads(out)["labels"]
     redacted = ocr.read_image((tmp_path / "red.png").read_bytes())
     assert "Willowmere" not in redacted.first.text and "Ridgeline" in redacted.first.text
@@ -191,5 +181,5 @@ def test_command_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     Banks(Database(url), embed=False).create("leaks", "hack-and-leak")
     (tmp_path / "notes.txt").write_text("just some notes", encoding="utf-8")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)
-    code, _, err = _run(capsys, *(a.format(tmp=tmp_path) for a in args))
+    code, _, err = run(capsys, *(a.format(tmp=tmp_path) for a in args))
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err

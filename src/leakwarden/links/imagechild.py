@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import struct
 import sys
 import time
@@ -31,7 +30,7 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 
                     "CMYK": 4, "I": 4, "F": 4}
 _UPSCALE_BELOW = 1800  # OCR reads small screen text better at twice the size
 _MAX_WORDS = 20_000
-_PDQ_SIDE = 1024
+_PDQ_SIDE = 512
 _BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
 _JOINERS = "_@"
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
@@ -217,34 +216,17 @@ def answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _serve() -> None:
-    import logging
-    import warnings
+    import importlib.util
+    from pathlib import Path
 
-    logging.disable(logging.CRITICAL)
-    warnings.simplefilter("ignore")
     import numpy  # noqa: F401  (import once, before the first image)
     import PIL.Image  # noqa: F401
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        header = stdin.readline()
-        if not header:
-            return
-        request = json.loads(header)
-        data = stdin.read(int(request["size"]))
-        try:
-            result = answer(data, request)
-        except MemoryError:
-            result = {"ok": False, "code": "image_too_large", "message": "image needs too much memory",
-                      "fatal": True}
-        except Exception as exc:  # the child must always answer in JSON
-            result = {"ok": False, "code": "image_broken", "message": f"broken image: {type(exc).__name__}",
-                      "fatal": True}
-        del data
-        stdout.write(json.dumps(result).encode() + b"\n")
-        stdout.flush()
-        if result.get("fatal"):
-            return
+    spec = importlib.util.spec_from_file_location("_pdfworker", Path(__file__).with_name("pdfworker.py"))
+    assert spec is not None and spec.loader is not None
+    worker = sys.modules["_pdfworker"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)  # the shared child loop (standard library only)
+    worker.serve(answer, "image_too_large", "image_broken", "image")
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:

@@ -150,7 +150,8 @@ _POOL = ChildPool(OCR_POOL_SIZE, imagechild.__file__, env={"OMP_THREAD_LIMIT": "
 def _header(limits: ImageLimits, kind: str) -> dict[str, Any]:
     return {"kind": kind, "max_side": limits.max_side, "max_pixels": limits.max_pixels,
             "max_decoded_mb": limits.max_decoded_mb, "max_frames": limits.max_frames,
-            "timeout_s": limits.timeout_s - 0.5, "ocr": limits.ocr and ocr_available(), "lang": limits.lang,
+            "timeout_s": limits.timeout_s * 0.7,  # the child stops OCR first: the hash still comes back
+            "ocr": limits.ocr and ocr_available(), "lang": limits.lang,
             "max_pages": limits.pdf_max_pages, "dpi": limits.pdf_dpi}
 
 

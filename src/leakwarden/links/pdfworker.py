@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -267,14 +268,17 @@ def _parse(data: bytes, max_pages: int, max_objects: int, max_chars: int) -> dic
         return {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {type(exc).__name__}"}
 
 
-def _serve() -> None:
+def serve(answer: Callable[[bytes, dict[str, Any]], dict[str, Any]], too_large: str, broken: str,
+          what: str) -> None:
+    """A child's loop: read a header line and its bytes, write one JSON answer line, until EOF.
+    ``too_large`` and ``broken`` are the codes of a MemoryError and of any other failure (after
+    which the child stops: it is never reused). Shared with ``imagechild``, which loads this file
+    by path (a child runs with ``python -I`` and cannot import leakwarden)."""
     import logging
     import warnings
 
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
-    import pypdf  # noqa: F401  (import once, before the first document)
-
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         header = stdin.readline()
@@ -283,18 +287,26 @@ def _serve() -> None:
         request = json.loads(header)
         data = stdin.read(int(request["size"]))
         try:
-            result = _parse(data, int(request["max_pages"]), int(request["max_objects"]),
-                            int(request["max_chars"]))
+            result = answer(data, request)
         except MemoryError:
-            result = {"ok": False, "code": "pdf_too_large", "message": "PDF needs too much memory", "fatal": True}
+            result = {"ok": False, "code": too_large, "message": f"{what} needs too much memory", "fatal": True}
         except Exception as exc:  # the child must always answer in JSON
-            result = {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {type(exc).__name__}",
-                      "fatal": True}
+            result = {"ok": False, "code": broken, "message": f"broken {what}: {type(exc).__name__}", "fatal": True}
         del data
         stdout.write(json.dumps(result).encode() + b"\n")
         stdout.flush()
         if result.get("fatal"):
             return
+
+
+def _answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
+    return _parse(data, int(request["max_pages"]), int(request["max_objects"]), int(request["max_chars"]))
+
+
+def _serve() -> None:
+    import pypdf  # noqa: F401  (import once, before the first document)
+
+    serve(_answer, "pdf_too_large", "pdf_broken", "PDF")
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
