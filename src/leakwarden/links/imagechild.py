@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import struct
 import sys
 import time
@@ -33,6 +34,10 @@ _MAX_WORDS = 20_000
 _PDQ_SIDE = 512
 _BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
 _JOINERS = "_@"
+_ARABIC = re.compile("[\u0600-\u06ff]")
+#: a number in dash-separated groups ("012-0447-5282"): in a right-to-left line Tesseract gives its groups
+#: in reverse order (the dashes are neutral to its bidi reordering), so they are put back
+_DIGIT_GROUPS = re.compile(r"([^\w]*)(\d+(?:[-—–]\d+)+)([^\w]*)")
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
@@ -110,11 +115,18 @@ def ocr(image: Any, lang: str, timeout_s: float) -> tuple[str, list[list[int]]]:
         gray = gray.resize((gray.width * 2, gray.height * 2))
     data = pytesseract.image_to_data(gray, lang=lang, config="--psm 3", timeout=max(1.0, timeout_s),
                                      output_type=pytesseract.Output.DICT)
+    return assemble(data, scale)
+
+
+def assemble(data: dict[str, list[Any]], scale: int = 1) -> tuple[str, list[list[int]]]:
+    """Tesseract's words (``image_to_data`` as a dict of columns) as text and word boxes; in an
+    Arabic paragraph, what Tesseract's bidi reordering got wrong is put back."""
     parts: list[str] = []
     words: list[list[int]] = []
     length = 0
     line_key: tuple[int, int, int] | None = None
     block: int | None = None
+    lines: dict[tuple[int, int], list[int]] = {}
     for i, word in enumerate(data["text"]):
         word = (word or "").strip().strip(_BIDI_MARKS)
         if not word or float(data["conf"][i]) < 0:
@@ -129,10 +141,20 @@ def ocr(image: Any, lang: str, timeout_s: float) -> tuple[str, list[list[int]]]:
         line_key, block = key, key[0]
         x, y, w, h = (int(data[k][i]) // scale for k in ("left", "top", "width", "height"))
         words.append([length, length + len(word), x, y, max(1, w), max(1, h)])
+        lines.setdefault(key[:2], []).append(len(parts))  # by paragraph: its direction
         parts.append(word)
         length += len(word)
         if len(words) >= _MAX_WORDS:
             break
+    for indices in lines.values():
+        if any(_ARABIC.search(parts[i]) for i in indices):
+            for i in indices:  # same length: spans stay valid
+                if len(parts[i]) > 2 and parts[i][0] in ".,:;" and parts[i][1].isascii() and parts[i][1].isalnum():
+                    parts[i] = parts[i][1:] + parts[i][0]  # a sentence's end, moved to the wrong side
+                found = _DIGIT_GROUPS.fullmatch(parts[i])
+                if found:
+                    groups = "".join(reversed(re.split(r"([-—–])", found.group(2))))
+                    parts[i] = found.group(1) + groups + found.group(3)
     return "".join(parts), words
 
 
