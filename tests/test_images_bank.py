@@ -183,3 +183,39 @@ def test_command_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)
     code, _, err = run(capsys, *(a.format(tmp=tmp_path) for a in args))
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+@needs_ocr
+def test_the_images_api(db_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from leakwarden.service.app import create_app
+    from leakwarden.service.auth import create_key
+
+    engine = Engine(db_url, detectors=[ImageHashDetector(Database(db_url))])
+    keys = {role: {"Authorization": f"Bearer {create_key(engine.db, role)[1]}"}
+            for role in ("submitter", "moderator", "admin")}
+    Banks(engine.db, embed=False).create("leaks", "hack-and-leak")
+    client = TestClient(create_app(engine), raise_server_exceptions=False)
+    page = encoded(render(PAGES[1]))
+    r = client.post("/v1/images/banks/leaks/items", files={"file": ("page.png", page, "image/png")},
+                    data={"id": "p2"}, headers=keys["moderator"])
+    assert r.status_code == 201 and r.json()["hashes"] == 2, r.text
+    assert client.post("/v1/images/banks/leaks/items", files={"file": ("page.png", page, "image/png")},
+                       headers=keys["submitter"]).status_code == 403
+    shot = encoded(degrade(render(PAGES[1]), "scaled"), "JPEG", quality=70)
+    r = client.post("/v1/images/match", files={"file": ("shot.jpg", shot, "image/jpeg")}, headers=keys["submitter"])
+    assert r.status_code == 200 and [(m["item"], m["method"]) for m in r.json()["matches"]] == [("p2", "pdq")]
+    exported = client.get("/v1/images/banks/leaks/export?format=te", headers=keys["moderator"])
+    assert exported.status_code == 200 and json.loads(exported.text.splitlines()[0])["type"] == "HASH_PDQ"
+    Banks(engine.db, embed=False).create("partner", "shared")
+    r = client.post("/v1/images/banks/partner/import", files={"file": ("x.json", exported.text.encode())},
+                    data={"format": "te"}, headers=keys["admin"])
+    assert r.status_code == 201 and r.json()["added"] == 2
+    r = client.post("/v1/images/match", files={"file": ("x.png", b"\x89PNG\r\n\x1a\nxx")}, headers=keys["submitter"])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "image_broken"
+    r = client.get("/v1/images/banks/leaks/export?format=csv", headers=keys["moderator"])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_format"
+    r = client.post("/v1/images/banks/nobank/import", files={"file": ("x", b"pdq " + b"0" * 64)},
+                    headers=keys["admin"])
+    assert r.status_code == 404

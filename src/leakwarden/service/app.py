@@ -31,7 +31,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
     from leakwarden.service import metrics
     from leakwarden.service.compat import akismet, moderations, spam
     from leakwarden.service.docs import add_docs
-    from leakwarden.service.routes import accounts, audit, bank, console, links, pii, posts, rules
+    from leakwarden.service.routes import accounts, audit, bank, console, images, links, pii, posts, rules
 
     app = FastAPI(title="leakwarden", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Check posts, follow links, match leaked material, find private information, "
@@ -89,7 +89,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
     def prometheus() -> PlainTextResponse:
         return PlainTextResponse(metrics.exposition(engine), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    for module in (posts, links, rules, accounts, audit, pii, bank, console, akismet, moderations, spam):
+    for module in (posts, links, rules, accounts, audit, pii, bank, images, console, akismet, moderations, spam):
         app.include_router(module.router)
     return app
 
