@@ -40,3 +40,16 @@ def test_boxes_are_scaled_back_and_empty_words_skipped() -> None:
     data["conf"][1] = -1
     text, words = assemble(data, scale=2)
     assert text == "a b" and [w[2:] for w in words] == [[0, 10, 4, 6], [10, 10, 4, 6]]
+
+
+def test_recent_images_hold_a_bounded_number_of_bytes() -> None:
+    from leakwarden.links.ocr import RecentImages
+
+    recent = RecentImages(max_bytes=10)
+    recent.put("a", b"1234")
+    recent.put("b", b"5678")
+    assert recent.get("a") == b"1234"  # now the most recently used
+    recent.put("c", b"90ab")  # 12 bytes: the least recently used goes
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (b"1234", None, b"90ab")
+    recent.put("huge", b"x" * 11)
+    assert recent.get("huge") is None and recent.get("c") == b"90ab"

@@ -19,6 +19,8 @@ import base64
 import hashlib
 import os
 import shutil
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +215,40 @@ def read_pdf_pages(data: bytes, limits: ImageLimits | None = None) -> ImageRead:
     if b"%PDF-" not in data[:1024]:
         raise ImageError("not a PDF (no %PDF- header)", "pdf_broken")
     return _call(data, limits or ImageLimits(), "pdf")
+
+
+class RecentImages:
+    """The bytes of recently fetched images, by SHA-256, at most ``max_bytes`` in all (least recently
+    used first out): what a reviewer's blurred view needs when the post is stored, without the fetch
+    cache (thousands of entries) holding every image it saw. Thread-safe."""
+
+    def __init__(self, max_bytes: int = 128 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def put(self, sha256: str, data: bytes) -> None:
+        if len(data) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(sha256, None)
+            self._size -= len(old) if old is not None else 0
+            self._items[sha256] = data
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped)
+
+    def get(self, sha256: str) -> bytes | None:
+        with self._lock:
+            data = self._items.get(sha256)
+            if data is not None:
+                self._items.move_to_end(sha256)
+            return data
+
+
+RECENT_IMAGES = RecentImages()
 
 
 def image_facts(read: ImageRead) -> ImageFacts:

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from leakwarden.errors import FetchError
 from leakwarden.links.extract import Extracted, extract_html, extract_plain, parse_refresh
 from leakwarden.links.fetch import HTML_TYPES, PDF_TYPES, REDIRECT_STATUSES, Fetcher, FetchSettings, Response
-from leakwarden.links.ocr import IMAGE_TYPES, ImageError, ImageRead, read_image, read_pdf_pages
+from leakwarden.links.ocr import IMAGE_TYPES, RECENT_IMAGES, ImageError, ImageRead, read_image, read_pdf_pages
 from leakwarden.links.pdfworker import PdfError, PdfLimits, extract_pdf
 
 #: a PDF whose text layer has fewer letters than this is read as scanned pages
@@ -38,7 +38,6 @@ class Fetched:
     next: tuple[str, str] | None = None  # (via, absolute URL): redirect, refresh_header, ...
     outlinks: tuple[str, ...] = ()
     image: ImageRead | None = None  # an image, or a scanned PDF's pages, as read by links.ocr
-    content: bytes | None = None  # the image's bytes (kept for the reviewer's blurred view)
 
 
 def read_url(fetcher: Fetcher, url: str) -> Fetched:
@@ -85,8 +84,9 @@ def _read_image(settings: FetchSettings, r: Response, fetched: Fetched, *, pdf: 
         read = (read_pdf_pages if pdf else read_image)(r.body, settings.image_limits)
     except ImageError as exc:
         return fetched if pdf else replace(fetched, error=exc.message, error_code=exc.code)
-    return replace(fetched, text=read.text[:settings.max_text_chars] or fetched.text, image=read,
-                   content=None if pdf else r.body)
+    if not pdf:
+        RECENT_IMAGES.put(read.sha256, r.body)  # for the reviewer's blurred view, bounded
+    return replace(fetched, text=read.text[:settings.max_text_chars] or fetched.text, image=read)
 
 
 def _location(base: str, location: str | None) -> str | None:
