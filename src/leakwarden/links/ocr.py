@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leakwarden.links import imagechild
-from leakwarden.links.pdfworker import ChildFailed, ChildPool
+from leakwarden.links.pdfworker import ChildError, ChildFailed, ChildPool
 from leakwarden.model import ImageFacts
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -120,11 +120,8 @@ class ImageRead:
         return found
 
 
-class ImageError(Exception):
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class ImageError(ChildError):
+    """An image (or PDF page rendering) that cannot be read (``image_*`` codes)."""
 
 
 def sniff_image(data: bytes) -> str | None:

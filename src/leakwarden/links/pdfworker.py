@@ -47,11 +47,17 @@ class PdfText:
     pages: int
 
 
-class PdfError(Exception):
+class ChildError(Exception):
+    """What a limited child could not read: a message and a machine-readable code."""
+
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class PdfError(ChildError):
+    """A PDF that cannot be read (``pdf_*`` codes)."""
 
 
 class _Worker:

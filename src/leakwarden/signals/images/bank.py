@@ -38,6 +38,7 @@ from leakwarden.store.db import Database
 #: the most pages of a banked PDF rendered and hashed
 BANK_PDF_PAGES = 200
 _MD5 = re.compile(r"^[0-9a-f]{32}$")
+_ITEM_ID = re.compile(r"^[^\s/\\][^/\\]{0,199}$")  # as the bank's own items
 _HMA_TYPES = {"pdq": "pdq", "video_md5": "md5", "photo_md5": "md5", "md5": "md5"}
 _TE_TYPES = {"HASH_PDQ": "pdq", "HASH_MD5": "md5", "HASH_VIDEO_MD5": "md5"}
 FORMATS = ("hma", "te")
@@ -103,6 +104,8 @@ class ImageBank:
         return Banked(item=info, hashes=len(hashes), pages=len(pages.pages))
 
     def _textless(self, bank: str, ext: str, title: str, origin: str, read: ImageRead) -> ItemInfo:
+        if not _ITEM_ID.match(ext):
+            raise InvalidInput("item id must be 1-200 characters, no slashes, not starting with a space")
         with self.db.session() as s:
             b = s.scalar(select(BankRow).where(BankRow.name == bank))
             if b is None:
