@@ -219,3 +219,25 @@ def test_the_images_api(db_url: str) -> None:
     r = client.post("/v1/images/banks/nobank/import", files={"file": ("x", b"pdq " + b"0" * 64)},
                     headers=keys["admin"])
     assert r.status_code == 404
+
+
+def test_image_hashes_on_every_database(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    banks = Banks(db, embed=False)
+    banks.create("leaks", "hack-and-leak")
+    images = ImageBank(db)
+    pdf = _pdf(PAGES[:2])
+    banked = images.add("leaks", pdf, name="two.pdf", text="\n\n".join(PAGES[:2]))  # known text: no OCR
+    assert (banked.item.id, banked.pages, banked.hashes) == ("two", 2, 3)
+    blank = images.add("leaks", encoded(Image.new("RGB", (300, 200), "white")), name="blank.png",
+                       text="")  # no words: an item without text, matched by its hashes
+    assert blank.item.id == "blank" and not blank.item.has_text
+    index = ImageHashDetector(db).index
+    [page_two] = [line.split()[1] for line in images.export("leaks")][1:2]
+    probe = ocr.ImageRead(md5="0" * 32, sha256="", pages=(
+        ocr.PageRead(width=1, height=1, text="", words=(), pdq=_flip(page_two, [0, 1, 2]), quality=90),))
+    assert [(m.item, m.page, m.distance) for m in index.match(probe)] == [("two", 2, 3)]
+    banks.remove("leaks", "two")  # its hashes go with it
+    index.refresh(force=True)
+    assert index.match(probe) == []
+    assert [line.split()[0] for line in images.export("leaks")] == ["pdq", "video_md5"]
