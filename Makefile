@@ -8,7 +8,7 @@ HASH := $(shell sha1sum pyproject.toml | cut -c1-12)
 BASE = $(VENV)/.base-$(HASH)
 DEV = $(VENV)/.dev-$(HASH)
 
-.PHONY: demo test install lint bench clean chromium spamassassin
+.PHONY: demo test install lint bench clean chromium spamassassin tesseract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,19 @@ $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	touch $(DEV) $(BASE)
 
-install: $(DEV) chromium
+install: $(DEV) chromium tesseract
 
 # The console's browser tests drive Debian's chromium with Playwright (never a browser download).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Images and scanned PDF pages are read by Debian's Tesseract (English and Arabic models ship in the
+# packages); the fonts render bench/bench_images.py's screenshots. Without it, image OCR is skipped
+# with a reason and images are still matched by PDQ hash.
+tesseract:
+	@command -v tesseract >/dev/null && test -f /usr/share/tesseract-ocr/5/tessdata/ara.traineddata \
+		&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || (apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core)
 
 # bench/bench_spam.py compares comment spam with Debian's SpamAssassin, run locally (-L); without it
 # the bench prints why it skipped that column.

@@ -23,6 +23,7 @@ RUNS = [
     ("even-handedness report vs transparency report and audit verify", ["bench_consistency.py"]),
     ("scale-out: broker, workers, PostgreSQL, the API under load", ["bench_scale.py", "--quick"]),
     ("hardening (issue 10): each attack, before and after", ["bench_hardening.py"]),
+    ("images: OCR, private information, known material, PDQ", ["bench_images.py", "--quick"]),
 ]
 
 

@@ -149,20 +149,26 @@ def db_url(tmp_path: object) -> str:
     return f"sqlite:///{tmp_path}/lw.db"
 
 
-# The hostile-server suite prints how many of its cases passed (also under xdist: the reports of
-# every worker reach the controlling process).
+# The hostile-server and hostile-image suites print how many of their cases passed (also under
+# xdist: the reports of every worker reach the controlling process).
 _HOSTILE = {"passed": 0, "total": 0}
+_HOSTILE_IMAGES = {"passed": 0, "total": 0}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" and "test_hostile_servers.py::test_hostile_server[" in report.nodeid:
-        _HOSTILE["total"] += 1
-        _HOSTILE["passed"] += report.passed
+    if report.when != "call":
+        return
+    for marker, counts in (("test_hostile_servers.py::test_hostile_server[", _HOSTILE),
+                           ("test_hostile_images.py::test_hostile_image[", _HOSTILE_IMAGES)):
+        if marker in report.nodeid:
+            counts["total"] += 1
+            counts["passed"] += report.passed
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _HOSTILE["total"]:
-        terminalreporter.write_line(f"hostile-server suite: {_HOSTILE['passed']}/{_HOSTILE['total']} cases passed")
+    for name, counts in (("hostile-server", _HOSTILE), ("hostile-image", _HOSTILE_IMAGES)):
+        if counts["total"]:
+            terminalreporter.write_line(f"{name} suite: {counts['passed']}/{counts['total']} cases passed")
 
 
 # Brokers (intake): the servers on this machine, each test in a namespace of its own.

@@ -197,7 +197,7 @@ CASES = [
     Case("mixed encodings", "/mixed", None, "café"),
     Case("unknown charset", "/bogus-charset", None, "plain words"),
     Case("HTML with millions of links", "/links-million", "too_large"),
-    Case("content type image", "/png", "bad_content_type"),
+    Case("PNG that is not an image", "/png", "image_broken"),
     Case("content type octet-stream", "/octet", "bad_content_type"),
     Case("untyped binary", "/untyped-binary", "bad_content_type"),
     Case("server error", "/500", "http_error"),

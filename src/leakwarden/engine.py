@@ -50,6 +50,8 @@ from leakwarden.policy.load import load_policy
 from leakwarden.policy.schema import Policy
 from leakwarden.signals.base import Detector, SignalSpec
 from leakwarden.signals.catalog import register_signal
+from leakwarden.signals.images import evidence as image_evidence
+from leakwarden.signals.images import subjects as images
 from leakwarden.signals.pii import atrest
 from leakwarden.signals.pii.detector import PiiDetector
 from leakwarden.signals.urlrules import RuleBook, UrlRuleDetector
@@ -121,18 +123,18 @@ def subjects_of(post: Post, chains: Sequence[LinkChain]) -> list[Subject]:
             except (binascii.Error, ValueError):
                 raise InvalidInput(f"attachment {attachment.name!r}: content_b64 is not base64",
                                    code="invalid_attachment") from None
-        subjects.append(Subject(kind=SubjectKind.ATTACHMENT, text=attachment.text or "", content=content,
-                                path=["post", f"attachment:{attachment.name}"], surface=post.surface))
+        subjects.append(images.attachment_subject(attachment, content, post.surface))  # images: OCR
     for chain in chains:
         for index, hop in enumerate(chain.hops):
             path = ["post", *chain.path(index)]
             subjects.append(Subject(kind=SubjectKind.LINK, url=hop.canonical, path=path, surface=post.surface))
-            if hop.text:
+            if hop.text or hop.read is not None:
                 is_document = bool(hop.content_type and "html" not in hop.content_type
                                    and "text/plain" not in hop.content_type)
                 subjects.append(Subject(kind=SubjectKind.DOCUMENT if is_document else SubjectKind.PAGE,
-                                        text=hop.text, url=hop.canonical, path=path, surface=post.surface))
-    return subjects
+                                        text=hop.text, url=hop.canonical, path=path, surface=post.surface,
+                                        image=hop.read, content=hop.content))
+    return subjects + images.url_subjects(subjects)  # URLs written in images: URL rules, never fetched
 
 
 class Engine:
@@ -202,6 +204,8 @@ class Engine:
                     for evidence in signal.evidence:
                         if not evidence.path:
                             evidence.path = list(subject.path)
+                if subject.image is not None:
+                    images.locate(subject, found)  # a finding's span → regions of the image
                 signals.extend(found)
         return signals
 
@@ -294,6 +298,7 @@ class Engine:
                           created_at=post.created_at, ingested_at=now, decided_at=decision.decided_at))
             s.flush()
             self._store_links(s, post.id, decision.chains)
+            image_evidence.keep(s, post.id, decision)  # fetched images with private information, sealed
             self._audit_decision(s, decision, actor, kind="decision")
             decision.actions = self._enforce_beside_shadow(s, post.surface, decision)
             s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)

@@ -94,6 +94,21 @@ class SubjectKind(StrEnum):
     DOCUMENT = "document"  # PDF or other fetched file
 
 
+class ImageFacts(BaseModel):
+    """What was read from an image (an attachment, a fetched image, a scanned PDF's pages): its size,
+    hashes and OCR outcome; never its words (those are the subject's text, masked at rest)."""
+
+    format: str = ""
+    width: int = 0
+    height: int = 0
+    frames: int = 1
+    pages: int = 1
+    md5: str = ""
+    sha256: str = ""
+    pdq: list[str] = Field(default_factory=list)  # one ThreatExchange PDQ hex per page read
+    ocr_error: str | None = None
+
+
 class Subject(BaseModel):
     """Anything inspected: the post text, an attachment, a URL, a fetched page or PDF.
 
@@ -108,6 +123,8 @@ class Subject(BaseModel):
     lang: str | None = None
     surface: Surface = Surface.POST
     content: bytes | None = Field(default=None, exclude=True, repr=False)
+    #: an image subject's reading (``links.ocr.ImageRead``: word boxes, PDQ hashes); ``text`` is its OCR text
+    image: Any = Field(default=None, exclude=True, repr=False)
 
     @property
     def ref(self) -> str:
@@ -205,6 +222,10 @@ class Hop(BaseModel):
     error_code: str | None = None
     depth: int = 0
     parent: int | None = None  # index of the hop this one was reached from
+    image: ImageFacts | None = None  # an image or a scanned PDF, read with OCR (``text`` is what it read)
+    #: the reading itself (``links.ocr.ImageRead``) and the image's bytes: in memory only, never serialized
+    read: Any = Field(default=None, exclude=True, repr=False)
+    content: bytes | None = Field(default=None, exclude=True, repr=False)
     #: the clear ``text``, encrypted (``signals.pii.atrest``) when ``text`` had private values masked;
     #: stored, never serialized into a response
     sealed: str | None = Field(default=None, exclude=True, repr=False)

@@ -13,7 +13,20 @@ import typer
 from pydantic import ValidationError
 
 from leakwarden import logsetup
-from leakwarden.cli import bank, consistency, console, core, intake, links, manage, pii, policies, spam, webhooks
+from leakwarden.cli import (
+    bank,
+    consistency,
+    console,
+    core,
+    images,
+    intake,
+    links,
+    manage,
+    pii,
+    policies,
+    spam,
+    webhooks,
+)
 from leakwarden.cli.common import validation_message
 from leakwarden.errors import LeakwardenError
 
@@ -21,7 +34,7 @@ app = typer.Typer(name="leakwarden", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   help="Check posts, follow links, match leaked material, find private information, "
                        "enforce a written policy, and account for it.")
-for _module in (core, links, pii, bank, manage, console, policies, webhooks, consistency, intake, spam):
+for _module in (core, links, pii, bank, images, manage, console, policies, webhooks, consistency, intake, spam):
     _module.register(app)
 
 

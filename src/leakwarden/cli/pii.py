@@ -8,8 +8,9 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from leakwarden.cli.common import echo_json, read_text
+from leakwarden.cli.common import echo_json, read_bytes, read_text
 from leakwarden.errors import InvalidInput
+from leakwarden.links.ocr import is_image
 from leakwarden.signals.pii import LABELS, STYLES, Style, find_pii, redact
 from leakwarden.signals.pii.find import check_regions
 from leakwarden.signals.pii.redact import check_styles
@@ -74,7 +75,10 @@ def _label_styles(pairs: list[str]) -> dict[str, Style]:
 
 
 def redact_cmd(
-    source: Annotated[str, typer.Argument(metavar="FILE|-", help="Text file, or - for stdin")],
+    source: Annotated[str, typer.Argument(
+        metavar="FILE|-", help="Text file or image (PNG, JPEG, WebP, GIF), or - for stdin")],
+    out: Annotated[str | None, typer.Option(
+        "-o", "--out", metavar="OUT.png", help="For an image: where to write it, private regions blacked out")] = None,
     style: Annotated[str, typer.Option("--style", help="mask, label or hash, for every label")] = "mask",
     label_style: Annotated[list[str] | None, typer.Option(
         "--label-style", metavar="LABEL=STYLE", help="Per-label style, e.g. US_SSN=hash (repeatable)")] = None,
@@ -84,15 +88,50 @@ def redact_cmd(
     """Print the text with private information replaced by a mask, the label or a hash.
 
     Hashes are HMAC-SHA-256 keyed with $LEAKWARDEN_PII_HASH_KEY when it is set (plain SHA-256
-    otherwise, which short values such as SSNs do not survive: set a key)."""
+    otherwise, which short values such as SSNs do not survive: set a key).
+
+    An image is read with OCR and written to ``-o`` as PNG with its private regions blacked out;
+    the regions found are printed as JSON."""
+    data = read_bytes(source)
+    if is_image(None, data[:16]):
+        _redact_image(source, data, out, check_regions(regions), min_confidence)
+        return
+    if out is not None:
+        raise InvalidInput("-o is for images; redacted text goes to standard output", code="invalid_option")
     if style not in STYLES:
         raise InvalidInput(f"unknown style {style!r}; use one of {', '.join(STYLES)}")
     styles: dict[str, Style] = dict.fromkeys(LABELS, cast(Style, style))
     styles.update(_label_styles(label_style or []))
-    text = read_text(source)
+    text = _text_of(data, source)
     findings = find_pii(text, regions=check_regions(regions), min_confidence=min_confidence)
     key = os.environ.get(HASH_KEY_ENV, "").encode() or None
     typer.echo(redact(text, findings, styles, key=key), nl=False)
+
+
+def _text_of(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{source}: neither UTF-8 text nor a PNG, JPEG, WebP or GIF image",
+                           code="unreadable_file") from None
+
+
+def _redact_image(source: str, data: bytes, out: str | None, regions: tuple[str, ...], min_confidence: float) -> None:
+    from leakwarden.links.ocr import ImageError
+    from leakwarden.signals.images.redact import redact_image
+
+    if out is None:
+        raise InvalidInput(f"{source} is an image: name the redacted copy with -o OUT.png", code="invalid_option")
+    try:
+        redacted = redact_image(data, regions=regions, min_confidence=min_confidence)
+    except ImageError as exc:
+        raise InvalidInput(f"{source}: {exc.message}", code=exc.code) from None
+    try:
+        with open(out, "wb") as sink:
+            sink.write(redacted.png)
+    except OSError as exc:
+        raise InvalidInput(f"{out}: cannot write it ({type(exc).__name__})", code="unwritable_file") from None
+    echo_json({"file": out, "regions": [list(r) for r in redacted.regions], "labels": redacted.labels})
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ import httpx
 from leakwarden.errors import FetchError, InvalidInput, InvalidURL
 from leakwarden.links.cache import FetchCache
 from leakwarden.links.fetch import REFUSED_CODES, Fetcher, FetchSettings, check_target
+from leakwarden.links.ocr import RECENT_IMAGES, image_facts
 from leakwarden.links.reader import Fetched, read_url
 from leakwarden.links.url import canonicalize
 from leakwarden.model import Hop, LinkChain
@@ -179,6 +180,8 @@ class _Expansion:
             url=step.url, canonical=step.canonical, via=step.via, status=got.status,
             content_type=got.content_type, size=got.size, fetch_ms=got.fetch_ms, text=got.text,
             error=got.error, error_code=got.error_code, depth=step.depth, parent=step.parent,
+            image=image_facts(got.image) if got.image else None, read=got.image,
+            content=RECENT_IMAGES.get(got.image.sha256) if got.image else None,
         )
         fields.update(override)
         return Hop.model_validate(fields)

@@ -14,7 +14,9 @@ elements (a link farm) gets all of its visible text instead (``html2txt``, linea
 Links are read with lxml (which trafilatura uses too), scanning at most ``max_links`` anchors so
 a page with millions of links costs a bounded amount of work. Outlinks are documents (PDF) in the
 main content first, then the other links in the page's main content (anchors outside nav, header,
-footer, aside, menus, comment and share blocks), then documents elsewhere. A small interstitial
+footer, aside, menus, comment and share blocks), then documents elsewhere. A few content images
+(``<img>`` outside those blocks) come right after the main content's documents: a screenshot shown
+in an article is read like a document (``links.ocr``). A small interstitial
 page may redirect by ``<meta http-equiv=refresh>`` or a JavaScript ``location`` assignment; both
 are reported as a redirect for the chain to follow.
 
@@ -48,6 +50,7 @@ _BOILERPLATE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "menu
 _BOILERPLATE_WORDS = ("nav", "menu", "footer", "sidebar", "share", "social", "comment", "cookie",
                       "banner", "breadcrumb", "related", "popular", "widget", "subscribe")
 _DOCUMENT_SUFFIXES = (".pdf",)
+MAX_IMAGES = 3
 _DOCUMENT_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 
 
@@ -164,7 +167,25 @@ def _outlinks(tree: Any, base_url: str, max_links: int) -> list[str]:
             (other_documents if boilerplate else documents).append(url)
         elif not boilerplate:
             content.append(url)
-    return documents + content + other_documents
+    return documents + _images(tree, base_url, seen) + content + other_documents
+
+
+def _images(tree: Any, base_url: str, seen: set[str]) -> list[str]:
+    """The page's content images (a screenshot shown in an article), at most ``MAX_IMAGES``: not in
+    boilerplate, not icons (declared smaller than 64 pixels a side)."""
+    found: list[str] = []
+    for image in islice(tree.iter("img"), 200):
+        url = absolute_url(base_url, image.get("src") or "")
+        if url is None or url in seen or _is_boilerplate(image):
+            continue
+        sizes = [image.get("width") or "", image.get("height") or ""]
+        if any(size.isdigit() and int(size) < 64 for size in sizes):
+            continue
+        seen.add(url)
+        found.append(url)
+        if len(found) >= MAX_IMAGES:
+            break
+    return found
 
 
 def _meta_refresh(tree: Any, base_url: str) -> str | None:

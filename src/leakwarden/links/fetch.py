@@ -28,6 +28,7 @@ import httpx
 from leakwarden.errors import FetchError, InvalidInput
 from leakwarden.links.addresses import AllowList, Resolver, system_resolver
 from leakwarden.links.decode import Stack
+from leakwarden.links.ocr import ImageLimits, sniff_image
 from leakwarden.links.transport import GuardedBackend, deadline
 
 ALLOW_HOSTS_ENV = "LEAKWARDEN_FETCH_ALLOW_HOSTS"
@@ -74,12 +75,15 @@ class FetchSettings:
     total_timeout: float = 10.0
     dns_timeout: float = 2.0
     max_bytes: int = 10 * 1024 * 1024
-    content_types: tuple[str, ...] = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
+    content_types: tuple[str, ...] = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf",
+                                      "image/png", "image/jpeg", "image/webp", "image/gif")
     pdf_max_pages: int = 300
     pdf_max_objects: int = 200_000
     pdf_timeout: float = 5.0
     pdf_memory_mb: int = 768
     max_text_chars: int = 200_000
+    #: images (and PDF pages without a text layer) are hashed and read with OCR (``links.ocr``)
+    image_limits: ImageLimits = field(default_factory=ImageLimits)
     max_links_scanned: int = 5_000
     max_main_text_elements: int = 15_000
     interstitial_max_bytes: int = 16 * 1024
@@ -155,6 +159,8 @@ def sniff(head: bytes) -> str | None:
         return "application/pdf"
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")):
         return "text/html"
+    if sniff_image(head):
+        return sniff_image(head)
     if b"\x00" not in head[:1024]:
         return "text/plain"
     return None

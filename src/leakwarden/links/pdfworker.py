@@ -15,6 +15,7 @@ the child answers one JSON line. Anything else (a kill, a crash, garbage) become
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -45,15 +47,24 @@ class PdfText:
     pages: int
 
 
-class PdfError(Exception):
+class ChildError(Exception):
+    """What a limited child could not read: a message and a machine-readable code."""
+
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
 
 
+class PdfError(ChildError):
+    """A PDF that cannot be read (``pdf_*`` codes)."""
+
+
 class _Worker:
-    def __init__(self, memory_mb: int) -> None:
+    """One child Python running ``script --serve`` in its own process group (a tool it starts, such
+    as tesseract, is killed with it)."""
+
+    def __init__(self, memory_mb: int, script: str = __file__, env: dict[str, str] | None = None) -> None:
         memory = memory_mb * 1024 * 1024
 
         def limit() -> None:  # runs in the child, before exec
@@ -62,11 +73,11 @@ class _Worker:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": "0"}
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": "0", **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", os.path.abspath(__file__), "--serve"],
+            [sys.executable, "-I", os.path.abspath(script), "--serve"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            preexec_fn=limit, env=env, close_fds=True,
+            preexec_fn=limit, env=environment, close_fds=True, start_new_session=True,
         )
         self.uses = 0
 
@@ -75,20 +86,19 @@ class _Worker:
 
     def kill(self) -> bytes:
         """Stop the child; what it wrote to stderr (bounded), for diagnosis."""
-        if self.proc.poll() is None:
-            self.proc.kill()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, 9)  # the child and anything it started
         try:
             _, err = self.proc.communicate(timeout=2)
         except (subprocess.TimeoutExpired, ValueError, OSError):
             err = b""
         return (err or b"")[-4000:]
 
-    def ask(self, data: bytes, limits: PdfLimits) -> dict[str, Any]:
+    def ask(self, header: dict[str, Any], data: bytes, timeout_s: float) -> dict[str, Any]:
         self.uses += 1
-        header = {"size": len(data), "max_pages": limits.max_pages, "max_objects": limits.max_objects,
-                  "max_chars": limits.max_chars}
+        header = {**header, "size": len(data)}
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        deadline = time.monotonic() + limits.timeout_s
+        deadline = time.monotonic() + timeout_s
         writer = threading.Thread(target=_write, args=(self.proc.stdin, json.dumps(header).encode() + b"\n" + data),
                                   daemon=True)
         writer.start()
@@ -127,13 +137,30 @@ def _read_line(stream: IO[bytes], deadline: float) -> bytes | None:
                 return bytes(buffer)
 
 
-class PdfWorkers:
-    """A bounded pool of limited child processes. Thread-safe."""
+class ChildFailed(Exception):
+    """The child died or answered garbage; ``stderr`` is the end of what it wrote there."""
 
-    def __init__(self, size: int = POOL_SIZE) -> None:
+    def __init__(self, stderr: bytes) -> None:
+        super().__init__("child failed")
+        self.stderr = stderr
+
+    @property
+    def out_of_memory(self) -> bool:
+        return b"MemoryError" in self.stderr or b"memory" in self.stderr.lower()
+
+
+class ChildPool:
+    """A bounded pool of limited child processes running one script. Thread-safe.
+
+    :meth:`call` raises ``TimeoutError`` (the child was killed at the deadline) or
+    :class:`ChildFailed`."""
+
+    def __init__(self, size: int = POOL_SIZE, script: str = __file__, env: dict[str, str] | None = None) -> None:
         self._idle: dict[int, queue.LifoQueue[_Worker]] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(size)
+        self._script = script
+        self._env = env
 
     def _take(self, memory_mb: int) -> _Worker:
         with self._lock:
@@ -142,31 +169,26 @@ class PdfWorkers:
             try:
                 worker = idle.get_nowait()
             except queue.Empty:
-                return _Worker(memory_mb)
+                return _Worker(memory_mb, self._script, self._env)
             if worker.alive():
                 return worker
             worker.kill()
 
-    def extract(self, data: bytes, limits: PdfLimits) -> PdfText:
+    def call(self, header: dict[str, Any], data: bytes, *, memory_mb: int, timeout_s: float) -> dict[str, Any]:
         with self._slots:
-            worker = self._take(limits.memory_mb)
+            worker = self._take(memory_mb)
             try:
-                answer = worker.ask(data, limits)
+                answer = worker.ask(header, data, timeout_s)
             except TimeoutError:
                 worker.kill()
-                raise PdfError(f"PDF parsing took longer than {limits.timeout_s:g} s", "pdf_timeout") from None
+                raise
             except (EOFError, json.JSONDecodeError, UnicodeDecodeError, OSError):
-                err = worker.kill()
-                if b"MemoryError" in err or b"memory" in err.lower():
-                    raise PdfError(f"PDF needs more than {limits.memory_mb} MB", "pdf_too_large") from None
-                raise PdfError("PDF parser failed", "pdf_broken") from None
+                raise ChildFailed(worker.kill()) from None
             if answer.get("fatal") or worker.uses >= MAX_USES or not worker.alive():
                 worker.kill()
             else:
-                self._idle[limits.memory_mb].put(worker)
-        if not answer.get("ok"):
-            raise PdfError(str(answer.get("message", "broken PDF"))[:300], str(answer.get("code", "pdf_broken")))
-        return PdfText(text=str(answer.get("text", "")), pages=int(answer.get("pages", 0)))
+                self._idle[memory_mb].put(worker)
+        return answer
 
     def close(self) -> None:
         with self._lock:
@@ -177,6 +199,24 @@ class PdfWorkers:
                     idle.get_nowait().kill()
                 except queue.Empty:
                     break
+
+
+class PdfWorkers(ChildPool):
+    """The pool of PDF-parsing children."""
+
+    def extract(self, data: bytes, limits: PdfLimits) -> PdfText:
+        header = {"max_pages": limits.max_pages, "max_objects": limits.max_objects, "max_chars": limits.max_chars}
+        try:
+            answer = self.call(header, data, memory_mb=limits.memory_mb, timeout_s=limits.timeout_s)
+        except TimeoutError:
+            raise PdfError(f"PDF parsing took longer than {limits.timeout_s:g} s", "pdf_timeout") from None
+        except ChildFailed as failed:
+            if failed.out_of_memory:
+                raise PdfError(f"PDF needs more than {limits.memory_mb} MB", "pdf_too_large") from None
+            raise PdfError("PDF parser failed", "pdf_broken") from None
+        if not answer.get("ok"):
+            raise PdfError(str(answer.get("message", "broken PDF"))[:300], str(answer.get("code", "pdf_broken")))
+        return PdfText(text=str(answer.get("text", "")), pages=int(answer.get("pages", 0)))
 
 
 _POOL = PdfWorkers()
@@ -234,14 +274,17 @@ def _parse(data: bytes, max_pages: int, max_objects: int, max_chars: int) -> dic
         return {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {type(exc).__name__}"}
 
 
-def _serve() -> None:
+def serve(answer: Callable[[bytes, dict[str, Any]], dict[str, Any]], too_large: str, broken: str,
+          what: str) -> None:
+    """A child's loop: read a header line and its bytes, write one JSON answer line, until EOF.
+    ``too_large`` and ``broken`` are the codes of a MemoryError and of any other failure (after
+    which the child stops: it is never reused). Shared with ``imagechild``, which loads this file
+    by path (a child runs with ``python -I`` and cannot import leakwarden)."""
     import logging
     import warnings
 
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
-    import pypdf  # noqa: F401  (import once, before the first document)
-
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         header = stdin.readline()
@@ -250,18 +293,26 @@ def _serve() -> None:
         request = json.loads(header)
         data = stdin.read(int(request["size"]))
         try:
-            result = _parse(data, int(request["max_pages"]), int(request["max_objects"]),
-                            int(request["max_chars"]))
+            result = answer(data, request)
         except MemoryError:
-            result = {"ok": False, "code": "pdf_too_large", "message": "PDF needs too much memory", "fatal": True}
+            result = {"ok": False, "code": too_large, "message": f"{what} needs too much memory", "fatal": True}
         except Exception as exc:  # the child must always answer in JSON
-            result = {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {type(exc).__name__}",
-                      "fatal": True}
+            result = {"ok": False, "code": broken, "message": f"broken {what}: {type(exc).__name__}", "fatal": True}
         del data
         stdout.write(json.dumps(result).encode() + b"\n")
         stdout.flush()
         if result.get("fatal"):
             return
+
+
+def _answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
+    return _parse(data, int(request["max_pages"]), int(request["max_objects"]), int(request["max_chars"]))
+
+
+def _serve() -> None:
+    import pypdf  # noqa: F401  (import once, before the first document)
+
+    serve(_answer, "pdf_too_large", "pdf_broken", "PDF")
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:

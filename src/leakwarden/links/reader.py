@@ -2,19 +2,25 @@
 
 :func:`read_url` never raises: every failure becomes a :class:`Fetched` with an ``error_code``.
 Besides the fetcher's codes (see :mod:`leakwarden.links.fetch`) it adds ``http_error`` (a 4xx or
-5xx answer), ``bad_redirect`` (a redirect without a usable Location) and the ``pdf_*`` codes of
-:mod:`leakwarden.links.pdfworker`.
+5xx answer), ``bad_redirect`` (a redirect without a usable Location) the ``pdf_*`` codes of
+:mod:`leakwarden.links.pdfworker` and the ``image_*`` codes of :mod:`leakwarden.links.ocr`. An image,
+or a PDF without a text layer, is read with OCR: its text is what OCR read, and ``image`` keeps the
+reading (word boxes, PDQ hashes) for the detectors.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin
 
 from leakwarden.errors import FetchError
 from leakwarden.links.extract import Extracted, extract_html, extract_plain, parse_refresh
 from leakwarden.links.fetch import HTML_TYPES, PDF_TYPES, REDIRECT_STATUSES, Fetcher, FetchSettings, Response
+from leakwarden.links.ocr import IMAGE_TYPES, RECENT_IMAGES, ImageError, ImageRead, read_image, read_pdf_pages
 from leakwarden.links.pdfworker import PdfError, PdfLimits, extract_pdf
+
+#: a PDF whose text layer has fewer letters than this is read as scanned pages
+SCANNED_PDF_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Fetched:
     error_code: str | None = None
     next: tuple[str, str] | None = None  # (via, absolute URL): redirect, refresh_header, ...
     outlinks: tuple[str, ...] = ()
+    image: ImageRead | None = None  # an image, or a scanned PDF's pages, as read by links.ocr
 
 
 def read_url(fetcher: Fetcher, url: str) -> Fetched:
@@ -53,6 +60,8 @@ def _read(settings: FetchSettings, r: Response) -> Fetched:
         return Fetched(**facts, next=("redirect", target))  # type: ignore[arg-type]
     if not 200 <= r.status < 300:
         return Fetched(**facts, error=f"HTTP {r.status}", error_code="http_error")  # type: ignore[arg-type]
+    if r.media_type in IMAGE_TYPES:
+        return _read_image(settings, r, Fetched(**facts))  # type: ignore[arg-type]
     try:
         page = _extract(settings, r)
     except PdfError as exc:
@@ -62,7 +71,22 @@ def _read(settings: FetchSettings, r: Response) -> Fetched:
                        error_code="decode_error")
     refresh = parse_refresh(r.refresh, r.url)
     following = ("refresh_header", refresh) if refresh else page.redirect
-    return Fetched(**facts, text=page.text, next=following, outlinks=tuple(page.outlinks))  # type: ignore[arg-type]
+    fetched = Fetched(**facts, text=page.text, next=following, outlinks=tuple(page.outlinks))  # type: ignore[arg-type]
+    if r.media_type in PDF_TYPES and sum(c.isalpha() for c in page.text) < SCANNED_PDF_CHARS:
+        return _read_image(settings, r, fetched, pdf=True)
+    return fetched
+
+
+def _read_image(settings: FetchSettings, r: Response, fetched: Fetched, *, pdf: bool = False) -> Fetched:
+    """An image, or a scanned PDF's pages: hashed and read with OCR (a PDF that cannot be rendered
+    keeps what its text layer gave)."""
+    try:
+        read = (read_pdf_pages if pdf else read_image)(r.body, settings.image_limits)
+    except ImageError as exc:
+        return fetched if pdf else replace(fetched, error=exc.message, error_code=exc.code)
+    if not pdf:
+        RECENT_IMAGES.put(read.sha256, r.body)  # for the reviewer's blurred view, bounded
+    return replace(fetched, text=read.text[:settings.max_text_chars] or fetched.text, image=read)
 
 
 def _location(base: str, location: str | None) -> str | None:

@@ -45,6 +45,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
         consistency,
         console,
         events,
+        images,
         links,
         pii,
         policies,
@@ -111,8 +112,8 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
     def prometheus() -> PlainTextResponse:
         return PlainTextResponse(metrics.exposition(engine), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    for module in (batch, posts, links, rules, accounts, audit, consistency, pii, bank, console, akismet, moderations,
-                   spam, events, policies):
+    for module in (batch, posts, links, rules, accounts, audit, consistency, pii, bank, images, console, akismet,
+                   moderations, spam, events, policies):
         app.include_router(module.router)
     return app
 

@@ -20,13 +20,14 @@ def default_detectors(db: Database) -> list[Detector]:
     clear values in evidence for reviewers who need them.
     """
     from leakwarden.signals.bank.detector import BankDetector
+    from leakwarden.signals.images.detector import ImageHashDetector
     from leakwarden.signals.pii.detector import PiiDetector
     from leakwarden.signals.spam.detector import SpamDetector
 
     key = os.environ.get("LEAKWARDEN_PII_HASH_KEY")
     reveal = os.environ.get("LEAKWARDEN_PII_REVEAL", "0").lower() in ("1", "true", "yes")
     return [PiiDetector(reveal=reveal, hash_key=key.encode() if key else None), BankDetector(db),
-            SpamDetector(db)]
+            ImageHashDetector(db), SpamDetector(db)]
 
 
 __all__ = ["TEXT_SUBJECTS", "Detector", "default_detectors"]

@@ -39,6 +39,7 @@ from leakwarden.engine import Engine
 from leakwarden.errors import Conflict, Forbidden, InvalidInput, LeakwardenError
 from leakwarden.links.url import host_of
 from leakwarden.model import Action, ActionType, Decision, Post
+from leakwarden.service.console import images as console_images
 from leakwarden.service.console import users
 from leakwarden.service.console.casefile import _marked as marked_texts
 from leakwarden.service.console.casefile import case_file, history
@@ -559,6 +560,8 @@ def build() -> FastAPI:
     from leakwarden.service.console import consistency
 
     consistency.add(app)
+
+    console_images.register(app)  # image evidence: blurred, revealed with an audit event
     return app
 
 

@@ -20,8 +20,8 @@ BANK_SIGNAL = SignalSpec(
     attrs={
         "bank": Attr(str, doc="the bank's name"),
         "item": Attr(str, doc="the item's id in its bank"),
-        "method": Attr(str, values=("exact", "near_duplicate", "excerpt", "semantic"),
-                       doc="the cascade stage that matched"),
+        "method": Attr(str, values=("exact", "near_duplicate", "excerpt", "semantic", "pdq", "md5"),
+                       doc="the cascade stage that matched (pdq, md5: an image's hash, signals.images)"),
         "label": Attr(str, doc="the bank's provenance label"),
         "review": Attr(bool, doc="stage 4's evidence reaches only the review threshold: a possible rendering"),
     },

@@ -117,6 +117,19 @@ def _load_or_create(path: Path) -> bytes:
     return data
 
 
+def seal_bytes(data: bytes) -> str:
+    """Bytes (an image holding private values) encrypted with the reveal key, as a Fernet token."""
+    return _fernet().encrypt(data).decode("ascii")
+
+
+def open_bytes(token: str) -> bytes:
+    """The bytes behind :func:`seal_bytes` (SealedUnreadable with another key)."""
+    try:
+        return _fernet().decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError, ValueError):
+        raise SealedUnreadable("sealed image bytes cannot be decrypted with this deployment's reveal key") from None
+
+
 def check_key() -> None:
     """Fail now (RevealKeyUnavailable) rather than at the first stored decision."""
     _fernet()

@@ -1,0 +1,266 @@
+"""The child side of image reading: decode safely, OCR with word boxes, PDQ hash.
+
+Run only as ``python -I imagechild.py --serve`` by :mod:`leakwarden.links.ocr`, inside an
+address-space limit, so it imports nothing of leakwarden: only the standard library, Pillow, numpy,
+pdqhash, pytesseract (which runs Debian's ``tesseract``) and, for PDF pages, pypdfium2.
+
+Decoding refuses before it decodes: the format must be PNG, JPEG, WebP or GIF; the header's
+dimensions must be within ``max_side`` and ``max_pixels`` (also Pillow's ``MAX_IMAGE_PIXELS``), and
+the decoded size (``width × height × bytes per pixel``, plus the RGB copy PDQ needs) within
+``max_decoded_mb``. An animated image is read from its first frame only, and one declaring more
+than ``max_frames`` frames is refused. Only then is the first frame decoded.
+
+Protocol (as :mod:`leakwarden.links.pdfworker`): one JSON header line, ``size`` bytes, one JSON
+answer line. Error codes: ``image_unsupported``, ``image_broken``, ``image_too_large``,
+``image_too_many_frames``, ``pdf_broken``, ``pdf_too_many_pages``; OCR that fails or runs out of
+time leaves the page's text empty with ``ocr_error`` set (the hash and size are still answered).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import struct
+import sys
+import time
+from typing import Any
+
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 3, "YCbCr": 3, "RGBA": 4,
+                    "CMYK": 4, "I": 4, "F": 4}
+_UPSCALE_BELOW = 1800  # OCR reads small screen text better at twice the size
+_MAX_WORDS = 20_000
+_PDQ_SIDE = 512
+_BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+_JOINERS = "_@"
+_ARABIC = re.compile("[\u0600-\u06ff]")
+#: a number in dash-separated groups ("012-0447-5282"): in a right-to-left line Tesseract gives its groups
+#: in reverse order (the dashes are neutral to its bidi reordering), so they are put back
+_DIGIT_GROUPS = re.compile(r"([^\w]*)(\d+(?:[-—–]\d+)+)([^\w]*)")
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def open_first_frame(data: bytes, limits: dict[str, Any]) -> Any:
+    """The decoded first frame (a PIL image), or :class:`Refused`."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = int(limits["max_pixels"])
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except Image.DecompressionBombError:
+        raise Refused("image_too_large", f"image has more than {limits['max_pixels']} pixels") from None
+    except UnidentifiedImageError:
+        if data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            raise Refused("image_broken", "broken image: its header cannot be read") from None
+        raise Refused("image_unsupported", "not a PNG, JPEG, WebP or GIF image") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        raise Refused("image_broken", f"broken image: {type(exc).__name__}") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise Refused("image_broken", "image has no pixels")
+    if max(width, height) > int(limits["max_side"]):
+        raise Refused("image_too_large", f"image is {width}×{height} (limit {limits['max_side']} a side)")
+    if width * height > int(limits["max_pixels"]):
+        raise Refused("image_too_large", f"image has {width * height} pixels (limit {limits['max_pixels']})")
+    decoded = width * height * (_BYTES_PER_PIXEL.get(image.mode, 4) + 3)
+    if decoded > int(limits["max_decoded_mb"]) * 1024 * 1024:
+        raise Refused("image_too_large", f"image needs {decoded // (1024 * 1024)} MB decoded "
+                                         f"(limit {limits['max_decoded_mb']} MB)")
+    frames = 1
+    try:
+        if getattr(image, "is_animated", False):
+            frames = int(getattr(image, "n_frames", 1))
+            if frames > int(limits["max_frames"]):
+                raise Refused("image_too_many_frames",
+                              f"animated image has {frames} frames (limit {limits['max_frames']})")
+            image.seek(0)
+        image.load()
+    except Image.DecompressionBombError:
+        raise Refused("image_too_large", f"image has more than {limits['max_pixels']} pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        raise Refused("image_broken", f"broken image: {type(exc).__name__}") from None
+    image.info["frames"] = frames
+    return image
+
+
+def pdq_of(image: Any) -> tuple[str, int]:
+    """ThreatExchange's PDQ hex (64 lowercase hex digits, first bit most significant) and quality."""
+    import numpy as np
+    import pdqhash
+
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if max(rgb.size) > _PDQ_SIDE:  # PDQ downsamples to 64×64 anyway; hashing 36 MP takes seconds
+        rgb = rgb.copy()
+        rgb.thumbnail((_PDQ_SIDE, _PDQ_SIDE))
+    vector, quality = pdqhash.compute(np.asarray(rgb))
+    return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
+
+
+def ocr(image: Any, lang: str, timeout_s: float) -> tuple[str, list[list[int]]]:
+    """The text read from the image and its words as ``[start, end, x, y, w, h]`` (character span in
+    the text, box in the image's pixels). Lines end with a newline, blocks with a blank line."""
+    import pytesseract
+
+    gray = image.convert("L")
+    scale = 2 if max(gray.size) < _UPSCALE_BELOW else 1
+    if scale > 1:
+        gray = gray.resize((gray.width * 2, gray.height * 2))
+    data = pytesseract.image_to_data(gray, lang=lang, config="--psm 3", timeout=max(1.0, timeout_s),
+                                     output_type=pytesseract.Output.DICT)
+    return assemble(data, scale)
+
+
+def assemble(data: dict[str, list[Any]], scale: int = 1) -> tuple[str, list[list[int]]]:
+    """Tesseract's words (``image_to_data`` as a dict of columns) as text and word boxes; in an
+    Arabic paragraph, what Tesseract's bidi reordering got wrong is put back."""
+    parts: list[str] = []
+    words: list[list[int]] = []
+    length = 0
+    line_key: tuple[int, int, int] | None = None
+    block: int | None = None
+    lines: dict[tuple[int, int], list[int]] = {}
+    for i, word in enumerate(data["text"]):
+        word = (word or "").strip().strip(_BIDI_MARKS)
+        if not word or float(data["conf"][i]) < 0:
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        if line_key is not None:
+            sep = "\n\n" if key[0] != block else "\n" if key != line_key else " "
+            if sep == " " and (word[0] in _JOINERS or parts[-1][-1] in _JOINERS):
+                sep = ""  # "delgado _karen@x" was one handle: the underscore's gap split it
+            parts.append(sep)
+            length += len(sep)
+        line_key, block = key, key[0]
+        x, y, w, h = (int(data[k][i]) // scale for k in ("left", "top", "width", "height"))
+        words.append([length, length + len(word), x, y, max(1, w), max(1, h)])
+        lines.setdefault(key[:2], []).append(len(parts))  # by paragraph: its direction
+        parts.append(word)
+        length += len(word)
+        if len(words) >= _MAX_WORDS:
+            break
+    for indices in lines.values():
+        if any(_ARABIC.search(parts[i]) for i in indices):
+            for i in indices:  # same length: spans stay valid
+                if len(parts[i]) > 2 and parts[i][0] in ".,:;" and parts[i][1].isascii() and parts[i][1].isalnum():
+                    parts[i] = parts[i][1:] + parts[i][0]  # a sentence's end, moved to the wrong side
+                found = _DIGIT_GROUPS.fullmatch(parts[i])
+                if found:
+                    groups = "".join(reversed(re.split(r"([-—–])", found.group(2))))
+                    parts[i] = found.group(1) + groups + found.group(3)
+    return "".join(parts), words
+
+
+def _mostly_arabic(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 10 and sum(1 for c in letters if "\u0600" <= c <= "\u06ff") > len(letters) / 2
+
+
+def read_page(image: Any, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+    page: dict[str, Any] = {"width": image.width, "height": image.height,
+                            "frames": int(image.info.get("frames", 1)), "format": image.format or ""}
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGBA").convert("RGB") if "A" in image.mode or image.mode == "P" \
+            else image.convert("RGB")
+    page["pdq"], page["quality"] = pdq_of(image)
+    page["text"], page["words"] = "", []
+    if request.get("ocr"):
+        left = deadline - time.monotonic()
+        if left < 1.0:
+            page["ocr_error"] = "no time left for OCR"
+            return page
+        try:
+            lang = str(request.get("lang", "eng"))
+            page["text"], page["words"] = ocr(image, lang, left - 0.5)
+            first, _, others = lang.partition("+")
+            if "ara" in others.split("+") and _mostly_arabic(page["text"]) and deadline - time.monotonic() > 1.5:
+                # an Arabic page: read again with Arabic first (its digits and words beat English's guesses)
+                swapped = "+".join(["ara", first, *(x for x in others.split("+") if x != "ara")])
+                page["text"], page["words"] = ocr(image, swapped, deadline - time.monotonic() - 0.5)
+        except RuntimeError as exc:  # pytesseract's timeout
+            page["ocr_error"] = "OCR took too long" if "timeout" in str(exc).lower() else "OCR failed"
+        except Exception as exc:  # tesseract missing, killed for memory, garbage output
+            page["ocr_error"] = f"OCR failed: {type(exc).__name__}"
+    return page
+
+
+def read_pdf(data: bytes, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        return {"ok": False, "code": "pdf_broken", "message": f"broken PDF: {str(exc)[:100]}"}
+    count = len(document)
+    first = max(1, int(request.get("first_page", 1)))
+    last = min(count, first - 1 + int(request["max_pages"]))
+    pages = []
+    for number in range(first, last + 1):
+        bitmap = document[number - 1].render(scale=float(request.get("dpi", 150)) / 72)
+        image = bitmap.to_pil()
+        image.format = "PDF"
+        page = read_page(image, request, deadline)
+        page["page"] = number
+        pages.append(page)
+        if time.monotonic() > deadline:
+            break
+    return {"ok": True, "pages": pages, "page_count": count}
+
+
+def paint(image: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """The first frame with each box blacked out (``style`` black) or blurred (blur), as PNG."""
+    from PIL import ImageDraw, ImageFilter
+
+    canvas = image.convert("RGB")
+    draw = ImageDraw.Draw(canvas)
+    pad = int(request.get("pad", 2))
+    for x, y, w, h in request.get("boxes", []):
+        box = (max(0, x - pad), max(0, y - pad), min(canvas.width, x + w + pad), min(canvas.height, y + h + pad))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        if request.get("style") == "blur":
+            region = canvas.crop(box).filter(ImageFilter.GaussianBlur(max(6, (box[3] - box[1]) // 2)))
+            canvas.paste(region.filter(ImageFilter.BoxBlur(4)), box[:2])
+        else:
+            draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill="black")
+    out = io.BytesIO()
+    canvas.save(out, "PNG")
+    return {"ok": True, "png_b64": base64.b64encode(out.getvalue()).decode("ascii")}
+
+
+def answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + float(request["timeout_s"])
+    if request.get("kind") == "pdf":
+        return read_pdf(data, request, deadline)
+    try:
+        image = open_first_frame(data, request)
+    except Refused as refused:
+        return {"ok": False, "code": refused.code, "message": refused.message}
+    if request.get("kind") == "paint":
+        return paint(image, request)
+    return {"ok": True, "pages": [read_page(image, request, deadline)]}
+
+
+def _serve() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    import numpy  # noqa: F401  (import once, before the first image)
+    import PIL.Image  # noqa: F401
+
+    spec = importlib.util.spec_from_file_location("_pdfworker", Path(__file__).with_name("pdfworker.py"))
+    assert spec is not None and spec.loader is not None
+    worker = sys.modules["_pdfworker"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)  # the shared child loop (standard library only)
+    worker.serve(answer, "image_too_large", "image_broken", "image")
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    _serve()
