@@ -6,14 +6,13 @@
 
 from __future__ import annotations
 
-import csv
 import html
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 from leakwarden.audit.consistency import ConsistencyReport, Entry, LikeCases, RequestFollowUp
-from leakwarden.audit.report import bar_chart
+from leakwarden.audit.report import bar_chart, write_csv
 
 PALETTE = ("#3b6ea5", "#c8553d", "#588b8b", "#f2a541", "#7d5ba6", "#8c8c8c")
 KIND_COLOURS = {"decision": "#3b6ea5", "action": "#c8553d", "reversal": "#2a9d4b", "review": "#7d5ba6",
@@ -330,33 +329,25 @@ def to_html(report: ConsistencyReport) -> str:
 
 
 # -- CSV -------------------------------------------------------------------------------------
-def _csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 def write(report: ConsistencyReport, out_dir: Path) -> list[Path]:
     """consistency.html and one CSV per section (requests in two: the requests, and what followed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "consistency.html"
     page.write_text(to_html(report), encoding="utf-8")
     return [page,
-            _csv(out_dir / "like_cases.csv",
+            write_csv(out_dir / "like_cases.csv",
                  ["group", "evidence", "decided_alike", "post", "account", "decided_at", "verdict", "outcome",
                   "actions_in_effect", "reversed", "decided_by", "policy_version"],
                  [[i, " + ".join(g.evidence), g.even, p.post_id, p.account, p.decided_at, p.verdict, p.outcome,
                    "; ".join(p.in_effect), "; ".join(p.reversed), "; ".join(p.decided_by), p.policy_version]
                   for i, g in enumerate(report.like_cases, 1) for p in g.posts]),
-            _csv(out_dir / "departures.csv",
+            write_csv(out_dir / "departures.csv",
                  ["at", "moderator", "act", "case", "post", "account", "clauses", "policy_version", "undone",
                   "applied", "note", "audit_seq"],
                  [[d.at, d.moderator, d.act, d.case_id or "", d.post_id or "", d.account or "", "; ".join(d.clauses),
                    d.policy_version or "", "; ".join(d.undone), "; ".join(d.applied), d.note, d.seq]
                   for d in report.departures]),
-            _csv(out_dir / "requests.csv",
+            write_csv(out_dir / "requests.csv",
                  ["request", "kind", "requester", "received_at", "asked", "read_as", "recorded_outcome", "verdict",
                   "first_action_after", "days_to_first_action", "actions_before", "actions_after", "discrepancy"],
                  [[r.id, r.kind, r.requester, r.received_at, r.asked, "; ".join(r.wants), r.recorded_outcome,
@@ -364,11 +355,11 @@ def write(report: ConsistencyReport, out_dir: Path) -> list[Path]:
                    round(r.first_after.days_after, 4) if r.first_after else "", len(r.before), len(r.after),
                    r.discrepancy]
                   for r in report.requests]),
-            _csv(out_dir / "request_actions.csv",
+            write_csv(out_dir / "request_actions.csv",
                  ["request", "at", "days_after", "what", "detail", "on", "by", "clause", "did_what_was_asked"],
                  [[r.id, f.at, round(f.days_after, 4), f.what, f.detail, f.on, f.by, f.clause,
                    any(v is f for v in r.fulfilled.values())] for r in report.requests for f in r.before + r.after]),
-            _csv(out_dir / "timeline.csv",
+            write_csv(out_dir / "timeline.csv",
                  ["account", "at", "kind", "what", "by", "policy_version", "post", "audit_seq"],
                  [[a, x.at, x.kind, x.what, x.by, x.policy_version, x.post_id, x.seq]
                   for a, entries in report.timelines.items() for x in entries])]

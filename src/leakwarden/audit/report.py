@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,18 +126,22 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem}}</style></head>
 """
 
 
+def write_csv(path: Path, header: list[str], rows: Iterable[Sequence[object]]) -> Path:
+    """One CSV file of a report: a header line, then the rows."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
 def write(report: Report, out_dir: Path) -> list[Path]:
     """Write report.html, actions.csv and requests.csv into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "report.html"
     page.write_text(to_html(report), encoding="utf-8")
-    actions_csv, requests_csv = out_dir / "actions.csv", out_dir / "requests.csv"
-    with actions_csv.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["clause", "action", "count"])
-        writer.writerows([c, t, n] for (c, t), n in sorted(report.actions.items()))
-    with requests_csv.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["kind", "outcome", "count"])
-        writer.writerows([k, o, n] for (k, o), n in sorted(report.requests.items()))
-    return [page, actions_csv, requests_csv]
+    return [page,
+            write_csv(out_dir / "actions.csv", ["clause", "action", "count"],
+                      ([c, t, n] for (c, t), n in sorted(report.actions.items()))),
+            write_csv(out_dir / "requests.csv", ["kind", "outcome", "count"],
+                      ([k, o, n] for (k, o), n in sorted(report.requests.items())))]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import html
 from collections import Counter
 from pathlib import Path
 
-from leakwarden.audit.report import bar_chart
+from leakwarden.audit.report import bar_chart, write_csv
 from leakwarden.policy.backtest import SIMPLIFICATION, Backtest
 
 
@@ -90,26 +89,19 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}}</style></h
 """
 
 
-def _csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 def write(result: Backtest, out_dir: Path) -> list[Path]:
     """backtest.html, changes.csv (every changed post), clauses.csv and accounts.csv in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "backtest.html"
     page.write_text(to_html(result), encoding="utf-8")
     return [page,
-            _csv(out_dir / "changes.csv", ["post_id", "author", "ingested_at", "from", "to", "clause", "from_clauses",
-                                           "to_clauses", "from_actions", "to_actions", "reasons"],
+            write_csv(out_dir / "changes.csv", ["post_id", "author", "ingested_at", "from", "to", "clause",
+                                                "from_clauses", "to_clauses", "from_actions", "to_actions",
+                                                "reasons"],
                  [[c.post_id, c.author, c.ingested_at.isoformat(), c.before, c.after, c.clause,
                    " ".join(c.before_clauses), " ".join(c.after_clauses), " ".join(c.before_actions),
                    " ".join(c.after_actions), " | ".join(c.reasons)] for c in result.changes]),
-            _csv(out_dir / "clauses.csv", ["clause", "from", "to", "posts"],
+            write_csv(out_dir / "clauses.csv", ["clause", "from", "to", "posts"],
                  [[c, a, b, n] for (c, a, b), n in sorted(result.by_clause.items())]),
-            _csv(out_dir / "accounts.csv", ["account", "from", "to", "from_strikes", "to_strikes"],
+            write_csv(out_dir / "accounts.csv", ["account", "from", "to", "from_strikes", "to_strikes"],
                  [[a.account, a.before, a.after, a.strikes_before, a.strikes_after] for a in result.accounts])]
