@@ -561,6 +561,10 @@ def build() -> FastAPI:
 
     consistency.add(app)
 
+    from leakwarden.service.console import webhook_pages
+
+    webhook_pages.add(app)
+
     console_images.register(app)  # image evidence: blurred, revealed with an audit event
     return app
 
