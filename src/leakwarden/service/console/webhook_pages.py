@@ -46,11 +46,10 @@ def add(app: FastAPI) -> None:
              form: dict[str, Any] | None = None) -> Response:
         db = engine_of(request).db
         found = webhooks.deliveries(db, state=state or None, limit=DELIVERIES)
-        response = render(request, "webhooks.html", info, status, endpoints=webhooks.list_endpoints(db),
-                          deliveries=[{**d, "shown_state": delivery_state(d)} for d in found], state=state,
-                          states=STATES, feed=events_page(db, after), event_types=feed.EVENT_TYPES, error=error,
-                          code=code, form=form or {"url": "", "events": [], "description": ""})
-        return response
+        return render(request, "webhooks.html", info, status, endpoints=webhooks.list_endpoints(db),
+                      deliveries=[{**d, "shown_state": delivery_state(d)} for d in found], state=state,
+                      states=STATES, feed=events_page(db, after), event_types=feed.EVENT_TYPES, error=error,
+                      code=code, form=form or {"url": "", "events": [], "description": ""})
 
     @app.get("/webhooks", response_class=HTMLResponse)
     def webhooks_page(request: Request, info: Admin,
@@ -64,13 +63,13 @@ def add(app: FastAPI) -> None:
     async def add_webhook(request: Request, info: Admin) -> Response:
         form = await checked_form(request, info)
         chosen = [e for e in form.getlist("events") if isinstance(e, str)][:len(feed.EVENT_TYPES)]
-        given = {"url": field(form, "url", limit=webhooks.MAX_URL), "events": chosen,
-                 "description": field(form, "description", limit=500)}
+        url, description = field(form, "url", limit=webhooks.MAX_URL), field(form, "description", limit=500)
         try:
-            made = webhooks.add(engine_of(request).db, given["url"], events=chosen,
-                                description=given["description"], actor=info.principal.name)
+            made = webhooks.add(engine_of(request).db, url, events=chosen, description=description,
+                                actor=info.principal.name)
         except InvalidInput as exc:  # a private or malformed URL: the form again, with why
-            return page(request, info, 422, error=exc.message, code=exc.code, form=given)
+            return page(request, info, 422, error=exc.message, code=exc.code,
+                        form={"url": url, "events": chosen, "description": description})
         response = render(request, "webhook_added.html", info, 201, hook=made)
         response.headers["Cache-Control"] = "no-store"  # the secret is on this page, and only here
         return response
