@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from intake_support import BLOCKED, blocking_engine, count, dead_letters, posts
 
 from leakwarden.audit import log as audit
@@ -308,3 +309,48 @@ def test_messages_a_dead_consumer_held_go_to_another(broker_url: str, db_url: st
     worker = run_worker(engine, url, lambda w: w.counts["stored"] == 3)
     assert dict(worker.counts) == {"stored": 3}
     assert count(engine, PostRow) == 3
+
+
+def test_rule_and_bank_changes_reach_a_running_worker_within_a_second(broker_url: str, db_url: str,
+                                                                       tmp_path: Any) -> None:
+    """Another process adds a URL rule and banks a document while a worker runs: the worker's
+    decisions a second later use both, with no restart."""
+    import subprocess
+    import sys
+    import threading
+
+    engine = Engine(db_url)
+    leak = ("Memo to the Harrow campaign's finance committee: the donor list for the Millbrook dinner "
+            "is attached, with the pledges we still have to chase before the filing deadline, and the "
+            "names of the three donors who asked not to be listed in the public report.")
+    memo = tmp_path / "memo.txt"
+    memo.write_text(leak, encoding="utf-8")
+    first = Post(id="before", author="a1", text=f"nothing known yet https://fresh.example/x {leak}")
+    later = [Post(id="by-rule", author="a2", text="see https://fresh.example/y"),
+             Post(id="by-bank", author="a3", text=leak)]
+    failures: list[str] = []
+
+    def another_process() -> None:
+        IntakeClient(broker_url).publish_posts([first])
+        deadline = time.monotonic() + 60
+        while count(engine, PostRow) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for argv in (["rules", "add", "--domain", "fresh.example", "--reason", "leak host", "--source"],
+                     ["bank", "create", "leaks", "--label", "hack-and-leak"],
+                     ["bank", "add", "leaks", str(memo), "--id", "memo"]):
+            done = subprocess.run([sys.executable, "-m", "leakwarden", *argv, "--db", db_url],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                failures.append(f"{argv[:2]}: {done.stderr.strip()}")
+        time.sleep(1.0)
+        IntakeClient(broker_url).publish_posts(later)
+
+    other = threading.Thread(target=another_process)
+    other.start()
+    run_worker(engine, broker_url, lambda w: w.counts["stored"] == 3, timeout=120)
+    other.join()
+    assert not failures
+    with engine.db.session() as s:
+        verdicts = {row.id: row.verdict for row in s.scalars(select(PostRow))}
+    assert verdicts["before"] == "allow"
+    assert verdicts["by-rule"] != "allow" and verdicts["by-bank"] != "allow"
