@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from intake_support import BLOCKED, blocking_engine, count, dead_letters, posts
+from sqlalchemy import select
 
 from leakwarden.audit import log as audit
 from leakwarden.cli import main
