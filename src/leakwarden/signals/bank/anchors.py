@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 from anyascii import anyascii
 
-from leakwarden.signals.bank.normalize import Token, unwritten_marks
+from leakwarden.signals.bank.normalize import Token, as_written
 
 RARE_ZIPF = 3.5
 COMMON_ZIPF = 5.0  # a word this common in its language meets no name ("which", "قال")
@@ -105,7 +105,7 @@ def word_zipf(text: str, tok: Token) -> float:
     lang = _word_lang(w)
     z = zipf(w, lang)
     if lang == "ar":
-        written = unwritten_marks(text[tok.start : tok.end])
+        written = as_written(text[tok.start : tok.end])
         if written != w:
             z = max(z, zipf(written, "ar"))
     return z

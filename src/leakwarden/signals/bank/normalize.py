@@ -39,14 +39,14 @@ class Token(NamedTuple):
     end: int
 
 
-def unwritten_marks(word: str) -> str:
+def as_written(word: str) -> str:
     """``word`` in NFKC without Arabic diacritics and tatweel, its letters as written (unfolded)."""
     return _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", word).casefold())
 
 
 def fold_word(word: str) -> str:
     """Fold one word (see the module doc)."""
-    word = unwritten_marks(word).translate(_FOLD)
+    word = as_written(word).translate(_FOLD)
     return word.replace(",", "") if word[:1].isdigit() else word
 
 
