@@ -59,6 +59,25 @@ def test_common_arabic_words_are_no_names_in_folded_spelling(text: str) -> None:
     ("twenty-five per cent of one hundred and twenty people", {"25", "120"}),
     ("3.8 million and ٤٬٢٠٠", {"3800000", "4200"}),
     ("إحدى عشرة مرة", {"11"}),
+    ("الحادية عشرة", {"11"}),
+    ("عشرة آلاف دولار", {"10000"}),
+    ("مئتي ألف متظاهر", {"200000"}),
+    ("مليار ومئتي مليون", {"1200000000"}),
+    ("خمسة وعشرين في المئة", {"25"}),
+    ("سبعمائة وخمسين ألفاً", {"750000"}),
+    ("ثلاث مئة وخمسون", {"350"}),
+    ("نصف مليون", {"500000"}),
+    ("ربع الميزانية", {"25"}),
+    ("a quarter of the budget", {"25"}),
+    ("ثلثا الأصوات", {"66.7"}),
+    ("two-thirds of the votes", {"66.7"}),
+    ("قال الرئيس إن الشركة دفعت", set()),
+    ("وقال متحدث باسم ميتا", set()),  # folded, "مئتا" (two hundred) is "ميتا" (Meta)
+    ("الدائرة الرابعة عشرة", set()),  # an ordinal: the fourteenth
+    ("ويمكننا أن نصف الوحدات", set()),  # "نصف" the verb: "that we describe"
+    ("حوالي مليون ومتين ألف ريال", {"1200000"}),  # Gulf "متين": two hundred
+    ("بين الناخبين دون الثلاثين", {"30"}),  # with the article
+    ("أعضاء المجلس الأحد عشر", {"11"}),
 ])
 def test_numbers_in_any_wording(text: str, expected: set[str]) -> None:
     assert numbers(text) == expected
@@ -85,13 +104,15 @@ def test_the_migration_computes_stored_anchors_again(tmp_path: Path) -> None:
     db = Database(url)
     banks = Banks(db, None)
     banks.create("leaks", "hack-and-leak")
-    banks.add_text("leaks", "مذكرة الشركة إلى الرئيس: عقد كليبنشتاين مع شركة الريان", item_id="memo")
+    banks.add_text("leaks", "مذكرة الشركة إلى الرئيس: عقد كليبنشتاين مع شركة الريان بمئتي ألف دولار",
+                   item_id="memo")
     with db.session() as s:
-        fresh = s.execute(select(ItemRow.anchors, ItemRow.names)).one()
-        s.execute(update(ItemRow).values(anchors="0" * 16, names="0" * 16))
+        fresh = s.execute(select(ItemRow.anchors, ItemRow.names, ItemRow.numbers)).one()
+        assert fresh.numbers  # "بمئتي ألف" = 200000
+        s.execute(update(ItemRow).values(anchors="0" * 16, names="0" * 16, numbers=""))
         s.execute(text("UPDATE alembic_version SET version_num = 'bank_0002' WHERE version_num = 'bank_0003'"))
     db.dispose()
     again = Database(url)
     with again.session() as s:
-        assert tuple(s.execute(select(ItemRow.anchors, ItemRow.names)).one()) == tuple(fresh)
+        assert tuple(s.execute(select(ItemRow.anchors, ItemRow.names, ItemRow.numbers)).one()) == tuple(fresh)
     again.dispose()

@@ -2,8 +2,9 @@
 numbers agree.
 
 Digits in any script (``4,200`` = ``٤٬٢٠٠``), scale words (``3.8 million`` = ``3.8 مليون``), English
-number words (``text2num``: "two hundred million", "twenty-five per cent"), a few Arabic number
-words and ranges ("4.2 to 4.8 billion"). Translators and rewriters round and reword figures
+number words (``text2num``: "two hundred million", "twenty-five per cent"), Arabic number words
+(``arabic_numbers``: "مئتي ألف", "خمسة وعشرين في المئة"), shares ("a quarter of" = "ربع" = 25 per
+cent) and ranges ("4.2 to 4.8 billion"). Translators and rewriters round and reword figures
 ("201 million" → "over 200 million"), so :func:`agreement` compares values with a relative
 tolerance instead of as exact sets; figures are evidence, never a gate.
 """
@@ -14,6 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from leakwarden.signals.bank import arabic_numbers
 from leakwarden.signals.bank.normalize import fold_word
 
 _NUM = re.compile(r"[0-9٠-٩۰-۹]+(?:[.,٫٬][0-9٠-٩۰-۹]+)*")
@@ -23,21 +25,9 @@ _SCALE_AFTER = re.compile(
 _SCALES = {"k": 1e3, "thousand": 1e3, "ألف": 1e3, "الف": 1e3, "آلاف": 1e3, "الاف": 1e3,
            "m": 1e6, "mn": 1e6, "million": 1e6, "millions": 1e6, "مليون": 1e6, "ملايين": 1e6,
            "bn": 1e9, "billion": 1e9, "مليار": 1e9}
-_WORDS = {  # Arabic tens and hundreds (English number words go through text2num)
-    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
-    "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70, "ثمانون": 80,
-    "ثمانين": 80, "تسعون": 90, "تسعين": 90, "مئة": 100, "مائة": 100,
-}
-_AR_TEENS = {"أحد": 11, "إحدى": 11, "اثنا": 12, "اثنتا": 12, "اثني": 12, "اثنتي": 12, "ثلاثة": 13,
-             "ثلاث": 13, "أربعة": 14, "أربع": 14, "خمسة": 15, "خمس": 15, "ستة": 16, "ست": 16,
-             "سبعة": 17, "سبع": 17, "ثمانية": 18, "ثماني": 18, "تسعة": 19, "تسع": 19}
-_AR_TEENS.update({"حادي": 11, "حادية": 11, "ثاني": 12, "ثانية": 12})
-_AR_PREFIXES = ("", "و", "ال", "وال", "بال")
-_PERCENT = {"مئة", "مائة"}
 _NUM_SCALED = re.compile(_NUM.pattern + "(?:" + _SCALE_AFTER.pattern + ")?", re.IGNORECASE)
 _RANGE_SCALE = re.compile(
     r"\s*(?:to|-|–|إلى|الى)\s*[0-9٠-٩۰-۹]+(?:[.,٫٬][0-9٠-٩۰-۹]+)*" + _SCALE_AFTER.pattern, re.IGNORECASE)
-_WORD_NUM = re.compile(r"[A-Za-z\u0621-\u064a]+(?:\s+(?:عشر|عشرة))?")
 
 
 def _canon(value: float) -> str:
@@ -51,22 +41,6 @@ def _scale(text: str, end: int) -> float:
     if m is None:
         m = _RANGE_SCALE.match(text, end)
     return _SCALES.get(m.group(1).lower(), 1.0) if m else 1.0
-
-
-def _word_value(parts: list[str]) -> int | None:
-    """A number written as a word (English or Arabic), with Arabic's attached conjunction and
-    article stripped: "ثلاثين" = "والثلاثين" = 30; "إحدى عشرة" = "الحادية عشرة" = 11."""
-    for prefix in _AR_PREFIXES:
-        if prefix and not parts[0].startswith(prefix):
-            continue
-        head = parts[0][len(prefix):]
-        if "ال" in prefix and head in _PERCENT:
-            continue  # "في المئة", "بالمئة": per cent, not a hundred
-        if len(parts) == 2 and head in _AR_TEENS:
-            return _AR_TEENS[head]
-        if len(parts) == 1 and head.lower() in _WORDS:
-            return _WORDS[head.lower()]
-    return None
 
 
 def _digits(text: str) -> set[str]:
@@ -92,12 +66,16 @@ def numbers(text: str) -> set[str]:
     out = _digits(text)
     if _LATIN_WORD.search(text):  # English number words, read by text2num where no digits stand
         out |= _digits(_english_words_to_digits(_NUM_SCALED.sub(" ; ", text)))
-    for m in _WORD_NUM.finditer(text):
-        got = _word_value(m.group().split())
-        if got is not None:
-            value = got * _scale(text, m.end())
-            out.add(_canon(value))
+    out |= {_canon(v) for v in arabic_numbers.values(text) if v >= 10}  # Arabic number words
+    out |= {_canon(_SHARES[m.group(1).lower().replace("-", " ")]) for m in _SHARE.finditer(text)}
     return out
+
+
+#: shares in English words, in per cent ("a quarter of the budget" = 25%, as "ربع الميزانية")
+_SHARES = {"half": 50.0, "a quarter": 25.0, "one quarter": 25.0, "a third": 33.3, "one third": 33.3,
+           "two thirds": 66.7, "three quarters": 75.0}
+_SHARE = re.compile(r"\b(half|a quarter|one quarter|a third|one third|two[- ]thirds|three[- ]quarters)\s+of\b",
+                    re.IGNORECASE)
 
 
 def number_hashes(values: set[str]) -> set[str]:

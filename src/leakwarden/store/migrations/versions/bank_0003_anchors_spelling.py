@@ -1,8 +1,8 @@
-"""bank: anchors again, with Arabic words' frequency read in their written spelling
+"""bank: anchors and figures again (Arabic words' frequency in their written spelling; Arabic number words)
 
-``anchors.word_zipf`` now counts "الشركة" (folded "الشركه") as the common word it is, so items'
-stored anchors and names are computed again from their text. Items without text (imported
-signals) keep theirs.
+``anchors.word_zipf`` now counts "الشركة" (folded "الشركه") as the common word it is, and
+``numbers`` reads Arabic number words ("مئتي ألف"), so items' stored anchors, names and figures are
+computed again from their text. Items without text (imported signals) keep theirs.
 
 Revision ID: bank_0003
 """
@@ -22,11 +22,13 @@ _BATCH = 500
 
 def upgrade() -> None:
     from leakwarden.signals.bank.anchors import anchor_hashes
+    from leakwarden.signals.bank.numbers import number_hashes
     from leakwarden.signals.bank.sketch import sketch
 
     bind = op.get_bind()
     items = sa.table("lw_bank_item", sa.column("id", sa.Integer), sa.column("text", sa.Text),
-                     sa.column("lang", sa.String), sa.column("anchors", sa.Text), sa.column("names", sa.Text))
+                     sa.column("lang", sa.String), sa.column("anchors", sa.Text), sa.column("names", sa.Text),
+                     sa.column("numbers", sa.Text))
     last = 0
     while True:
         rows = bind.execute(sa.select(items.c.id, items.c.text, items.c.lang)
@@ -38,7 +40,8 @@ def upgrade() -> None:
             sk = sketch(text, None, lang or None)
             bind.execute(items.update().where(items.c.id == rid).values(
                 anchors=" ".join(sorted(anchor_hashes(sk.keys()))),
-                names=" ".join(sorted(anchor_hashes(sk.names())))))
+                names=" ".join(sorted(anchor_hashes(sk.names()))),
+                numbers=" ".join(sorted(number_hashes(sk.numbers())))))
         last = rows[-1][0]
 
 
