@@ -253,7 +253,8 @@ def test_the_posts_own_text_is_stored_masked_and_sealed(site: HostServer, db_url
         text, body = row.text, dict(row.body)
     assert leaks(text) == [] and text == body["text"] and len(text) == len(doxx(site).text)
     assert "She lives at" in text and body["sealed"] and leaks(body["sealed"]) == []
-    assert atrest.clear_body(body) == doxx(site).model_dump(mode="json")
+    assert atrest.clear_body(body) == doxx(site).model_dump(mode="json")  # the attached files' bytes too
+    assert [a["content_b64"] for a in body["attachments"]] == [None, None]  # sealed only
     assert "sealed" not in atrest.shown_body(body)
     assert engine.ingest(doxx(site)) == first  # the same post again: recognized through the sealed body
     with pytest.raises(Exception, match="different content"):

@@ -359,9 +359,10 @@ def clear_chains(decision: Decision) -> list[LinkChain]:
 def seal_post(post: Post, decision: Decision | None = None, *, scan: bool = True) -> dict[str, Any]:
     """The post's body to store (``posts.body``; its ``text`` also goes to ``posts.text``): the text
     and every attachment's text with their private values masked (the spans the decision's pii
-    evidence points at, and what the finder finds), same length so spans stay valid. When anything
-    was masked, the clear body goes encrypted under ``"sealed"``, which :func:`shown_body` drops and
-    only :func:`clear_body` (deciding again, the audited reveal) opens."""
+    evidence points at, and what the finder finds), same length so spans stay valid, and every
+    attachment's bytes (``content_b64``: a PDF, an image, whatever it holds) left out. When anything
+    was masked or left out, the clear body goes encrypted under ``"sealed"``, which :func:`shown_body`
+    drops and only :func:`clear_body` (deciding again, the audited reveal) opens."""
     body = post.model_dump(mode="json")
     by_subject = _evidence_spans(decision) if decision is not None else {}
 
@@ -373,9 +374,14 @@ def seal_post(post: Post, decision: Decision | None = None, *, scan: bool = True
         spans = [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
         return mask_spans(text, spans) if spans else text
 
+    def attachment(a: dict[str, Any]) -> dict[str, Any]:
+        shown = {**a, "content_b64": None} if a.get("content_b64") else a  # the bytes: sealed only
+        if a.get("text"):
+            shown = {**shown, "text": masked(a["text"], f"post → attachment:{a['name']}")}
+        return shown
+
     out = {**body, "text": masked(post.text, "post"),
-           "attachments": [{**a, "text": masked(a["text"], f"post → attachment:{a['name']}")} if a.get("text") else a
-                           for a in body.get("attachments", [])]}
+           "attachments": [attachment(a) for a in body.get("attachments", [])]}
     if out != body:
         out[SEALED_BODY] = _fernet().encrypt(json.dumps(body).encode()).decode()
     return out
