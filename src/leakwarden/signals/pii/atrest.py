@@ -6,8 +6,9 @@ may quote a person's SSN, home address or birth date. Before a Decision is store
 - every private value the PII finder finds in a hop's text (and every span the pii evidence points
   at) is replaced by bullets of the same length, so spans and passage offsets stay valid;
 - passage texts and every other evidence string are masked the same way;
-- the post's own text (and its attachments' texts) is stored masked too, its clear body sealed
-  under ``posts.body["sealed"]`` (:func:`seal_post`, :func:`clear_body`, :func:`shown_body`);
+- the post's own text (and its attachments' texts) is stored masked too, and its attachments' bytes
+  not at all, its clear body sealed under ``posts.body["sealed"]`` (:func:`seal_post`,
+  :func:`clear_body`, :func:`shown_body`);
 - the clear text of a hop that had private values is kept only encrypted (Fernet, AES-128-CBC +
   HMAC-SHA-256) in ``Hop.sealed``, which is never serialized by ``model_dump`` and so never leaves in
   a response: :func:`stored_form` writes it to the database, :func:`clear_text` reads it back for the
