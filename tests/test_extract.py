@@ -158,3 +158,32 @@ def test_pdf_limits_give_error_codes(data: bytes, limits: PdfLimits, code: str) 
     with pytest.raises(PdfError) as caught:
         extract_pdf(data, limits)
     assert caught.value.code == code
+
+
+def test_the_fallback_stoplist_is_built_once_however_many_threads_extract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura builds justext's every-language stoplist on first use, once per thread that gets
+    there before it exists: eight fetch threads built it eight times in the middle of a check."""
+    import threading
+
+    from trafilatura import external
+
+    from leakwarden.links import extract
+
+    builds: list[int] = []
+    build = external.jt_stoplist_init
+
+    def counted() -> tuple[str]:
+        builds.append(1)
+        return build()
+
+    monkeypatch.setattr(external, "JT_STOPLIST", None)
+    monkeypatch.setattr(external, "jt_stoplist_init", counted)
+    monkeypatch.setattr(extract, "_stoplists_ready", False)
+    page = b"<html><body><div><p>Short line.</p><p>Another short one here.</p></div></body></html>"
+    threads = [threading.Thread(target=extract_html, args=(page, BASE)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert builds == [1]
+    assert external.JT_STOPLIST

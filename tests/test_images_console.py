@@ -108,3 +108,28 @@ def test_the_console_shows_the_screenshot_blurred_and_reveals_it_audited(engine:
     with TestClient(create_app(engine), raise_server_exceptions=False, base_url="http://127.0.0.1") as viewer:
         _log_in(viewer, "submitter")
         assert viewer.get(url).status_code == 403
+
+
+def test_an_attached_screenshot_is_stored_sealed_and_still_shown_blurred(engine: Engine) -> None:
+    """The attachment's bytes live only in the post's sealed body; the console's views open it."""
+    import base64
+
+    from leakwarden.model import Attachment
+    from leakwarden.store.tables import PostRow
+
+    shot = base64.b64encode(encoded(SCREEN)).decode()
+    post = Post(id="p-att", author="leaker", text="the file",
+                attachments=[Attachment(name="dossier.png", content_type="image/png", content_b64=shot)])
+    assert engine.ingest(post).verdict is Verdict.REMOVE
+    with engine.db.session() as s:
+        body = s.get_one(PostRow, "p-att").body
+        case = s.scalars(select(CaseRow.id).where(CaseRow.post_id == "p-att")).one()
+    assert body["attachments"][0]["content_b64"] is None and shot[100:140] not in str(body)
+    with TestClient(create_app(engine), raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
+        csrf = _log_in(client, "moderator")
+        [(url, ref), *_] = re.findall(r'<img src="(/console/cases/\d+/image/([0-9.]+))"',
+                                      client.get(f"/console/cases/{case}").text)
+        blurred = client.get(url)
+        assert blurred.status_code == 200 and "1482" not in ocr.read_image(blurred.content).text
+        revealed = client.post(f"/console/cases/{case}/image-reveal", data={"ref": ref, "csrf": csrf})
+        assert revealed.status_code == 200 and np.array_equal(_pixels(revealed.content), _pixels(encoded(SCREEN)))

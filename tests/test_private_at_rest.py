@@ -65,6 +65,19 @@ def test_check_masks_hop_text_passages_and_evidence_keeping_offsets(site: HostSe
     assert all("value" not in e.data for s in decision.signals for e in s.evidence)
 
 
+def test_sealing_leaves_the_clear_decision_as_it_was(site: HostServer, db_url: str) -> None:
+    """seal copies only what it masks (hops with a text, evidence); what it shares stays unchanged."""
+    many = Post(id="p-many", author="troll", text=post(site).text + " " + " ".join(
+        f"https://site{i}.example/a" for i in range(50)))
+    clear = make_engine(site, db_url)._check(many)
+    before = clear.model_dump_json()
+    sealed = atrest.seal(clear, keep=True)
+    assert clear.model_dump_json() == before and leaks(before)
+    assert leaks(sealed.model_dump_json()) == [] and len(sealed.chains) == 51
+    assert any(h.sealed for c in sealed.chains for h in c.hops)
+    assert not any(h.sealed for c in clear.chains for h in c.hops)
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     (f"SSN: {SSN}", "SSN: •••-••-••••"),
     (f"phone {PHONE} at home", "phone (•••) •••-•••• at home"),
@@ -240,7 +253,8 @@ def test_the_posts_own_text_is_stored_masked_and_sealed(site: HostServer, db_url
         text, body = row.text, dict(row.body)
     assert leaks(text) == [] and text == body["text"] and len(text) == len(doxx(site).text)
     assert "She lives at" in text and body["sealed"] and leaks(body["sealed"]) == []
-    assert atrest.clear_body(body) == doxx(site).model_dump(mode="json")
+    assert atrest.clear_body(body) == doxx(site).model_dump(mode="json")  # the attached files' bytes too
+    assert [a["content_b64"] for a in body["attachments"]] == [None, None]  # sealed only
     assert "sealed" not in atrest.shown_body(body)
     assert engine.ingest(doxx(site)) == first  # the same post again: recognized through the sealed body
     with pytest.raises(Exception, match="different content"):

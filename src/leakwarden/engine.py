@@ -62,6 +62,7 @@ log = logging.getLogger("leakwarden.engine")
 _NO_BUDGET = 120.0  # seconds: completing a partial decision in the background
 MAX_FOLLOWED_LINKS = 100  # URLs of one post followed; the rest are judged by URL rules alone
 MAX_POST_URLS = 10_000  # distinct URLs in one post (links and text); more is refused
+_JUDGING_S_PER_URL = 50e-6  # of a check's budget, kept back from fetching to judge each URL after it
 _canonical = canonical_cache(20_000)  # a post's URLs are canonicalized again for its chains
 _WRITE_ATTEMPTS = 5  # an insert that loses a race (a new account, a policy version) is tried again
 
@@ -182,7 +183,10 @@ class Engine:
         started = time.perf_counter()
         urls = post_urls(post)
         budget = self.fetch_budget_s if budget_s is None else budget_s
-        chains = self._expand(urls, max(0.0, budget - (time.perf_counter() - started)))  # the budget is the check's
+        # the budget is the check's: fetching gets what is left of it once the time to judge what
+        # was fetched and every URL not followed (by URL rules, a few ms a thousand) is kept back
+        judging = min(0.1 * budget, _JUDGING_S_PER_URL * len(urls))
+        chains = self._expand(urls, max(0.0, budget - judging - (time.perf_counter() - started)))
         decision = self._decide(post, chains)
         decision.elapsed_ms = (time.perf_counter() - started) * 1000
         return decision

@@ -5,6 +5,7 @@ API's answers, the CLI's output, the logs, the console's HTML)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -20,10 +21,11 @@ from fixtures.links.hostserver import HostServer
 from sqlalchemy import MetaData, select
 
 from leakwarden.cli import main
+from leakwarden.demo.pdf import text_pdf
 from leakwarden.engine import Engine
 from leakwarden.links.chain import ChainExpander
 from leakwarden.links.fetch import FetchSettings
-from leakwarden.model import Evidence, Post, Signal, Subject, SubjectKind
+from leakwarden.model import Attachment, Evidence, Post, Signal, Subject, SubjectKind
 from leakwarden.service.app import create_app
 from leakwarden.service.auth import create_key
 from leakwarden.service.console import users
@@ -40,6 +42,10 @@ LINES = (f"Opposition file on Daniel Harper. Home address: {ADDRESS}. SSN: {SSN}
          f"Date of birth: {BIRTH}. Personal phone: {PHONE}. He moved into the district in 2021.")
 PAGE = f"<html><body><article><h1>The Harper Files</h1><p>{LINES}</p></article></body></html>".encode()
 PASSWORD = "correct horse battery"
+# files the doxxing post attaches, holding the same values: their bytes, base64 as posted
+ATTACHED = {"dossier.pdf": ("application/pdf", text_pdf("Opposition file on Daniel Harper", *LINES.split(". "))),
+            "notes.txt": ("text/plain", LINES.encode())}
+ATTACHED_B64 = {name: base64.b64encode(data).decode() for name, (_, data) in ATTACHED.items()}
 
 class QuotingBank:
     """A bank match that quotes the whole page, as the exact and near-duplicate stages do."""
@@ -67,6 +73,9 @@ def leaks(text: str) -> list[str]:
         forms = {value, json.dumps(value)[1:-1], value.replace("(", "&#40;"), value.replace(",", "&#44;")}
         if any(form in text for form in forms):
             found.append(name)
+    for name, b64 in ATTACHED_B64.items():  # an attached file's bytes: whole, or a stretch of them
+        if b64[len(b64) // 2 - 20 : len(b64) // 2 + 20] in text:
+            found.append(f"attachment {name}")
     return found
 
 
@@ -111,7 +120,9 @@ OWN = ("She lives at {address}, SSN {ssn}, born {birth}, call her on {phone}. Fu
 
 def doxx(site: HostServer, pid: str = "p-own") -> Post:
     own = OWN.format(address=CLEAR["address"], ssn=CLEAR["ssn"], birth=CLEAR["birth date"], phone=CLEAR["phone"])
-    return Post(id=pid, author="troll", text=own + site.url("/p/harper"))
+    files = [Attachment(name=name, content_type=kind, content_b64=ATTACHED_B64[name])
+             for name, (kind, _) in ATTACHED.items()]
+    return Post(id=pid, author="troll", text=own + site.url("/p/harper"), attachments=files)
 
 
 def cli(args: list[str]) -> tuple[int, str]:

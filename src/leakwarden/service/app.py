@@ -15,6 +15,7 @@ from leakwarden.engine import Engine
 from leakwarden.errors import LeakwardenError
 from leakwarden.intake.client import IntakeClient
 from leakwarden.service.console.sso import SsoSettings
+from leakwarden.service.errordocs import ERROR_RESPONSES, FETCH_RESPONSES
 from leakwarden.service.middleware import BodyLimit, LastResort
 
 log = logging.getLogger("leakwarden.api")
@@ -114,7 +115,8 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
 
     for module in (batch, posts, links, rules, accounts, audit, consistency, pii, bank, images, console, akismet,
                    moderations, spam, events, policies):
-        app.include_router(module.router)
+        fetching = module in (links, bank)  # they follow a client's URL: a far side failing is a 502
+        app.include_router(module.router, responses={**ERROR_RESPONSES, **(FETCH_RESPONSES if fetching else {})})
     return app
 
 

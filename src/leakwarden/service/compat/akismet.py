@@ -38,6 +38,7 @@ from leakwarden.intake.client import IntakeClient, complete_later
 from leakwarden.links.url import canonicalize
 from leakwarden.model import Decision, Post, Surface, Verdict
 from leakwarden.service.auth import Principal, authenticate
+from leakwarden.service.errordocs import ERROR_RESPONSES, text_or_json
 from leakwarden.signals.spam.detector import comment_context
 from leakwarden.signals.spam.features import Comment
 from leakwarden.signals.spam.feedback import spam_detector
@@ -45,7 +46,8 @@ from leakwarden.signals.spam.tables import SpamCommentRow
 from leakwarden.store.tables import PostRow
 
 log = logging.getLogger("leakwarden.akismet")
-router = APIRouter(prefix="/1.1", tags=["akismet"])
+# its errors in text/plain, Akismet's manner (a comment over the limit: 413 ``invalid``), or the app's JSON
+router = APIRouter(prefix="/1.1", tags=["akismet"], responses=text_or_json(ERROR_RESPONSES))
 
 #: Akismet's fields; others (``comment_context``, ``user_role``, ``honeypot_field_name``...) are read
 #: when they matter and otherwise ignored, as Akismet does.

@@ -44,6 +44,8 @@ def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, poli
 
 
 @router.post("/posts", response_model=Decision, status_code=201, responses={
+    200: {"model": Decision, "description": "the post was stored before (the same id and content, or a concurrent "
+                                            "writer's): the stored decision; nothing is applied twice"},
     202: {"description": "``async=true``: the post is stored in the intake stream; a worker decides it",
           "content": {"application/json": {"example": {"id": "p1", "status": "queued"}}}},
     503: {"description": "``async=true`` without a broker configured (``no_broker``), or the broker is away"}})

@@ -73,7 +73,9 @@ def _evidence(s: Session, case_id: int, ref: str) -> tuple[str, Evidence, bytes]
         found = decision.reasons[r].evidence[e]
     except IndexError:
         raise NotFound(f"case {case_id} has no evidence {ref}") from None
-    image = _image_of(s, Post.model_validate(row.body), row.id, found.subject) if found.data.get("regions") else None
+    image = None
+    if found.data.get("regions"):  # an attachment's bytes are in the sealed body only
+        image = _image_of(s, Post.model_validate(atrest.clear_body(row.body)), row.id, found.subject)
     if image is None:
         raise NotFound(f"evidence {ref} of case {case_id} points to no image")
     return row.id, found, image

@@ -6,8 +6,9 @@ may quote a person's SSN, home address or birth date. Before a Decision is store
 - every private value the PII finder finds in a hop's text (and every span the pii evidence points
   at) is replaced by bullets of the same length, so spans and passage offsets stay valid;
 - passage texts and every other evidence string are masked the same way;
-- the post's own text (and its attachments' texts) is stored masked too, its clear body sealed
-  under ``posts.body["sealed"]`` (:func:`seal_post`, :func:`clear_body`, :func:`shown_body`);
+- the post's own text (and its attachments' texts) is stored masked too, and its attachments' bytes
+  not at all, its clear body sealed under ``posts.body["sealed"]`` (:func:`seal_post`,
+  :func:`clear_body`, :func:`shown_body`);
 - the clear text of a hop that had private values is kept only encrypted (Fernet, AES-128-CBC +
   HMAC-SHA-256) in ``Hop.sealed``, which is never serialized by ``model_dump`` and so never leaves in
   a response: :func:`stored_form` writes it to the database, :func:`clear_text` reads it back for the
@@ -255,7 +256,7 @@ def seal(decision: Decision, *, keep: bool, scan: bool = True) -> Decision:
     if not any(h.text for c in decision.chains for h in c.hops) and not any(
             e.passages or "value" in e.data for e in _all_evidence(decision)):
         return decision.model_copy(update={"masked": True})  # nothing that could quote a value (the hot path)
-    out = decision.model_copy(deep=True)
+    out = _writable_copy(decision)
     fernet = _fernet() if keep else None
     by_subject = _evidence_spans(out)
     values: set[str] = set()
@@ -283,6 +284,18 @@ def seal(decision: Decision, *, keep: bool, scan: bool = True) -> Decision:
         evidence.data = _mask_tree(evidence.data, ordered, scan=False)
     out.masked = True
     return out
+
+
+def _writable_copy(decision: Decision) -> Decision:
+    """A copy of ``decision`` deep where :func:`seal` writes (hops with a text, evidence) and shared
+    elsewhere: a post with 5,000 URLs has 5,000 chains, nearly all of one bare hop, and copying
+    them all took a third of a second after the link budget had ended."""
+    return decision.model_copy(update={
+        "chains": [c.model_copy(deep=True) if any(h.text or h.sealed for h in c.hops) else c
+                   for c in decision.chains],
+        "signals": [s.model_copy(deep=True) for s in decision.signals],
+        "reasons": [r.model_copy(deep=True) for r in decision.reasons],
+    })
 
 
 def readable(decision: Decision) -> Decision:
@@ -347,9 +360,10 @@ def clear_chains(decision: Decision) -> list[LinkChain]:
 def seal_post(post: Post, decision: Decision | None = None, *, scan: bool = True) -> dict[str, Any]:
     """The post's body to store (``posts.body``; its ``text`` also goes to ``posts.text``): the text
     and every attachment's text with their private values masked (the spans the decision's pii
-    evidence points at, and what the finder finds), same length so spans stay valid. When anything
-    was masked, the clear body goes encrypted under ``"sealed"``, which :func:`shown_body` drops and
-    only :func:`clear_body` (deciding again, the audited reveal) opens."""
+    evidence points at, and what the finder finds), same length so spans stay valid, and every
+    attachment's bytes (``content_b64``: a PDF, an image, whatever it holds) left out. When anything
+    was masked or left out, the clear body goes encrypted under ``"sealed"``, which :func:`shown_body`
+    drops and only :func:`clear_body` (deciding again, the audited reveal) opens."""
     body = post.model_dump(mode="json")
     by_subject = _evidence_spans(decision) if decision is not None else {}
 
@@ -361,9 +375,14 @@ def seal_post(post: Post, decision: Decision | None = None, *, scan: bool = True
         spans = [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
         return mask_spans(text, spans) if spans else text
 
+    def attachment(a: dict[str, Any]) -> dict[str, Any]:
+        shown = {**a, "content_b64": None} if a.get("content_b64") else a  # the bytes: sealed only
+        if a.get("text"):
+            shown = {**shown, "text": masked(a["text"], f"post → attachment:{a['name']}")}
+        return shown
+
     out = {**body, "text": masked(post.text, "post"),
-           "attachments": [{**a, "text": masked(a["text"], f"post → attachment:{a['name']}")} if a.get("text") else a
-                           for a in body.get("attachments", [])]}
+           "attachments": [attachment(a) for a in body.get("attachments", [])]}
     if out != body:
         out[SEALED_BODY] = _fernet().encrypt(json.dumps(body).encode()).decode()
     return out
