@@ -78,6 +78,8 @@ def test_common_arabic_words_are_no_names_in_folded_spelling(text: str) -> None:
     ("حوالي مليون ومتين ألف ريال", {"1200000"}),  # Gulf "متين": two hundred
     ("بين الناخبين دون الثلاثين", {"30"}),  # with the article
     ("أعضاء المجلس الأحد عشر", {"11"}),
+    ("عشرات الملايين من الدولارات", set()),  # many, not a number
+    ("آلاف الناس", set()),
 ])
 def test_numbers_in_any_wording(text: str, expected: set[str]) -> None:
     assert numbers(text) == expected

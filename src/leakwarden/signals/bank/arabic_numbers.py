@@ -112,9 +112,11 @@ def values(text: str) -> Iterator[float]:
             continue
         kind = _kind(word)
         after_article = i > 0 and _ORDINAL.match(words[i - 1].folded) is not None
-        if word.folded in _PER_CENT or kind is None or (
-                kind == "scale" and _DIGITS_BEFORE.search(text, 0, found[i].start())) or (
-                word.folded in _TEEN_TAIL and after_article):  # "الرابعة عشرة": the fourteenth
+        uncounted = kind == "scale" and (
+            _DIGITS_BEFORE.search(text, 0, found[i].start()) is not None  # "201 مليون": the digits' scale
+            or SCALE[word.folded][1] == 0)  # "عشرات الملايين", "آلاف الناس": many, not a number
+        ordinal_teen = word.folded in _TEEN_TAIL and after_article  # "الرابعة عشرة": the fourteenth
+        if kind is None or uncounted or ordinal_teen:
             i += 1
             continue
         total, current, j, fraction = 0.0, 0.0, i, False
