@@ -5,7 +5,8 @@ The whole cardinal grammar rather than a list of phrases: units (with their femi
 construct forms), teens ("أحد عشر" … "تسعة عشر"), tens, hundreds ("مئة", "مئتان", "ثلاثمئة", "ثلاث
 مئة"), the scales thousand, million and billion (singular, dual, plural) and the fractions half,
 third, quarter. Words are compared folded (``normalize.fold_word``: "مئة" and "مائة" alike), with
-the conjunction "و" and the prepositions "ب"/"ل" stripped. A run of number words is read as one
+the conjunction "و", the prepositions "ب"/"ل" and the article stripped; hundreds are compared as
+written, since folded "مئتا" (two hundred) is "ميتا" (Meta). A run of number words is read as one
 number: units and tens add up, a hundred multiplies the unit before it, a scale closes a group
 ("مليار ومئتي مليون" = 1 × 10⁹ + 200 × 10⁶).
 
@@ -29,7 +30,7 @@ _TENS = {20: "عشرون عشرين", 30: "ثلاثون ثلاثين", 40: "أر
 _HUNDREDS = {100: "مئة مائة", 200: "مئتان مئتين مئتا مئتي مائتان مائتين مائتا مائتي متين ميتين"}  # (Gulf, Egyptian)
 _SCALES = {1e3: ("ألف", "ألفا ألفان ألفين ألفي", "آلاف"),
            1e6: ("مليون", "مليونا مليونان مليونين مليوني", "ملايين"),
-           1e9: ("مليار بليون", "مليارا ملياران مليارين مملياري بليونا بليونين", "مليارات بلايين")}
+           1e9: ("مليار بليون", "مليارا ملياران مليارين ملياري بليونا بليونين", "مليارات بلايين")}
 _FRACTIONS = {0.5: "نصف", 1 / 3: "ثلث", 0.25: "ربع", 2 / 3: "ثلثا ثلثي"}
 _PLURAL_FRACTIONS = {4: "أرباع", 3: "أثلاث"}  # "ثلاثة أرباع" = 3/4
 
