@@ -66,25 +66,13 @@ def forget_cached_keys() -> None:
 
 
 def _load_or_create(path: Path) -> Ed25519PrivateKey:
-    try:
-        seed = path.read_bytes().strip()
-    except FileNotFoundError:
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            keys.create_key_file(path, os.urandom(32).hex().encode() + b"\n")
-            seed = path.read_bytes().strip()
-        except OSError as exc:
-            raise AuditKeyUnavailable(f"cannot create the audit signing key at {path} "
-                                      f"({exc.strerror or exc}); {_HINT}") from None
-    except OSError as exc:
-        raise AuditKeyUnavailable(f"cannot read the audit signing key at {path} ({exc.strerror or exc}); "
-                                  f"{_HINT}") from None
+    seed = keys.read_or_create(path, lambda: os.urandom(32).hex().encode() + b"\n",
+                               what="the audit signing key", error=AuditKeyUnavailable, hint=_HINT)
     try:
         key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed.decode("ascii")))
     except (ValueError, UnicodeDecodeError):
         raise AuditKeyUnavailable(f"the audit signing key at {path} is not 64 hex digits (an Ed25519 seed); "
                                   "delete it to have one made") from None
-    keys.warn_if_shared(path)
     return key
 
 

@@ -101,21 +101,8 @@ def forget_cached_keys() -> None:
 
 
 def _load_or_create(path: Path) -> bytes:
-    try:
-        data = path.read_bytes().strip()
-    except FileNotFoundError:
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            keys.create_key_file(path, Fernet.generate_key() + b"\n")
-            log.info("created the key for private values at rest at %s", path)
-            data = path.read_bytes().strip()
-        except OSError as exc:
-            raise RevealKeyUnavailable(f"cannot create the reveal key at {path} ({exc.strerror or exc}); "
-                                       f"{_HINT}") from None
-    except OSError as exc:
-        raise RevealKeyUnavailable(f"cannot read the reveal key at {path} ({exc.strerror or exc}); {_HINT}") from None
-    keys.warn_if_shared(path)
-    return data
+    return keys.read_or_create(path, lambda: Fernet.generate_key() + b"\n", what="the reveal key",
+                               error=RevealKeyUnavailable, hint=_HINT)
 
 
 def seal_bytes(data: bytes) -> str:

@@ -22,6 +22,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from leakwarden.errors import LeakwardenError
@@ -86,19 +87,31 @@ def forget_cached_keys() -> None:
 
 
 def _load_or_create(path: Path) -> bytes:
+    data = read_or_create(path, lambda: secrets.token_hex(32).encode() + b"\n",
+                          what="the key for hashes of private values", error=HashKeyUnavailable, hint=_HINT)
+    if len(data) < MIN_KEY_BYTES:
+        raise HashKeyUnavailable(f"the key file {path} holds {len(data)} bytes; a key needs at least "
+                                 f"{MIN_KEY_BYTES} (delete the file to have one made)")
+    return data
+
+
+def read_or_create(path: Path, new_key: Callable[[], bytes], *, what: str, error: type[LeakwardenError],
+                   hint: str) -> bytes:
+    """The content of the key file at ``path`` (stripped), made from ``new_key()`` when it does not
+    exist (:func:`create_key_file`). ``what`` names the key in messages ("the reveal key"); a file
+    that can be neither read nor made raises ``error``. Logs (the path only) if others can read it."""
     try:
-        return _read(path)
+        data = _read(path, what, error, hint)
     except FileNotFoundError:
-        pass
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        create_key_file(path, secrets.token_hex(32).encode() + b"\n")
-        log.info("created a key for hashes of private values at %s", path)
-        return _read(path)
-    except OSError as exc:
-        raise HashKeyUnavailable(
-            f"cannot create the key for hashes of private values at {path} ({exc.strerror or exc}); {_HINT}"
-        ) from None
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            create_key_file(path, new_key())
+            data = _read(path, what, error, hint)
+        except OSError as exc:
+            raise error(f"cannot create {what} at {path} ({exc.strerror or exc}); {hint}") from None
+        log.info("created %s at %s", what, path)
+    warn_if_shared(path)
+    return data
 
 
 def create_key_file(path: Path, content: bytes) -> None:
@@ -126,20 +139,15 @@ def create_key_file(path: Path, content: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, what: str, error: type[LeakwardenError], hint: str) -> bytes:
     for _ in range(50):  # a key file another process is writing right now: wait for its content
         try:
             data = path.read_bytes().strip()
         except FileNotFoundError:
             raise
         except OSError as exc:
-            raise HashKeyUnavailable(f"cannot read the key for hashes of private values at {path} "
-                                     f"({exc.strerror or exc}); {_HINT}") from None
+            raise error(f"cannot read {what} at {path} ({exc.strerror or exc}); {hint}") from None
         if data:
             break
         time.sleep(0.01)
-    if len(data) < MIN_KEY_BYTES:
-        raise HashKeyUnavailable(f"the key file {path} holds {len(data)} bytes; a key needs at least "
-                                 f"{MIN_KEY_BYTES} (delete the file to have one made)")
-    warn_if_shared(path)
     return data
