@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,3 +174,23 @@ def test_log_format_values(value: str | None, expected: str, monkeypatch: pytest
 def test_a_bad_log_format_is_refused() -> None:
     with pytest.raises(ValueError, match="text, json"):
         logsetup.log_format("xml")
+
+
+def test_the_log_follows_stderr_when_it_is_swapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that swaps stderr and closes the old one (a test capturing output, a daemon) leaves
+    no handler writing into a closed file: records go to stderr as it is now."""
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    try:
+        logsetup.configure("text")
+        first.close()
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("leakwarden.test").warning("after the swap")
+    finally:
+        for handler in [h for h in root.handlers if h not in before[0]]:
+            root.removeHandler(handler)
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+    assert second.getvalue() == "WARNING leakwarden.test: after the swap\n"

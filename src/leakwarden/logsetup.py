@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 FORMATS = ("text", "json")
 ACCESS_LOGGER = "leakwarden.access"
@@ -47,6 +49,23 @@ class TextFormatter(logging.Formatter):
         return f"({getattr(kind, '__name__', 'exception')})"
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to ``sys.stderr`` as it is when a record is emitted, not as it was when the handler was
+    made: a caller that swaps stderr (a test capturing output, a daemon redirecting it) and closes the
+    old one leaves no handler writing into a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
+
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -65,7 +84,7 @@ def configure(fmt: str | None = None, *, access_log: bool | None = None, level: 
     for handler in list(root.handlers):
         if getattr(handler, "_leakwarden", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler._leakwarden = True  # type: ignore[attr-defined]
     handler.setFormatter(JsonFormatter() if log_format(fmt) == "json" else TextFormatter())
     root.addHandler(handler)
