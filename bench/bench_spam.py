@@ -61,7 +61,7 @@ from leakwarden.signals.spam.features import _URL, Comment, Featurizer  # noqa: 
 from leakwarden.signals.spam.model import SpamModel  # noqa: E402
 
 LANGS = ("en", "ar")
-WRITERS = "STUVW"
+WRITERS = "STUVWXYZ"
 
 
 Score = tuple[float, float, float, float]
@@ -287,7 +287,8 @@ def detector_speed(records: Sequence[T.Labelled], model: SpamModel) -> None:
 
     def earlier(c: Comment) -> None:
         text = _DIGITS.sub("0", masked(fold(c.text))[0])
-        row = sp.hstack([chars.transform([text]), words.transform([featurizer._prepare(c)[1]])], format="csr")
+        _, tokens, meta = featurizer._prepare(c)
+        row = sp.hstack([chars.transform([text]), words.transform([tokens + meta])], format="csr")
         detector.model.probability(row)
         memory.transform([" ".join(_DIGITS.sub("0", masked(fold(c.text))[0]).split())])
 
