@@ -2,13 +2,23 @@
 
     .venv/bin/python bench/bench_spam.py [--data bench/data/spam] [--held-out U,W] [--no-cv] [--no-spamassassin]
 
-Data: ``bench/data/spam/comments_{S,T,U,V,W}.jsonl`` (one writer each). The bench trains a model on
-the writers that are not held out (``train.build``: the shipped model's procedure, thresholds chosen
-by cross-validation over those writers only) and measures it on the held-out writers (U and W by
-default). The shipped model is the same procedure on every writer. S, T and U wrote comments under
-news articles; V under a sports forum, a recipe blog and local news; W under a tech forum and breach
-news (short comments both ways, typos, capitals, emoji, Arabizi, mixed Arabic-English, real phone
-numbers and prices, doxxing labelled not-spam, spam without links).
+Data: ``bench/data/spam/comments_{S,T,U,V,W,X,Y,Z}.jsonl`` (one writer each). The bench trains a
+model on the writers that are not held out (``train.build``: the shipped model's procedure,
+thresholds chosen by cross-validation over those writers only) and measures it on the held-out
+writers (U and W by default, trained on S+T+V+X+Y+Z). The shipped model is the same procedure on
+every writer (``leakwarden spam train``). S, T and U wrote comments under news articles; V under a
+sports forum, a recipe blog and local news; W under a tech forum and breach news (short comments
+both ways, typos, capitals, emoji, Arabizi, mixed Arabic-English, real phone numbers and prices,
+doxxing labelled not-spam, spam without links); X under shop and app reviews, charity and mosque
+pages, job boards, crypto and forex groups, health and student forums and gaming; Y under travel,
+classifieds (lost-and-found numbers), parenting, telecom, sport, property and romance-scam advice;
+Z (written after the features were chosen, as a fresh check) under local politics, tech support,
+food delivery and weddings. About half of each is Arabic (MSA, Gulf, Egyptian, Levantine, Maghrebi,
+Arabizi).
+
+Measured 2026-11-30 (``--no-spamassassin``), held-out U+W: spam verdict F1 en 0.960, ar 0.973;
+false positives 2/158 en, 1/151 ar; 0 ham discarded. Before the writers X, Y, Z and the contact
+features (trained on S+T+V): F1 en 0.882, ar 0.850; false positives 0/158, 2/151.
 
 * Quality per language (precision, recall, F1, false-positive rate, with Wilson 95 % intervals for
   recall and the false-positive rate; every false positive and false negative listed) of
@@ -61,7 +71,7 @@ from leakwarden.signals.spam.features import _URL, Comment, Featurizer  # noqa: 
 from leakwarden.signals.spam.model import SpamModel  # noqa: E402
 
 LANGS = ("en", "ar")
-WRITERS = "STUVW"
+WRITERS = "STUVWXYZ"
 
 
 Score = tuple[float, float, float, float]
@@ -287,7 +297,8 @@ def detector_speed(records: Sequence[T.Labelled], model: SpamModel) -> None:
 
     def earlier(c: Comment) -> None:
         text = _DIGITS.sub("0", masked(fold(c.text))[0])
-        row = sp.hstack([chars.transform([text]), words.transform([featurizer._prepare(c)[1]])], format="csr")
+        _, tokens, meta = featurizer._prepare(c)
+        row = sp.hstack([chars.transform([text]), words.transform([tokens + meta])], format="csr")
         detector.model.probability(row)
         memory.transform([" ".join(_DIGITS.sub("0", masked(fold(c.text))[0]).split())])
 

@@ -1,5 +1,6 @@
 """What the spam model reads: known sites' links as their own feature, and one featurizing pass that
-gives what scikit-learn's HashingVectorizer gives (the shipped weights depend on it)."""
+gives what scikit-learn's HashingVectorizer gives (the shipped weights depend on it); links written
+so as not to look like links, and the ways spam asks to be contacted without one."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from leakwarden.signals.spam.features import (
     _DIGITS,
+    META_WEIGHT,
     N_CHAR,
     N_MEMORY,
     N_WORD,
     Comment,
     Featurizer,
+    contact_tokens,
     fold,
     is_known_host,
     masked,
+    unobfuscated,
 )
 
 COMMENTS = [
@@ -59,18 +63,62 @@ def test_a_known_sites_link_is_its_own_token() -> None:
 def test_one_pass_equals_hashing_vectorizer() -> None:
     featurizer = Featurizer()
     rows = featurizer.rows(COMMENTS)
-    texts, tokens = [], []
+    texts, tokens, metas = [], [], []
     for comment in COMMENTS:
         text, _ = masked(fold(comment.text))
         texts.append(_DIGITS.sub("0", text))
-        tokens.append(featurizer._prepare(comment)[1])
+        _, words_of, meta_of = featurizer._prepare(comment)
+        tokens.append(words_of)
+        metas.append(meta_of)
     chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_CHAR, alternate_sign=False,
                               norm="l2", lowercase=False)
     words = HashingVectorizer(analyzer=lambda t: t, n_features=N_WORD, alternate_sign=False, norm="l2",
                               lowercase=False)
     memory = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=N_MEMORY, alternate_sign=False,
                                norm="l2", lowercase=False)
-    expected = sp.hstack([chars.transform(texts), words.transform(tokens)], format="csr")
+    meta = HashingVectorizer(analyzer=lambda t: t, n_features=N_WORD, alternate_sign=False, norm=None, binary=True,
+                             lowercase=False)
+    expected = sp.hstack([chars.transform(texts), words.transform(tokens) + META_WEIGHT * meta.transform(metas)],
+                         format="csr")
     assert np.abs((rows.model - expected).toarray()).max() < 1e-12
     assert np.abs((rows.memory - memory.transform(texts)).toarray()).max() < 1e-12
     assert (featurizer.transform(COMMENTS) != rows.model).nnz == 0
+
+
+@pytest.mark.parametrize("text,plain", [
+    ("visit w w w . cheap-pills . com today", "visit www.cheap-pills.com today"),
+    ("cheappills dot com", "cheappills.com"),
+    ("cheap-pills[.]net and pills(dot)xyz", "cheap-pills.net and pills.xyz"),
+    ("زوروا pills نقطه com", "زوروا pills.com"),
+    ("the dot com bubble", "the dot com bubble"),  # no name before the dot: not a link
+    ("see page 4. com­ments below", "see page 4. com­ments below"),
+])
+def test_obfuscated_links_are_made_plain(text: str, plain: str) -> None:
+    assert unobfuscated(fold(text))[0] == fold(plain)
+
+
+def test_an_obfuscated_link_is_a_link_and_says_so() -> None:
+    _, tokens = masked(fold("best prices at w w w . rx-cheap . top"))
+    assert tokens[:3] == ["lwobfuscated", "lwurl", "lwtld_top"]
+    assert "lwobfuscated" not in masked(fold("https://rx-cheap.top"))[1]
+
+
+@pytest.mark.parametrize("text,present,absent", [
+    ("add me on snap: lina_xo99 🔥", {"m_platform", "m_handle_like", "m_platform_handle"}, {"m_earn"}),
+    ("تابعوني على تيك توك fawzi.goals", {"m_platform", "m_platform_handle"}, set()),
+    ("Add us on discord: recover_team#0420", {"m_platform_handle"}, set()),
+    ("I make $400 a day from home. Reply 'INFO' below", {"m_income_rate", "m_earn_from_home", "m_reply_bait"},
+     {"m_platform"}),
+    ("اللي يبي يربح 5000 درهم فالسيمانه يكتب 'مهتم'", {"m_income_rate", "m_earn", "m_reply_bait"}, set()),
+    ("ارباح يوميه، كلمني خاص", {"m_earn", "m_private_message"}, set()),
+    ("Join my VIP group, link in my profile", {"m_private_message"}, set()),
+    ("للتواصل واتساب 0551234567", {"m_asks_contact", "m_contact_drop", "m_platform"}, set()),
+    # ham: the same words used for real, no way out
+    ("الوظائف في القطاع الخاص افضل", set(), {"m_private_message", "m_contact_drop"}),
+    ("We rolled back to 2.3.9 and pinned it", set(), {"m_handle_like"}),
+    ("My rent went up by £250 last year", set(), {"m_income_rate", "m_earn"}),
+    ("We chat on WhatsApp every day with the kids", {"m_platform"}, {"m_contact_drop", "m_handle_like"}),
+])
+def test_contact_tokens(text: str, present: set[str], absent: set[str]) -> None:
+    tokens = set(contact_tokens(fold(text)))
+    assert present <= tokens and not absent & tokens, tokens

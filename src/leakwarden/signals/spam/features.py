@@ -11,8 +11,12 @@ Three blocks of features, each hashed (scikit-learn's ``HashingVectorizer``):
 
 * character n-grams (2-5, inside word boundaries) of the folded text: they suit Arabic, whose
   words take prefixes and suffixes, and survive misspellings and spun text;
-* words and word pairs, and *meta* tokens: how many links, where they point, the author's fields,
-  length, capitals, repeated punctuation, the script;
+* words and word pairs (l2-normed together);
+* *meta* tokens, each worth ``META_WEIGHT`` whatever the comment's length, in the same columns as
+  the words: how many links, where they point (and whether one was written as ``x dot com``), the
+  author's fields, length, capitals, repeated punctuation, the script, and the ways spam asks to
+  be found without a link (:func:`contact_tokens`: a messaging platform, a handle, "DM me" or
+  "بالخاص", "reply 'INFO'" or "اكتب 'مهتم'", an income per day or week, "earn from home");
 * for the campaign memory only (:mod:`leakwarden.signals.spam.memory`): character 3-5-grams of
   the text with links and numbers masked, so a reworded copy with new domains stays close.
 """
@@ -37,6 +41,7 @@ N_CHAR = 2**18
 N_WORD = 2**18
 N_FEATURES = N_CHAR + N_WORD
 N_MEMORY = 2**18
+META_WEIGHT = 0.6  # each meta token's value (leave-one-writer-out: 0.4 to 1.0 did alike; 0, or l2-normed, worse)
 MAX_FEATURE_CHARS = 5_000  # the head of a long text says whether it is spam
 
 _URL = re.compile(
@@ -128,9 +133,31 @@ def _url_tokens(url: str) -> list[str]:
     return tokens
 
 
+_TLDS = r"(?:com|net|org|info|biz|xyz|top|online|site|club|shop|store|live|io|co|me|ru|cn|pw|ly|sa|ae|eg|us|uk|in|pk)"
+_SPACED_WWW = re.compile(r"\bw\s+w\s+w\s*(?:\.|\s+dot\s+|\[\.\]|\(\.\))\s*", re.IGNORECASE)
+_SPELT_DOT = re.compile(r"\b([a-z0-9][a-z0-9-]*)\s*(?:\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|"
+                        r"\{\s*(?:\.|dot)\s*\}|\s+dot\s+|\s+\.\s*|\s*\.\s+|\s+نقطه\s+)(?=" + _TLDS + r"\b)",
+                        re.IGNORECASE)
+
+
+_NOT_A_NAME = frozenset({"the", "a", "an", "of", "and", "or", "to", "in", "on", "at", "its", "this", "that"})
+
+
+def unobfuscated(folded: str) -> tuple[str, bool]:
+    """Links written to slip past filters made plain again: ``w w w . x . com``, ``x dot com``,
+    ``x[.]com``, ``x (dot) com``, ``x نقطه com``. The flag says whether there was one."""
+    text = _SPACED_WWW.sub("www.", folded)
+    text = _SPELT_DOT.sub(lambda m: m[0] if m[1] in _NOT_A_NAME else f"{m[1]}.", text)
+    return text, text != folded
+
+
 def masked(folded: str) -> tuple[str, list[str]]:
-    """The folded text with URLs, e-mails and phone numbers as placeholders; the URL tokens."""
+    """The folded text with URLs, e-mails and phone numbers as placeholders; the URL tokens (with
+    ``lwobfuscated`` when a link was written so as not to look like one)."""
     url_tokens: list[str] = []
+    folded, obfuscated = unobfuscated(folded)
+    if obfuscated:
+        url_tokens.append("lwobfuscated")
 
     def url(m: re.Match[str]) -> str:
         tokens = _url_tokens(m[0])
@@ -146,6 +173,62 @@ def masked(folded: str) -> tuple[str, list[str]]:
 _BAIT_WORDS = re.compile(
     r"whats\s?app|watsap|telegram|viber|signal\s+me|dm\s+me|inbox\s+me|text\s+me|call\s+me|contact\s+(?:me|us|him|her)|"
     r"واتس|وتس|تلغرام|تليجرام|تلقرام|للتواصل|تواصل|راسلني|كلمني|الخاص|بالخاص", re.IGNORECASE)
+
+
+# Ways spam asks to be found without a link (every pattern reads folded text: lower case, Arabic
+# alef, yeh and teh marbuta folded). Each is one feature among many: the model weighs it.
+_PLATFORM = re.compile(
+    r"\b(?:whats\s?app|watsapp|telegram|snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|discord|youtube|twitch|facebook|"
+    r"fb|viber|wechat|signal)\b|واتس|وتساب|تلغرام|تيليجرام|تليجرام|تلقرام|تلجرام|سناب|انستا|انستقرام|انستغرام|"
+    r"تيك\s?توك|يوتيوب|ديسكورد|فيسبوك|فيس\s?بوك", re.IGNORECASE)
+_HANDLE_LIKE = re.compile(r"(?<![\w@./#-])@?\s?(?=[a-z0-9_.#]*[a-z]{2})(?=[a-z0-9_.#]*[_.#0-9])"
+                          r"[a-z][a-z0-9]*(?:[_.#][a-z0-9]+)+(?![\w@/-])|(?<![\w@./-])[a-z]{3,}[0-9]{2,}(?![\w@./-])")
+_PRIVATE_MESSAGE = re.compile(
+    r"\b(?:dm|pm|inbox|message|text|msg)\s+(?:me|us)\b|\bin\s+(?:my|the)\s+(?:dms?|inbox)\b|\blink\s+in\s+(?:my\s+)?"
+    r"(?:bio|profile)\b|(?:^|\s)(?:بال|فال|عال|على\s?ال|في\s?ال|ع\s?ال)?خاص(?:\s|$|[.،!؟])|بالبايو|في\s?البايو|"
+    r"الرابط\s+(?:في|ب)\s?(?:ال)?(?:بايو|وصف|بروفايل)", re.IGNORECASE)
+_REPLY_BAIT = re.compile(
+    r"\b(?:reply|comment|type|write|text|send|search)\s+(?:the\s+word\s+)?[\"'“‘«(]|"
+    r"\b(?:search|google|look\s+up)\b.{0,40}\b(?:on\s+google|on\s+youtube|on\s+insta)|"
+    r"(?:اكتب|يكتب|تكتب|اكتبي|ابعت|ارسل|ابعث|علق|يعلق)\S*\s+(?:لي\s+|كلمه\s+)?[\"'“‘«(]|"
+    r"(?:ابحث|دور|ابحثوا|ابحثي)\S*\s+(?:في|على|عن|ب)\s?(?:جوجل|قوقل|غوغل|يوتيوب|سناب|انستا)|"
+    r"(?:اكتب|يكتب|تكتب|اكتبي|ابعت)\S*\s+(?:لي\s+)?(?:كلمه\s+)?(?:مهتم|مهتمه|تم|نعم)\b", re.IGNORECASE)
+_RATE = (r"(?:a|per|an|each|every)\s+(?:day|week|month|hour)|daily|weekly|monthly|hourly|"
+         r"/\s?(?:day|week|month|hr|hour)|يوميا|اسبوعيا|شهريا|(?:في|ب|بال|فال|كل|ف)\s?(?:ال)?(?:يوم|اسبوع|شهر|سيمانه|نهار|ساعه)")
+_INCOME = re.compile(r"(?:[$€£₹]\s?\d[\d,.]*k?|\d[\d,.]*\s?(?:k\b|usd|dollars?|pounds?|aed|sar|egp|"
+                     r"دولار|ريال|جنيه|درهم|الف|دينار|%))\s*(?:\S+\s+){0,3}?(?:" + _RATE + r")", re.IGNORECASE)
+_EARN = re.compile(r"\b(?:earn|earning|make|making|made|profit|profits|income|returns?|double)\b|"
+                   r"اربح|يربح|نربح|تربح|ربحت|ارباح|اكسب|يكسب|كسبت|دخل\s(?:اضافي|ثابت|ممتاز|شهري|يومي)|تكسب|ابرح|"
+                   r"\b(?:arba7|aksab|ksabt|rb7)", re.IGNORECASE)
+_FROM_HOME = re.compile(r"\bfrom\s+(?:home|your\s+phone|my\s+phone|the\s+comfort)|\bwork\s+from\s+home\b|"
+                        r"من\s?(?:ال)?(?:بيت|البيت|منزل|الدار|الموبايل|الجوال)|mn\s?el\s?beit", re.IGNORECASE)
+
+
+def contact_tokens(folded: str) -> list[str]:
+    """Meta tokens for the ways a comment asks to be contacted or paid that are not links."""
+    tokens = []
+    platform = _PLATFORM.search(folded)
+    if platform:
+        tokens.append("m_platform")
+    if _HANDLE_LIKE.search(_URL.sub(" ", _EMAIL.sub(" ", folded))):
+        tokens.append("m_handle_like")
+        if platform:
+            tokens.append("m_platform_handle")
+    if _PRIVATE_MESSAGE.search(folded):
+        tokens.append("m_private_message")
+    if _REPLY_BAIT.search(folded):
+        tokens.append("m_reply_bait")
+    if _INCOME.search(folded):
+        tokens.append("m_income_rate")
+    if _EARN.search(folded):
+        tokens.append("m_earn")
+        if _FROM_HOME.search(folded):
+            tokens.append("m_earn_from_home")
+    if asks_contact(folded):
+        tokens.append("m_asks_contact")
+        if _PHONE.search(folded) or _HANDLE.search(folded) or _EMAIL.search(folded) or "m_handle_like" in tokens:
+            tokens.append("m_contact_drop")
+    return tokens
 
 
 def asks_contact(text: str) -> bool:
@@ -188,6 +271,7 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
         tokens.append("m_percent")
     if _REPEAT.search(raw):
         tokens.append("m_repeat_punct")
+    tokens += contact_tokens(folded)
     if raw.count("\n") >= 3:
         tokens.append("m_many_lines")
     if sum(1 for c in raw if ord(c) > 0x1F000) >= 2:
@@ -226,12 +310,24 @@ def _hashed(tokens: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]
     return columns.astype(np.int32), values / np.sqrt((values * values).sum())
 
 
+def _flags(tokens: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices of ``tokens`` hashed into ``n_features`` columns, each worth ``META_WEIGHT``
+    whatever the length of the comment (a phone number weighs the same in ten words as in a hundred)."""
+    if not tokens:
+        return np.zeros(0, dtype=np.int32), np.zeros(0)
+    codes = np.fromiter((murmurhash3_32(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
+    columns = np.unique(np.abs(codes) % n_features)
+    return columns.astype(np.int32), np.full(len(columns), META_WEIGHT)
+
+
 def _stack(rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> sp.csr_matrix:
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(c) for c, _ in rows])
     columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
     values = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
-    return sp.csr_matrix((values, columns, indptr), shape=(len(rows), n_features))
+    matrix = sp.csr_matrix((values, columns, indptr), shape=(len(rows), n_features))
+    matrix.sum_duplicates()
+    return matrix
 
 
 @dataclass(frozen=True)
@@ -252,23 +348,23 @@ class Featurizer:
         self._char_ngrams = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5),
                                               lowercase=False).build_analyzer()
 
-    def _prepare(self, comment: Comment) -> tuple[list[str], list[str]]:
+    def _prepare(self, comment: Comment) -> tuple[list[str], list[str], list[str]]:
         folded = fold(comment.text)
         text, url_tokens = masked(folded)
         text = _DIGITS.sub("0", text)
         words = _WORD.findall(text)
         tokens = words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
-        tokens += url_tokens + meta_tokens(comment, folded, text, url_tokens)
-        return self._char_ngrams(text), tokens
+        return self._char_ngrams(text), tokens, url_tokens + meta_tokens(comment, folded, text, url_tokens)
 
     def rows(self, comments: list[Comment]) -> Rows:
         model, memory = [], []
         for comment in comments:
-            grams, tokens = self._prepare(comment)
+            grams, tokens, meta = self._prepare(comment)
             char_cols, char_values = _hashed(grams, N_CHAR)
             word_cols, word_values = _hashed(tokens, N_WORD)
-            model.append((np.concatenate([char_cols, word_cols + N_CHAR]),
-                          np.concatenate([char_values, word_values])))
+            meta_cols, meta_values = _flags(meta, N_WORD)
+            model.append((np.concatenate([char_cols, word_cols + N_CHAR, meta_cols + N_CHAR]),
+                          np.concatenate([char_values, word_values, meta_values])))
             memory.append(_hashed([g for g in grams if len(g) >= 3], N_MEMORY))
         return Rows(_stack(model, N_FEATURES), _stack(memory, N_MEMORY))
 

@@ -1,7 +1,7 @@
 """Train the shipped spam model from labelled comments (``bench/data/spam/comments_*.jsonl``).
 
-    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train S,T,U,V,W] [--out DIR]
-    leakwarden spam train [--data bench/data/spam] [--train S,T,U,V,W] [--out DIR]
+    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data bench/data/spam] [--train S,T,U,V,W,X,Y,Z] [--out DIR]
 
 Each line of a comments file is ``{"id", "lang", "label": "spam"|"ham", "kind", "campaign",
 "comment_author", "comment_author_email", "comment_author_url", "article", "text"}``; the letter in
@@ -10,8 +10,8 @@ features of :mod:`.features`, trained on the comments with their author fields a
 them (so that it reads a bare post's text as well as an Akismet comment). The thresholds come from
 out-of-fold probabilities, one fold per writer (a writer's comments are never both trained on and
 scored: a model is used on comments written by other people): ``spam`` where F1 is best with a
-false-positive rate of at most 0.5 % (so that a new writer's comments stay under the 1 % goal:
-1 % on training writers S+T+V gave 1.3 % on held-out U+W), ``review`` the lowest with a
+false-positive rate of at most 1 % (the largest setting whose leave-one-writer-out false-positive
+rate over the training writers stayed under the 1 % goal), ``review`` the lowest with a
 false-positive rate of at most 5 % (the band between is for a person to look at), ``blatant``
 above every ham's probability.
 The shipped model is trained on every writer; ``bench/bench_spam.py`` measures the same procedure
@@ -36,9 +36,10 @@ from leakwarden.signals.spam.model import DATA, ModelFile, Thresholds, save
 
 C = 5.0  # chosen by leave-one-writer-out over S, T, U, V, W (20 and 50 did no better)
 HAM_WEIGHT = 2.0  # a false positive costs more than a miss
-MAX_FPR = 0.005  # on the training writers, so that a new writer's comments stay under the 1 % goal
+MAX_FPR = 0.01  # the largest of 0.005, 0.01, 0.0125, 0.015, 0.02 whose leave-one-writer-out false-positive
+# rate over the training writers S, T, V, X, Y stayed under the 1 % goal (7/840; 0.0125: 9/840)
 REVIEW_FPR = 0.05
-TRAIN_WRITERS = "S,T,U,V,W"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
+TRAIN_WRITERS = "S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
 BLATANT_FLOOR = 0.97
 BLATANT_MARGIN = 0.02
 
