@@ -43,6 +43,7 @@ import pypdfium2 as pdfium  # noqa: E402
 
 from leakwarden.demo.screens import DEGRADATIONS, degrade, encoded, render  # noqa: E402
 from leakwarden.links import ocr  # noqa: E402
+from leakwarden.signals.bank.normalize import tokens  # noqa: E402
 from leakwarden.signals.pii import find_pii  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -53,7 +54,9 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _key(value: str) -> str:
-    return re.sub(r"[\W_]+", "", value).lower()
+    """Letters and digits after the engine's folding (Arabic letter variants, Eastern digits: ``٥`` and
+    Tesseract's ``۵`` are the same value)."""
+    return "".join(t.norm for t in tokens(re.sub(r"[\W_]+", " ", value))).replace(" ", "")
 
 
 def _found(gold: dict[str, Any], text: str, findings: list[Any]) -> bool:
