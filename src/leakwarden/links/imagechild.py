@@ -113,13 +113,15 @@ def pdq_of(image: Any) -> tuple[str, int]:
     return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
 
 
-def ocr(image: Any, lang: str, timeout_s: float) -> tuple[str, list[list[int]]]:
+def ocr(image: Any, lang: str, timeout_s: float, upscale: bool = True) -> tuple[str, list[list[int]]]:
     """The text read from the image and its words as ``[start, end, x, y, w, h]`` (character span in
-    the text, box in the image's pixels). Lines end with a newline, blocks with a blank line."""
+    the text, box in the image's pixels). Lines end with a newline, blocks with a blank line.
+    ``upscale``: read a small image at twice its size (the Arabic script model reads screen text
+    better as it is: twice the size, whole lines of a viewer's page came back as nonsense)."""
     import pytesseract
 
     gray = image.convert("L")
-    scale = 2 if max(gray.size) < _UPSCALE_BELOW else 1
+    scale = 2 if upscale and max(gray.size) < _UPSCALE_BELOW else 1
     if scale > 1:
         gray = gray.resize((gray.width * 2, gray.height * 2))
     data = pytesseract.image_to_data(gray, lang=lang, config="--psm 3", timeout=max(1.0, timeout_s),
@@ -174,7 +176,8 @@ def read_page(image: Any, request: dict[str, Any], deadline: float) -> dict[str,
             second = _second_lang(lang) if _arabic_share(page["text"]) else None
             if second and second != lang and deadline - time.monotonic() > 1.5:
                 # an Arabic page: read again for Arabic (its digits and words beat English's guesses)
-                page["text"], page["words"] = ocr(image, second, deadline - time.monotonic() - 0.5)
+                page["text"], page["words"] = ocr(image, second, deadline - time.monotonic() - 0.5,
+                                                  upscale=second != "Arabic")
         except RuntimeError as exc:  # pytesseract's timeout
             page["ocr_error"] = "OCR took too long" if "timeout" in str(exc).lower() else "OCR failed"
         except Exception as exc:  # tesseract missing, killed for memory, garbage output
