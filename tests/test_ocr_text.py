@@ -29,6 +29,10 @@ def _data(rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
     ([(1, 1, 1, "الهاتف", 100), (1, 1, 1, "5282-0447-012.", 0)], "الهاتف 012-0447-5282."),
     ([(1, 1, 1, "10/31/75", 0), (1, 1, 1, "من", 100)], "من 10/31/75"),
     ([(1, 1, 1, "البريد", 100), (1, 1, 2, ".emily@uni.edu.eg\u200f", 0)], "البريد\nemily@uni.edu.eg."),
+    # a block of Latin words on an Arabic page is laid out right to left too; on an English page, as read
+    ([(1, 1, 1, "البريد الإلكتروني للمرشح", 100), (2, 1, 1, ".aisha@gmail.com", 0)],
+     "البريد الإلكتروني للمرشح\n\naisha@gmail.com."),
+    ([(1, 1, 1, "Mail", 100), (2, 1, 1, ".aisha@gmail.com", 0)], "Mail\n\n.aisha@gmail.com"),
     # a phone number's groups are drawn right to left; its "+" right of it, the sentence's end left
     ([(1, 1, 1, "للاتصال", 100), (1, 1, 1, ".٨٩٦٨", 0), (1, 1, 1, "٦٥٧", 20), (1, 1, 1, "٥٢", 40),
       (1, 1, 1, "٩٧١+", 60)], "للاتصال +٩٧١ ٥٢ ٦٥٧ ٨٩٦٨."),
@@ -87,3 +91,16 @@ def test_recent_images_hold_a_bounded_number_of_bytes() -> None:
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (b"1234", None, b"90ab")
     recent.put("huge", b"x" * 11)
     assert recent.get("huge") is None and recent.get("c") == b"90ab"
+
+
+@pytest.mark.parametrize(("langs", "lang", "second"), [
+    ({"eng", "ara", "Arabic"}, "eng+ara", "Arabic"),
+    ({"eng", "ara"}, "eng+ara", "ara+eng"),  # without the script model: Arabic first
+    ({"eng", "ara", "Arabic"}, "eng", None),  # Arabic not asked for
+])
+def test_the_second_reading_of_an_arabic_page(monkeypatch: pytest.MonkeyPatch, langs: set[str], lang: str,
+                                               second: str | None) -> None:
+    from leakwarden.links import imagechild
+
+    monkeypatch.setattr(imagechild, "_LANGS", [langs])
+    assert imagechild._second_lang(lang) == second

@@ -47,6 +47,8 @@ _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 
                     "CMYK": 4, "I": 4, "F": 4}
 _UPSCALE_BELOW = 1800  # OCR reads small screen text better at twice the size
 _PDQ_SIDE = 512
+#: an Arabic reading's mean word confidence below which the page is also read at its own size
+LOW_CONFIDENCE = 70.0
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
@@ -116,8 +118,13 @@ def pdq_of(image: Any) -> tuple[str, int]:
 def ocr(image: Any, lang: str, timeout_s: float, upscale: bool = True) -> tuple[str, list[list[int]]]:
     """The text read from the image and its words as ``[start, end, x, y, w, h]`` (character span in
     the text, box in the image's pixels). Lines end with a newline, blocks with a blank line.
-    ``upscale``: read a small image at twice its size (the Arabic script model reads screen text
-    better as it is: twice the size, whole lines of a viewer's page came back as nonsense)."""
+    ``upscale``: read a small image at twice its size."""
+    text, words, _ = _read(image, lang, timeout_s, upscale)
+    return text, words
+
+
+def _read(image: Any, lang: str, timeout_s: float, upscale: bool) -> tuple[str, list[list[int]], float]:
+    """:func:`ocr`, and the words' mean confidence (0-100)."""
     import pytesseract
 
     gray = image.convert("L")
@@ -126,7 +133,22 @@ def ocr(image: Any, lang: str, timeout_s: float, upscale: bool = True) -> tuple[
         gray = gray.resize((gray.width * 2, gray.height * 2))
     data = pytesseract.image_to_data(gray, lang=lang, config="--psm 3", timeout=max(1.0, timeout_s),
                                      output_type=pytesseract.Output.DICT)
-    return assemble(data, scale)
+    confidences = [float(c) for c, t in zip(data["conf"], data["text"], strict=True)
+                   if float(c) >= 0 and str(t).strip()]
+    text, words = assemble(data, scale)
+    return text, words, sum(confidences) / len(confidences) if confidences else 0.0
+
+
+def read_arabic(image: Any, lang: str, deadline: float) -> tuple[str, list[list[int]]]:
+    """An Arabic page read again with ``lang``: at twice the size when small, and, when that reading's
+    confidence is low, at its own size too (whole lines of a viewer's page came back as nonsense at
+    twice the size); the more confident reading is kept."""
+    text, words, confidence = _read(image, lang, deadline - time.monotonic() - 0.5, True)
+    if confidence < LOW_CONFIDENCE and max(image.size) < _UPSCALE_BELOW and deadline - time.monotonic() > 1.5:
+        other = _read(image, lang, deadline - time.monotonic() - 0.5, False)
+        if other[2] > confidence:
+            return other[0], other[1]
+    return text, words
 
 
 def _arabic_share(text: str) -> bool:
@@ -176,8 +198,7 @@ def read_page(image: Any, request: dict[str, Any], deadline: float) -> dict[str,
             second = _second_lang(lang) if _arabic_share(page["text"]) else None
             if second and second != lang and deadline - time.monotonic() > 1.5:
                 # an Arabic page: read again for Arabic (its digits and words beat English's guesses)
-                page["text"], page["words"] = ocr(image, second, deadline - time.monotonic() - 0.5,
-                                                  upscale=second != "Arabic")
+                page["text"], page["words"] = read_arabic(image, second, deadline)
         except RuntimeError as exc:  # pytesseract's timeout
             page["ocr_error"] = "OCR took too long" if "timeout" in str(exc).lower() else "OCR failed"
         except Exception as exc:  # tesseract missing, killed for memory, garbage output

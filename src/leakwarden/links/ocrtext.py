@@ -46,6 +46,11 @@ def has_arabic(text: str) -> bool:
     return any(c.isalpha() and ARABIC.match(c) for c in text)
 
 
+def _mostly_arabic(words: Any) -> bool:
+    letters = [c for word in words for c in word if c.isalpha()]
+    return sum(1 for c in letters if ARABIC.match(c)) > len(letters) / 2
+
+
 def _is_latin(text: str) -> bool:
     return any(c.isalpha() and not ARABIC.match(c) for c in text)
 
@@ -132,6 +137,8 @@ def assemble(data: dict[str, list[Any]], scale: int = 1) -> tuple[str, list[list
         if count >= MAX_WORDS:
             break
     rtl = {key[:2] for key, words in lines.items() if any(has_arabic(w.text) for w in words)}
+    if _mostly_arabic(w.text for words in lines.values() for w in words):
+        rtl = {key[:2] for key in lines}  # an Arabic page: a paragraph of Latin words is still laid out right to left
     parts: list[str] = []
     boxes: list[list[int]] = []
     length = 0
