@@ -104,3 +104,29 @@ def test_the_second_reading_of_an_arabic_page(monkeypatch: pytest.MonkeyPatch, l
 
     monkeypatch.setattr(imagechild, "_LANGS", [langs])
     assert imagechild._second_lang(lang) == second
+
+
+@pytest.mark.parametrize(("twice", "own", "low", "kept", "reads"), [
+    (85.0, 90.0, 70.0, "twice", 1),  # confident: read once
+    (63.0, 80.0, 70.0, "own", 2),  # low: read at its own size too, the more confident kept
+    (63.0, 50.0, 70.0, "twice", 2),
+    (0.0, 86.0, 1.0, "own", 2),  # nothing found at twice the size
+    (40.0, 86.0, 1.0, "twice", 1),
+])
+def test_a_low_confidence_reading_is_read_again_at_the_images_own_size(
+        monkeypatch: pytest.MonkeyPatch, twice: float, own: float, low: float, kept: str, reads: int) -> None:
+    import time
+
+    from PIL import Image
+
+    from leakwarden.links import imagechild
+
+    calls: list[bool] = []
+
+    def read(image: object, lang: str, timeout_s: float, upscale: bool) -> tuple[str, list[list[int]], float]:
+        calls.append(upscale)
+        return ("twice", [], twice) if upscale else ("own", [], own)
+
+    monkeypatch.setattr(imagechild, "_read", read)
+    text, _ = imagechild.read_best(Image.new("L", (400, 80), 255), "Arabic", time.monotonic() + 30, low)
+    assert (text, len(calls)) == (kept, reads)

@@ -115,16 +115,10 @@ def pdq_of(image: Any) -> tuple[str, int]:
     return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
 
 
-def ocr(image: Any, lang: str, timeout_s: float, upscale: bool = True) -> tuple[str, list[list[int]]]:
-    """The text read from the image and its words as ``[start, end, x, y, w, h]`` (character span in
-    the text, box in the image's pixels). Lines end with a newline, blocks with a blank line.
-    ``upscale``: read a small image at twice its size."""
-    text, words, _ = _read(image, lang, timeout_s, upscale)
-    return text, words
-
-
 def _read(image: Any, lang: str, timeout_s: float, upscale: bool) -> tuple[str, list[list[int]], float]:
-    """:func:`ocr`, and the words' mean confidence (0-100)."""
+    """The text read from the image, its words as ``[start, end, x, y, w, h]`` (character span in the
+    text, box in the image's pixels; lines end with a newline, blocks with a blank line), and the
+    words' mean confidence (0-100). ``upscale``: a small image is read at twice its size."""
     import pytesseract
 
     gray = image.convert("L")
@@ -139,12 +133,13 @@ def _read(image: Any, lang: str, timeout_s: float, upscale: bool) -> tuple[str, 
     return text, words, sum(confidences) / len(confidences) if confidences else 0.0
 
 
-def read_arabic(image: Any, lang: str, deadline: float) -> tuple[str, list[list[int]]]:
-    """An Arabic page read again with ``lang``: at twice the size when small, and, when that reading's
-    confidence is low, at its own size too (whole lines of a viewer's page came back as nonsense at
-    twice the size); the more confident reading is kept."""
+def read_best(image: Any, lang: str, deadline: float, low: float) -> tuple[str, list[list[int]]]:
+    """The image read at twice its size when small and, when that reading's words' mean confidence
+    is below ``low``, at its own size too; the more confident reading is kept. Tesseract now and
+    then finds no line at all in an upscaled one-line screenshot, and the Arabic script model
+    turned whole lines of a viewer's page into nonsense at twice the size."""
     text, words, confidence = _read(image, lang, deadline - time.monotonic() - 0.5, True)
-    if confidence < LOW_CONFIDENCE and max(image.size) < _UPSCALE_BELOW and deadline - time.monotonic() > 1.5:
+    if confidence < low and max(image.size) < _UPSCALE_BELOW and deadline - time.monotonic() > 1.5:
         other = _read(image, lang, deadline - time.monotonic() - 0.5, False)
         if other[2] > confidence:
             return other[0], other[1]
@@ -194,11 +189,11 @@ def read_page(image: Any, request: dict[str, Any], deadline: float) -> dict[str,
             return page
         try:
             lang = str(request.get("lang", "eng"))
-            page["text"], page["words"] = ocr(image, lang, left - 0.5)
+            page["text"], page["words"] = read_best(image, lang, deadline, low=1.0)  # again only if empty
             second = _second_lang(lang) if _arabic_share(page["text"]) else None
             if second and second != lang and deadline - time.monotonic() > 1.5:
                 # an Arabic page: read again for Arabic (its digits and words beat English's guesses)
-                page["text"], page["words"] = read_arabic(image, second, deadline)
+                page["text"], page["words"] = read_best(image, second, deadline, LOW_CONFIDENCE)
         except RuntimeError as exc:  # pytesseract's timeout
             page["ocr_error"] = "OCR took too long" if "timeout" in str(exc).lower() else "OCR failed"
         except Exception as exc:  # tesseract missing, killed for memory, garbage output
