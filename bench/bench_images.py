@@ -14,7 +14,7 @@ and all of a photo's at once).
   Tesseract's Arabic script model writes Persian digits (``۵``) for Arabic-Indic ones (``٥``), the
   same value. Arabic (first 60 posts of eval.jsonl, clean, 2026-11-30): 0.33 before the Arabic
   script model, bidi word order, the ٥/٦ repair and the low-confidence reading at the image's own
-  size; 0.54 after. Held out (eval_holdout.jsonl, eval_holdout2.jsonl, all their posts): 0.37 → 0.49
+  size; 0.55 after. Held out (eval_holdout.jsonl, eval_holdout2.jsonl, all their posts): 0.37 → 0.49
   and 0.39 → 0.47 (the Arabic pass always at its own size: 0.43, 0.44; always at twice: 0.49, 0.46);
   English unchanged (0.91, 0.95, 0.86).
   Most misses left: Eastern Arabic digits misread (a digit dropped or doubled, ٠/١ swapped), and
