@@ -7,7 +7,7 @@ In a right-to-left paragraph Tesseract's word order is not the text's: a run of 
 of such a line are put in reading order from their boxes, as the Unicode bidi algorithm lays them
 out: right to left, except that a stretch holding a Latin word is one left-to-right run; a number's
 space-separated groups are ordered right to left (the spaces between numbers take the paragraph's
-direction), and neutral marks at a left-to-right word's edges ("+", ".", brackets) go back to their
+direction), and a mark at a left-to-right word's edge (a leading "+", a sentence's end) goes back to its
 reading side. In a number of Eastern Arabic digits, the two Latin digits that Tesseract's Arabic
 models give for two Eastern ones (``0`` for ``٥``, a ring, and ``1`` for ``٦``) are put back
 (on the first 60 Arabic posts of bench/data/pii/eval.jsonl drawn as screenshots: ٥ read as ``0``
