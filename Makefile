@@ -32,9 +32,10 @@ chromium:
 # packages); the fonts render bench/bench_images.py's screenshots. Without it, image OCR is skipped
 # with a reason and images are still matched by PDQ hash.
 tesseract:
-	@command -v tesseract >/dev/null && test -f /usr/share/tesseract-ocr/5/tessdata/ara.traineddata \
+	@command -v tesseract >/dev/null && test -f /usr/share/tesseract-ocr/5/tessdata/Arabic.traineddata \
 		&& test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || (apt-get update -qq \
-		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core)
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara \
+		tesseract-ocr-script-arab fonts-dejavu-core)
 
 # bench/bench_spam.py compares comment spam with Debian's SpamAssassin, run locally (-L); without it
 # the bench prints why it skipped that column.

@@ -123,3 +123,21 @@ def test_a_url_written_in_an_image_meets_the_url_rules(db_url: str) -> None:
     assert rule.subject == "post → attachment:mirror.png → https://leakdrop.example/harper/all.zip"
     assert decision.verdict is not Verdict.ALLOW
     assert decision.chains == []  # judged, not followed
+
+
+def _arabic_script_model() -> bool:
+    from leakwarden.links import imagechild
+
+    return imagechild._second_lang("eng+ara") == "Arabic"
+
+
+@pytest.mark.skipif(not _arabic_script_model(), reason="Debian's Arabic script model is not installed (make tesseract)")
+def test_a_phone_number_in_eastern_arabic_digits_is_read_from_a_screenshot() -> None:
+    from leakwarden.signals.bank.normalize import fold_word
+    from leakwarden.signals.pii import find_pii
+
+    read = ocr.read_image(encoded(render("للتواصل مع صاحب الشقة: الجوال +٩٦٦ ٥٠ ٣٤٧ ٨٢١٩ بعد العصر")))
+    phones = [f for f in find_pii(read.text) if f.label == "PHONE"]
+    assert phones, read.text
+    # its groups in reading order and "+" in front (Tesseract gives them as drawn, right to left)
+    assert fold_word(phones[0].text.replace(" ", "")).startswith("+96650347"), read.text

@@ -1,5 +1,6 @@
-"""From Tesseract's words to text and word boxes (``imagechild.assemble``): spans index the text,
-lines and blocks are kept, and what its bidi reordering gets wrong in Arabic lines is put back."""
+"""From Tesseract's words to text and word boxes (``ocrtext.assemble``): spans index the text,
+lines and blocks are kept, right-to-left lines are read in order from the words' boxes, and what
+Tesseract gets wrong in Arabic numbers is put back."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from leakwarden.links.imagechild import assemble
+from leakwarden.links.ocrtext import assemble, eastern_digits, mostly_eastern
 
 
-def _data(rows: list[tuple[int, int, int, str]]) -> dict[str, list[Any]]:
-    """Columns of image_to_data from (block, paragraph, line, word) rows, one word a row, 10 px apart."""
+def _data(rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    """Columns of image_to_data from (block, paragraph, line, word[, x]) rows, one word a row (x: 10 px
+    apart unless given)."""
     return {"text": [r[3] for r in rows], "conf": [90] * len(rows), "block_num": [r[0] for r in rows],
             "par_num": [r[1] for r in rows], "line_num": [r[2] for r in rows],
-            "left": [i * 10 for i in range(len(rows))], "top": [r[2] * 20 for r in rows],
+            "left": [r[4] if len(r) > 4 else i * 10 for i, r in enumerate(rows)], "top": [r[2] * 20 for r in rows],
             "width": [8] * len(rows), "height": [12] * len(rows)}
 
 
@@ -22,17 +24,53 @@ def _data(rows: list[tuple[int, int, int, str]]) -> dict[str, list[Any]]:
     ([(1, 1, 1, "Home"), (1, 1, 1, "address:"), (1, 1, 2, "1482"), (2, 1, 1, "Next")],
      "Home address:\n1482\n\nNext"),
     ([(1, 1, 1, "mail"), (1, 1, 1, "delgado"), (1, 1, 1, "_karen@gmail.com")], "mail delgado_karen@gmail.com"),
-    ([(1, 1, 1, "الهاتف"), (1, 1, 1, "5282-0447-012.")], "الهاتف 012-0447-5282."),
-    ([(1, 1, 1, "البريد"), (1, 1, 2, ".emily@uni.edu.eg\u200f")], "البريد\nemily@uni.edu.eg."),
     ([(1, 1, 1, "call"), (1, 1, 1, "5282-0447-012")], "call 5282-0447-012"),  # a left-to-right line: as read
-    ([(1, 1, 1, "10/31/75"), (1, 1, 1, "من")], "10/31/75 من"),
+    # right to left: the words in reading order from their boxes, whatever Tesseract's order
+    ([(1, 1, 1, "الهاتف", 100), (1, 1, 1, "5282-0447-012.", 0)], "الهاتف 012-0447-5282."),
+    ([(1, 1, 1, "10/31/75", 0), (1, 1, 1, "من", 100)], "من 10/31/75"),
+    ([(1, 1, 1, "البريد", 100), (1, 1, 2, ".emily@uni.edu.eg\u200f", 0)], "البريد\nemily@uni.edu.eg."),
+    # a block of Latin words on an Arabic page is laid out right to left too; on an English page, as read
+    ([(1, 1, 1, "البريد الإلكتروني للمرشح", 100), (2, 1, 1, ".aisha@gmail.com", 0)],
+     "البريد الإلكتروني للمرشح\n\naisha@gmail.com."),
+    ([(1, 1, 1, "Mail", 100), (2, 1, 1, ".aisha@gmail.com", 0)], "Mail\n\n.aisha@gmail.com"),
+    # a phone number's groups are drawn right to left; its "+" right of it, the sentence's end left
+    ([(1, 1, 1, "للاتصال", 100), (1, 1, 1, ".٨٩٦٨", 0), (1, 1, 1, "٦٥٧", 20), (1, 1, 1, "٥٢", 40),
+      (1, 1, 1, "٩٧١+", 60)], "للاتصال +٩٧١ ٥٢ ٦٥٧ ٨٩٦٨."),
+    ([(1, 1, 1, "جوال:", 100), (1, 1, 1, "98646", 0), (1, 1, 1, "072", 20), (1, 1, 1, "+20", 40)],
+     "جوال: +20 072 98646"),
+    # a stretch with Latin letters is one left-to-right run (an IBAN)
+    ([(1, 1, 1, "343", 100), (1, 1, 1, "الآيبان", 200), (1, 1, 1, "AE02", 60), (1, 1, 1, "0699", 80),
+      (1, 1, 1, "باسم", 0)], "الآيبان AE02 0699 343 باسم"),
+    # Latin digits Tesseract gives for Eastern ones, in an Eastern number only
+    ([(1, 1, 1, "الهوية", 100), (1, 1, 1, "۲۸1۳0", 0)], "الهوية ۲۸٦۳٥"),
+    ([(1, 1, 1, "الجوال", 100), (1, 1, 1, "۷۷۵۴", 0), (1, 1, 1, "0۲", 20)], "الجوال ٥۲ ۷۷۵۴"),
+    ([(1, 1, 1, "مواليد", 100), (1, 1, 1, "۱۹۷0م", 0)], "مواليد ۱۹۷٥م"),
+    ([(1, 1, 1, "عام", 100), (1, 1, 1, "1990", 0)], "عام 1990"),
 ])
-def test_words_become_text(rows: list[tuple[int, int, int, str]], text: str) -> None:
+def test_words_become_text(rows: list[tuple[Any, ...]], text: str) -> None:
     got, words = assemble(_data(rows))
     assert got == text
     assert len(words) == len(rows)
+    lefts = {r[4] if len(r) > 4 else i * 10 for i, r in enumerate(rows)}
     for start, end, x, _, w, h in words:
-        assert 0 <= start < end <= len(got) and got[start:end].strip() and w == 8 and h == 12 and x % 10 == 0
+        assert 0 <= start < end <= len(got) and got[start:end].strip() and w == 8 and h == 12 and x in lefts
+
+
+def test_each_box_stays_with_its_word() -> None:
+    got, words = assemble(_data([(1, 1, 1, "الجوال", 100), (1, 1, 1, "٣٤٤١", 0), (1, 1, 1, "+٩٦٦", 50)]))
+    assert {got[s:e]: x for s, e, x, *_ in words} == {"الجوال": 100, "+٩٦٦": 50, "٣٤٤١": 0}
+
+
+@pytest.mark.parametrize(("number", "eastern", "fixed"), [
+    ("٥٣١٤", True, "٥٣١٤"),
+    ("0۳1۷", False, "0۳1۷"),  # as many Eastern as Latin digits: Eastern wins only when more
+    ("0۳1۷۹", True, "٥۳٦۷۹"),
+    ("10/31/75", False, "10/31/75"),
+    ("١0", False, "١0"),  # one Eastern digit is not enough to tell
+])
+def test_eastern_numbers(number: str, eastern: bool, fixed: str) -> None:
+    assert mostly_eastern(number) is eastern
+    assert (eastern_digits(number) if eastern else number) == fixed
 
 
 def test_boxes_are_scaled_back_and_empty_words_skipped() -> None:
@@ -53,3 +91,42 @@ def test_recent_images_hold_a_bounded_number_of_bytes() -> None:
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (b"1234", None, b"90ab")
     recent.put("huge", b"x" * 11)
     assert recent.get("huge") is None and recent.get("c") == b"90ab"
+
+
+@pytest.mark.parametrize(("langs", "lang", "second"), [
+    ({"eng", "ara", "Arabic"}, "eng+ara", "Arabic"),
+    ({"eng", "ara"}, "eng+ara", "ara+eng"),  # without the script model: Arabic first
+    ({"eng", "ara", "Arabic"}, "eng", None),  # Arabic not asked for
+])
+def test_the_second_reading_of_an_arabic_page(monkeypatch: pytest.MonkeyPatch, langs: set[str], lang: str,
+                                               second: str | None) -> None:
+    from leakwarden.links import imagechild
+
+    monkeypatch.setattr(imagechild, "_LANGS", [langs])
+    assert imagechild._second_lang(lang) == second
+
+
+@pytest.mark.parametrize(("twice", "own", "low", "kept", "reads"), [
+    (85.0, 90.0, 70.0, "twice", 1),  # confident: read once
+    (63.0, 80.0, 70.0, "own", 2),  # low: read at its own size too, the more confident kept
+    (63.0, 50.0, 70.0, "twice", 2),
+    (0.0, 86.0, 1.0, "own", 2),  # nothing found at twice the size
+    (40.0, 86.0, 1.0, "twice", 1),
+])
+def test_a_low_confidence_reading_is_read_again_at_the_images_own_size(
+        monkeypatch: pytest.MonkeyPatch, twice: float, own: float, low: float, kept: str, reads: int) -> None:
+    import time
+
+    from PIL import Image
+
+    from leakwarden.links import imagechild
+
+    calls: list[bool] = []
+
+    def read(image: object, lang: str, timeout_s: float, upscale: bool) -> tuple[str, list[list[int]], float]:
+        calls.append(upscale)
+        return ("twice", [], twice) if upscale else ("own", [], own)
+
+    monkeypatch.setattr(imagechild, "_read", read)
+    text, _ = imagechild.read_best(Image.new("L", (400, 80), 255), "Arabic", time.monotonic() + 30, low)
+    assert (text, len(calls)) == (kept, reads)

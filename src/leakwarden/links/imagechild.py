@@ -19,25 +19,36 @@ time leaves the page's text empty with ``ocr_error`` set (the hash and size are 
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
-import re
 import struct
 import sys
 import time
+from pathlib import Path
 from typing import Any
+
+
+def _sibling(name: str) -> Any:
+    """A standard-library module beside this file, loaded by path: the child runs as a script
+    (``python -I``), without leakwarden on its path."""
+    module = sys.modules.get(f"_{name}")
+    if module is None:
+        spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = sys.modules[f"_{name}"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module
+
+
+assemble = _sibling("ocrtext").assemble  # Tesseract's words as text and boxes
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 3, "YCbCr": 3, "RGBA": 4,
                     "CMYK": 4, "I": 4, "F": 4}
 _UPSCALE_BELOW = 1800  # OCR reads small screen text better at twice the size
-_MAX_WORDS = 20_000
 _PDQ_SIDE = 512
-_BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-_JOINERS = "_@"
-_ARABIC = re.compile("[\u0600-\u06ff]")
-#: a number in dash-separated groups ("012-0447-5282"): in a right-to-left line Tesseract gives its groups
-#: in reverse order (the dashes are neutral to its bidi reordering), so they are put back
-_DIGIT_GROUPS = re.compile(r"([^\w]*)(\d+(?:[-—–]\d+)+)([^\w]*)")
+#: an Arabic reading's mean word confidence below which the page is also read at its own size
+LOW_CONFIDENCE = 70.0
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 
 
@@ -104,63 +115,63 @@ def pdq_of(image: Any) -> tuple[str, int]:
     return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
 
 
-def ocr(image: Any, lang: str, timeout_s: float) -> tuple[str, list[list[int]]]:
-    """The text read from the image and its words as ``[start, end, x, y, w, h]`` (character span in
-    the text, box in the image's pixels). Lines end with a newline, blocks with a blank line."""
+def _read(image: Any, lang: str, timeout_s: float, upscale: bool) -> tuple[str, list[list[int]], float]:
+    """The text read from the image, its words as ``[start, end, x, y, w, h]`` (character span in the
+    text, box in the image's pixels; lines end with a newline, blocks with a blank line), and the
+    words' mean confidence (0-100). ``upscale``: a small image is read at twice its size."""
     import pytesseract
 
     gray = image.convert("L")
-    scale = 2 if max(gray.size) < _UPSCALE_BELOW else 1
+    scale = 2 if upscale and max(gray.size) < _UPSCALE_BELOW else 1
     if scale > 1:
         gray = gray.resize((gray.width * 2, gray.height * 2))
     data = pytesseract.image_to_data(gray, lang=lang, config="--psm 3", timeout=max(1.0, timeout_s),
                                      output_type=pytesseract.Output.DICT)
-    return assemble(data, scale)
+    confidences = [float(c) for c, t in zip(data["conf"], data["text"], strict=True)
+                   if float(c) >= 0 and str(t).strip()]
+    text, words = assemble(data, scale)
+    return text, words, sum(confidences) / len(confidences) if confidences else 0.0
 
 
-def assemble(data: dict[str, list[Any]], scale: int = 1) -> tuple[str, list[list[int]]]:
-    """Tesseract's words (``image_to_data`` as a dict of columns) as text and word boxes; in an
-    Arabic paragraph, what Tesseract's bidi reordering got wrong is put back."""
-    parts: list[str] = []
-    words: list[list[int]] = []
-    length = 0
-    line_key: tuple[int, int, int] | None = None
-    block: int | None = None
-    lines: dict[tuple[int, int], list[int]] = {}
-    for i, word in enumerate(data["text"]):
-        word = (word or "").strip().strip(_BIDI_MARKS)
-        if not word or float(data["conf"][i]) < 0:
-            continue
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        if line_key is not None:
-            sep = "\n\n" if key[0] != block else "\n" if key != line_key else " "
-            if sep == " " and (word[0] in _JOINERS or parts[-1][-1] in _JOINERS):
-                sep = ""  # "delgado _karen@x" was one handle: the underscore's gap split it
-            parts.append(sep)
-            length += len(sep)
-        line_key, block = key, key[0]
-        x, y, w, h = (int(data[k][i]) // scale for k in ("left", "top", "width", "height"))
-        words.append([length, length + len(word), x, y, max(1, w), max(1, h)])
-        lines.setdefault(key[:2], []).append(len(parts))  # by paragraph: its direction
-        parts.append(word)
-        length += len(word)
-        if len(words) >= _MAX_WORDS:
-            break
-    for indices in lines.values():
-        if any(_ARABIC.search(parts[i]) for i in indices):
-            for i in indices:  # same length: spans stay valid
-                if len(parts[i]) > 2 and parts[i][0] in ".,:;" and parts[i][1].isascii() and parts[i][1].isalnum():
-                    parts[i] = parts[i][1:] + parts[i][0]  # a sentence's end, moved to the wrong side
-                found = _DIGIT_GROUPS.fullmatch(parts[i])
-                if found:
-                    groups = "".join(reversed(re.split(r"([-—–])", found.group(2))))
-                    parts[i] = found.group(1) + groups + found.group(3)
-    return "".join(parts), words
+def read_best(image: Any, lang: str, deadline: float, low: float) -> tuple[str, list[list[int]]]:
+    """The image read at twice its size when small and, when that reading's words' mean confidence
+    is below ``low``, at its own size too; the more confident reading is kept. Tesseract now and
+    then finds no line at all in an upscaled one-line screenshot, and the Arabic script model
+    turned whole lines of a viewer's page into nonsense at twice the size."""
+    text, words, confidence = _read(image, lang, deadline - time.monotonic() - 0.5, True)
+    if confidence < low and max(image.size) < _UPSCALE_BELOW and deadline - time.monotonic() > 1.5:
+        other = _read(image, lang, deadline - time.monotonic() - 0.5, False)
+        if other[2] > confidence:
+            return other[0], other[1]
+    return text, words
 
 
-def _mostly_arabic(text: str) -> bool:
+def _arabic_share(text: str) -> bool:
+    """Enough Arabic letters to read the page again for them: at least 3, a fifth of the letters
+    (a line of Eastern Arabic digits read as Latin letters, "YVEY", still qualifies)."""
     letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 10 and sum(1 for c in letters if "\u0600" <= c <= "\u06ff") > len(letters) / 2
+    arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff")
+    return arabic >= 3 and arabic >= 0.2 * len(letters)
+
+
+_LANGS: list[set[str]] = []
+
+
+def _second_lang(lang: str) -> str | None:
+    """The languages for an Arabic page's second reading: Debian's Arabic script model
+    (``tesseract-ocr-script-arab``: it reads Eastern Arabic digits, which ``ara`` mostly misses), or
+    else ``ara`` first; None when Arabic is not among ``lang``."""
+    first, _, others = lang.partition("+")
+    if "ara" not in (first, *others.split("+")):
+        return None
+    if not _LANGS:  # pytesseract.get_languages leaves out capitalised (script) models
+        import subprocess
+
+        listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=10).stdout
+        _LANGS.append({line.strip() for line in listed.splitlines()[1:]})
+    if "Arabic" in _LANGS[0]:
+        return "Arabic"
+    return "+".join(["ara", *(x for x in (first, *others.split("+")) if x and x != "ara")])
 
 
 def read_page(image: Any, request: dict[str, Any], deadline: float) -> dict[str, Any]:
@@ -178,12 +189,11 @@ def read_page(image: Any, request: dict[str, Any], deadline: float) -> dict[str,
             return page
         try:
             lang = str(request.get("lang", "eng"))
-            page["text"], page["words"] = ocr(image, lang, left - 0.5)
-            first, _, others = lang.partition("+")
-            if "ara" in others.split("+") and _mostly_arabic(page["text"]) and deadline - time.monotonic() > 1.5:
-                # an Arabic page: read again with Arabic first (its digits and words beat English's guesses)
-                swapped = "+".join(["ara", first, *(x for x in others.split("+") if x != "ara")])
-                page["text"], page["words"] = ocr(image, swapped, deadline - time.monotonic() - 0.5)
+            page["text"], page["words"] = read_best(image, lang, deadline, low=1.0)  # again only if empty
+            second = _second_lang(lang) if _arabic_share(page["text"]) else None
+            if second and second != lang and deadline - time.monotonic() > 1.5:
+                # an Arabic page: read again for Arabic (its digits and words beat English's guesses)
+                page["text"], page["words"] = read_best(image, second, deadline, LOW_CONFIDENCE)
         except RuntimeError as exc:  # pytesseract's timeout
             page["ocr_error"] = "OCR took too long" if "timeout" in str(exc).lower() else "OCR failed"
         except Exception as exc:  # tesseract missing, killed for memory, garbage output
@@ -249,16 +259,10 @@ def answer(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _serve() -> None:
-    import importlib.util
-    from pathlib import Path
-
     import numpy  # noqa: F401  (import once, before the first image)
     import PIL.Image  # noqa: F401
 
-    spec = importlib.util.spec_from_file_location("_pdfworker", Path(__file__).with_name("pdfworker.py"))
-    assert spec is not None and spec.loader is not None
-    worker = sys.modules["_pdfworker"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(worker)  # the shared child loop (standard library only)
+    worker = _sibling("pdfworker")  # the shared child loop (standard library only)
     worker.serve(answer, "image_too_large", "image_broken", "image")
 
 
