@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -353,13 +353,7 @@ class Engine:
                 s.add(PostLink(post_id=post_id, url=url, host=host))
 
     def _audit_decision(self, s: Session, decision: Decision, actor: str, *, kind: str) -> None:
-        audit.append(s, actor=actor, kind=kind, subject_type="post", subject_id=decision.post_id, payload={
-            "author": decision.author, "verdict": decision.verdict.value, "partial": decision.partial,
-            "policy_version": decision.policy_version,
-            "actions": [a.model_dump(mode="json", exclude_none=True) for a in decision.actions],
-            "reasons": [{"signal": r.signal, "clause": r.clause, "subject": r.subject, "strength": r.strength,
-                         "evidence": [e.summary for e in r.evidence]} for r in decision.reasons],
-        })
+        audit.append(s, **decision_event(decision, actor, kind=kind))
 
     # -- deciding again --------------------------------------------------------------------
     def redecide(self, post_id: str, *, actor: str = "auto", refetch: bool = False,
@@ -502,6 +496,17 @@ class Engine:
                          subject_id=self.policy.label, payload={"sha256": self.policy.sha256,
                                                                 "clauses": [c.id for c in self.policy.clauses]})
 
+
+
+def decision_event(decision: Decision, actor: str, *, kind: str) -> dict[str, Any]:
+    """The audit event that records a decision (``audit.append``'s arguments)."""
+    return {"actor": actor, "kind": kind, "subject_type": "post", "subject_id": decision.post_id, "payload": {
+        "author": decision.author, "verdict": decision.verdict.value, "partial": decision.partial,
+        "policy_version": decision.policy_version,
+        "actions": [a.model_dump(mode="json", exclude_none=True) for a in decision.actions],
+        "reasons": [{"signal": r.signal, "clause": r.clause, "subject": r.subject, "strength": r.strength,
+                     "evidence": [e.summary for e in r.evidence]} for r in decision.reasons],
+    }}
 
 
 def stored_decision(existing: PostRow, body: dict[str, object]) -> Decision:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from leakwarden import outbox
+from leakwarden.audit import log as audit
 from leakwarden.enforcement.actions import ladder_actions
 from leakwarden.enforcement.standing import active_strikes, ensure_accounts
 from leakwarden.model import ActionType, Decision, Post, utcnow
@@ -108,6 +109,8 @@ def _one_by_one(engine: Engine, posts: Sequence[Post], indexes: Iterable[int], a
 
 def _record(engine: Engine, batch: list[tuple[Post, Decision]], actor: str) -> None:
     """Store, enforce and audit the new posts of a batch in one transaction."""
+    from leakwarden.engine import decision_event
+
     ordered = sorted(batch, key=lambda pair: pair[0].id)  # racing batches take their rows in one order
     shadow = engine.deployments.shadow
     with engine.db.session() as s:
@@ -120,16 +123,21 @@ def _record(engine: Engine, batch: list[tuple[Post, Decision]], actor: str) -> N
                 rows[post.id].decision = atrest.stored_form(decision)
         s.add_all(rows.values())
         s.flush()
-        _lock_accounts(s, {post.author for post, _ in ordered if post.id in acting})
-        for post, decision in batch:  # in the batch's order: an author's strikes add up in turn
+        for post, decision in ordered:
             engine._store_links(s, post.id, decision.chains, new=True)
             image_evidence.keep(s, post.id, decision)
-            if post.id in acting:
-                _recount_ladder(engine, s, decision)
+        # the posts that act on nothing: their events in two statements
+        quiet = [decision for post, decision in ordered if post.id not in acting]
+        audit.append_many(s, [decision_event(d, actor, kind="decision") for d in quiet])
+        outbox.emit_many(s, [("decision.made", ("post", d.post_id), outbox.decision_data(d)) for d in quiet])
+        _lock_accounts(s, {post.author for post, _ in ordered if post.id in acting})
+        for post, decision in batch:  # in the batch's order: an author's strikes add up in turn
+            if post.id not in acting:
+                continue
+            _recount_ladder(engine, s, decision)
             engine._audit_decision(s, decision, actor, kind="decision")
-            if post.id in acting:
-                decision.actions = engine._enforce_beside_shadow(s, post.surface, decision)
-                rows[post.id].decision = atrest.stored_form(decision)
+            decision.actions = engine._enforce_beside_shadow(s, post.surface, decision)
+            rows[post.id].decision = atrest.stored_form(decision)
             outbox.emit(s, "decision.made", ("post", post.id), outbox.decision_data(decision))
 
 
