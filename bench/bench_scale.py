@@ -42,6 +42,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 WORDS = ("council", "budget", "park", "street", "election", "poll", "candidate", "vote", "tuesday", "school",
          "road", "water", "tax", "mayor", "debate", "meeting", "volunteers", "rally", "office", "turnout")
 CLIENTS = 16
+BATCH = 100  # posts a worker ingests in one transaction (its default)
 
 
 def text_posts(n: int, prefix: str, seed: int = 7) -> list[dict[str, object]]:
@@ -264,7 +265,10 @@ def in_process_check(posts: list[dict[str, object]]) -> float:
 
 
 # -- 3. what bounds it ----------------------------------------------------------------------------
-def profile(title: str, work: Callable[[], object], top: int = 12) -> None:
+def profile(title: str, work: Callable[[], object], top: int = 12,
+            phases: dict[str, tuple[str, str]] | None = None) -> None:
+    """The top frames by own time; and ``phases``: name -> (file ending, function), their share
+    of the whole by cumulative time."""
     profiler = cProfile.Profile()
     profiler.enable()
     work()
@@ -277,6 +281,10 @@ def profile(title: str, work: Callable[[], object], top: int = 12) -> None:
     for (file, line, func), (_, calls, own, cumulative, _) in rows:
         where = re.sub(r"^.*/(site-packages|src)/", "", file)
         print(f"    {own / total:6.1%}  {calls:>8} calls  {where}:{line}({func})  cum {cumulative:.2f} s")
+    for name, (ending, function) in (phases or {}).items():
+        spent = sum(row[3] for (file, _, func), row in stats.stats.items()  # type: ignore[attr-defined]
+                    if file.endswith(ending) and func == function)
+        print(f"    {name}: {spent / total:.0%} of the time (cumulative)")
 
 
 def profile_ingest(posts: list[dict[str, object]]) -> None:
@@ -295,10 +303,14 @@ def profile_ingest(posts: list[dict[str, object]]) -> None:
 
         event.listen(engine.db.engine, "before_cursor_execute", counted)
         started = time.perf_counter()
-        profile(f"Engine.ingest on PostgreSQL, {len(parsed)} posts, one process",
-                lambda: [engine.ingest(p, actor="bench") for p in parsed])
+        batches = [parsed[i:i + BATCH] for i in range(0, len(parsed), BATCH)]
+        profile(f"Engine.ingest_many (a worker's batches of {BATCH}) on PostgreSQL, {len(parsed)} posts, one process",
+                lambda: [engine.ingest_many(b, actor="bench") for b in batches],
+                phases={"deciding (Engine._check)": ("leakwarden/engine.py", "_check"),
+                        "storing, one transaction a batch (ingest_batch._record)": ("ingest_batch.py", "_record"),
+                        "of which sealing the audit events (audit.log.seal)": ("audit/log.py", "seal")})
         spent = time.perf_counter() - started
-        print(f"  {statements[0] / len(parsed):.1f} SQL statements per post (and one commit); "
+        print(f"  {statements[0] / len(parsed):.2f} SQL statements per post ({len(batches)} commits); "
               f"{spent / len(parsed) * 1000:.1f} ms per post under the profiler")
         engine.db.dispose()
 
@@ -378,7 +390,7 @@ def workers(n: int, trickle: int) -> None:
 
     if two < 400 or ratio < 1.6:
         print("\nwhat bounds the workers:")
-        profile_ingest(text_posts(min(n, 200), "x"))
+        profile_ingest(text_posts(max(n // 2, 300), "x"))
 
 
 def http(n: int, seconds: float) -> None:

@@ -86,8 +86,9 @@ def ingest_many(engine: Engine, posts: Sequence[Post], *, actor: str, budget_s: 
     if ready:
         try:
             _record(engine, [(posts[i], d) for i, d in ready], actor)
-        except DBAPIError as exc:  # it wrote nothing: each post on its own
-            log.info("a batch of %d posts is ingested one by one: %s", len(ready), type(exc).__name__)
+        except Exception as exc:  # it wrote nothing: each post on its own, where each failure has its answer
+            log.log(logging.INFO if isinstance(exc, DBAPIError) else logging.WARNING,
+                    "a batch of %d posts is ingested one by one: %s", len(ready), type(exc).__name__)
             _one_by_one(engine, posts, [i for i, _ in ready], actor, budget_s, results)
         else:
             for index, decision in ready:
