@@ -132,18 +132,56 @@ def publish(broker: str, posts: list[dict[str, object]]) -> None:
     client.close()
 
 
-def workers_rate(n_workers: int, posts: list[dict[str, object]]) -> float:
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds a process has used (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (Linux /proc; 0 elsewhere)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+class Rate:
+    """Posts/s, and where the CPU went meanwhile: the workers' cores, and how busy the machine was
+    (the workers, PostgreSQL, NATS, this publisher, and whatever else runs on it)."""
+
+    def __init__(self, posts: int, seconds: float, worker_cpu_s: float, busy_s: float, total_s: float) -> None:
+        self.posts_s = posts / seconds
+        self.worker_cores = worker_cpu_s / seconds
+        self.busy = busy_s / total_s if total_s else float("nan")
+        self.cores = os.cpu_count() or 1
+
+    def cpu(self) -> str:
+        return (f"workers used {self.worker_cores:.2f} cores; the machine was {self.busy:.0%} busy "
+                f"(all {self.cores} cores)")
+
+
+def workers_rate(n_workers: int, posts: list[dict[str, object]]) -> Rate:
     with fresh_database() as url:
         broker = f"{NATS}?namespace=bench{uuid.uuid4().hex[:8]}"
         workers = [start(["worker", "--broker", broker, "--db", url, "--no-follow", "--concurrency", "4"],
                          "consuming")[0] for _ in range(n_workers)]
         try:
             count = stored(url)
+            cpu_before, (busy_before, total_before) = sum(process_cpu_s(w.pid) for w in workers), machine_cpu_s()
             started = time.perf_counter()
             publish(broker, posts)
             while count() < len(posts):
                 time.sleep(0.05)
-            return len(posts) / (time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            busy, total = machine_cpu_s()
+            return Rate(len(posts), elapsed, sum(process_cpu_s(w.pid) for w in workers) - cpu_before,
+                        busy - busy_before, total - total_before)
         finally:
             stop(workers)
             drop(broker)
@@ -378,11 +416,12 @@ def main() -> int:
 
 def workers(n: int, trickle: int) -> None:
     print(f"publish → stored on PostgreSQL through {NATS}: {n} text-only posts, workers --concurrency 4")
-    one = workers_rate(1, text_posts(n, "a"))
-    two = workers_rate(2, text_posts(n, "b"))
+    first = workers_rate(1, text_posts(n, "a"))
+    second = workers_rate(2, text_posts(n, "b"))
+    one, two = first.posts_s, second.posts_s
     ratio = two / one
-    print(f"  1 worker : {one:7.1f} posts/s   (reference)")
-    print(f"  2 workers: {two:7.1f} posts/s   goal >= 400: {'met' if two >= 400 else 'NOT met'}")
+    print(f"  1 worker : {one:7.1f} posts/s   (reference)  {first.cpu()}")
+    print(f"  2 workers: {two:7.1f} posts/s   goal >= 400: {'met' if two >= 400 else 'NOT met'}  {second.cpu()}")
     print(f"  ratio    : {ratio:7.2f}x          goal >= 1.6x: {'met' if ratio >= 1.6 else 'NOT met'}")
     lat = latencies(text_posts(trickle, "l"), rate=max(2.0, min(50.0, one / 2)))
     print(f"  publish → stored latency ({trickle} posts, one at a time, 1 worker): "
