@@ -47,7 +47,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine, event, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from leakwarden.audit import signing
 from leakwarden.errors import LeakwardenError
@@ -56,6 +56,7 @@ from leakwarden.store.tables import AuditEventRow, AuditHead
 
 GENESIS = "0" * 64
 _UNSEALED = "leakwarden.audit.unsealed"  # session.info: this transaction appended events
+_SEAL_DUE = "leakwarden.audit.seal_due"  # session.info: committed them; seal once its connection is back
 _SEAL_BATCH = 1000
 _DEFERRED: ContextVar[bool] = ContextVar("leakwarden_audit_deferred_sealing", default=False)
 
@@ -220,7 +221,18 @@ def _seal_after_commit(session: Session) -> None:
         return
     bind = session.get_bind()
     if not isinstance(bind, Connection):  # a session on a caller's connection: the caller seals
-        _seal_quietly(bind)
+        session.info[_SEAL_DUE] = bind
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _seal_once_released(session: Session, transaction: SessionTransaction) -> None:
+    """The seal runs once the committed transaction has given its connection back to the pool: a
+    writer never holds two connections, so N threads writing at once need N, not 2N (which ran a
+    pool of 15 dry with 8 writers, each waiting for a second connection for 30 s)."""
+    if transaction.parent is None:
+        bind = session.info.pop(_SEAL_DUE, None)
+        if bind is not None:
+            _seal_quietly(bind)
 
 
 def _seal_quietly(bind: Engine | Connection) -> None:
