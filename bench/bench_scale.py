@@ -2,7 +2,10 @@
 processes; and the HTTP API under 16 concurrent clients.
 
 Printed beside references measured in the same run:
-- posts/s with 2 workers beside 1 worker (the ratio; goals: >= 400 posts/s with 2 workers, >= 1.6x);
+- posts/s with 2 workers beside 1 worker (the ratio; goals: >= 400 posts/s with 2 workers, >= 1.6x),
+  each with the cores its workers used and how busy the whole machine was meanwhile (on a machine
+  shared with PostgreSQL, NATS, this publisher and anything else, a second worker gets only the
+  cores left over);
 - publish → stored latency, p50 and p99, for a trickle of posts while one worker runs;
 - POST /v1/check and POST /v1/posts, req/s and p99 with 16 concurrent clients (``leakwarden serve
   --workers 2``), beside in-process ``Engine.check`` posts/s (goal: check >= 1,000 req/s, p99 <= 50 ms).

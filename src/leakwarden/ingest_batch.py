@@ -51,6 +51,8 @@ def ingest_many(engine: Engine, posts: Sequence[Post], *, actor: str, budget_s: 
     """For each post, what ``engine.ingest_once`` gives ((decision, stored here)) or raises."""
     from leakwarden.engine import stored_decision
 
+    if not posts:
+        return []
     results: list[Outcome | None] = [None] * len(posts)
     bodies = [p.model_dump(mode="json") for p in posts]
     first: dict[str, int] = {}
