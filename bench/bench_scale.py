@@ -2,7 +2,10 @@
 processes; and the HTTP API under 16 concurrent clients.
 
 Printed beside references measured in the same run:
-- posts/s with 2 workers beside 1 worker (the ratio; goals: >= 400 posts/s with 2 workers, >= 1.6x);
+- posts/s with 2 workers beside 1 worker (the ratio; goals: >= 400 posts/s with 2 workers, >= 1.6x),
+  each with the cores its workers used and how busy the whole machine was meanwhile (on a machine
+  shared with PostgreSQL, NATS, this publisher and anything else, a second worker gets only the
+  cores left over);
 - publish → stored latency, p50 and p99, for a trickle of posts while one worker runs;
 - POST /v1/check and POST /v1/posts, req/s and p99 with 16 concurrent clients (``leakwarden serve
   --workers 2``), beside in-process ``Engine.check`` posts/s (goal: check >= 1,000 req/s, p99 <= 50 ms).
@@ -42,6 +45,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 WORDS = ("council", "budget", "park", "street", "election", "poll", "candidate", "vote", "tuesday", "school",
          "road", "water", "tax", "mayor", "debate", "meeting", "volunteers", "rally", "office", "turnout")
 CLIENTS = 16
+BATCH = 100  # posts a worker ingests in one transaction (its default)
 
 
 def text_posts(n: int, prefix: str, seed: int = 7) -> list[dict[str, object]]:
@@ -131,18 +135,56 @@ def publish(broker: str, posts: list[dict[str, object]]) -> None:
     client.close()
 
 
-def workers_rate(n_workers: int, posts: list[dict[str, object]]) -> float:
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds a process has used (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (Linux /proc; 0 elsewhere)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+class Rate:
+    """Posts/s, and where the CPU went meanwhile: the workers' cores, and how busy the machine was
+    (the workers, PostgreSQL, NATS, this publisher, and whatever else runs on it)."""
+
+    def __init__(self, posts: int, seconds: float, worker_cpu_s: float, busy_s: float, total_s: float) -> None:
+        self.posts_s = posts / seconds
+        self.worker_cores = worker_cpu_s / seconds
+        self.busy = busy_s / total_s if total_s else float("nan")
+        self.cores = os.cpu_count() or 1
+
+    def cpu(self) -> str:
+        return (f"workers used {self.worker_cores:.2f} cores; the machine was {self.busy:.0%} busy "
+                f"(all {self.cores} cores)")
+
+
+def workers_rate(n_workers: int, posts: list[dict[str, object]]) -> Rate:
     with fresh_database() as url:
         broker = f"{NATS}?namespace=bench{uuid.uuid4().hex[:8]}"
         workers = [start(["worker", "--broker", broker, "--db", url, "--no-follow", "--concurrency", "4"],
                          "consuming")[0] for _ in range(n_workers)]
         try:
             count = stored(url)
+            cpu_before, (busy_before, total_before) = sum(process_cpu_s(w.pid) for w in workers), machine_cpu_s()
             started = time.perf_counter()
             publish(broker, posts)
             while count() < len(posts):
                 time.sleep(0.05)
-            return len(posts) / (time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            busy, total = machine_cpu_s()
+            return Rate(len(posts), elapsed, sum(process_cpu_s(w.pid) for w in workers) - cpu_before,
+                        busy - busy_before, total - total_before)
         finally:
             stop(workers)
             drop(broker)
@@ -264,7 +306,10 @@ def in_process_check(posts: list[dict[str, object]]) -> float:
 
 
 # -- 3. what bounds it ----------------------------------------------------------------------------
-def profile(title: str, work: Callable[[], object], top: int = 12) -> None:
+def profile(title: str, work: Callable[[], object], top: int = 12,
+            phases: dict[str, tuple[str, str]] | None = None) -> None:
+    """The top frames by own time; and ``phases``: name -> (file ending, function), their share
+    of the whole by cumulative time."""
     profiler = cProfile.Profile()
     profiler.enable()
     work()
@@ -277,6 +322,10 @@ def profile(title: str, work: Callable[[], object], top: int = 12) -> None:
     for (file, line, func), (_, calls, own, cumulative, _) in rows:
         where = re.sub(r"^.*/(site-packages|src)/", "", file)
         print(f"    {own / total:6.1%}  {calls:>8} calls  {where}:{line}({func})  cum {cumulative:.2f} s")
+    for name, (ending, function) in (phases or {}).items():
+        spent = sum(row[3] for (file, _, func), row in stats.stats.items()  # type: ignore[attr-defined]
+                    if file.endswith(ending) and func == function)
+        print(f"    {name}: {spent / total:.0%} of the time (cumulative)")
 
 
 def profile_ingest(posts: list[dict[str, object]]) -> None:
@@ -295,10 +344,14 @@ def profile_ingest(posts: list[dict[str, object]]) -> None:
 
         event.listen(engine.db.engine, "before_cursor_execute", counted)
         started = time.perf_counter()
-        profile(f"Engine.ingest on PostgreSQL, {len(parsed)} posts, one process",
-                lambda: [engine.ingest(p, actor="bench") for p in parsed])
+        batches = [parsed[i:i + BATCH] for i in range(0, len(parsed), BATCH)]
+        profile(f"Engine.ingest_many (a worker's batches of {BATCH}) on PostgreSQL, {len(parsed)} posts, one process",
+                lambda: [engine.ingest_many(b, actor="bench") for b in batches],
+                phases={"deciding (Engine._check)": ("leakwarden/engine.py", "_check"),
+                        "storing, one transaction a batch (ingest_batch._record)": ("ingest_batch.py", "_record"),
+                        "of which sealing the audit events (audit.log.seal)": ("audit/log.py", "seal")})
         spent = time.perf_counter() - started
-        print(f"  {statements[0] / len(parsed):.1f} SQL statements per post (and one commit); "
+        print(f"  {statements[0] / len(parsed):.2f} SQL statements per post ({len(batches)} commits); "
               f"{spent / len(parsed) * 1000:.1f} ms per post under the profiler")
         engine.db.dispose()
 
@@ -366,11 +419,12 @@ def main() -> int:
 
 def workers(n: int, trickle: int) -> None:
     print(f"publish → stored on PostgreSQL through {NATS}: {n} text-only posts, workers --concurrency 4")
-    one = workers_rate(1, text_posts(n, "a"))
-    two = workers_rate(2, text_posts(n, "b"))
+    first = workers_rate(1, text_posts(n, "a"))
+    second = workers_rate(2, text_posts(n, "b"))
+    one, two = first.posts_s, second.posts_s
     ratio = two / one
-    print(f"  1 worker : {one:7.1f} posts/s   (reference)")
-    print(f"  2 workers: {two:7.1f} posts/s   goal >= 400: {'met' if two >= 400 else 'NOT met'}")
+    print(f"  1 worker : {one:7.1f} posts/s   (reference)  {first.cpu()}")
+    print(f"  2 workers: {two:7.1f} posts/s   goal >= 400: {'met' if two >= 400 else 'NOT met'}  {second.cpu()}")
     print(f"  ratio    : {ratio:7.2f}x          goal >= 1.6x: {'met' if ratio >= 1.6 else 'NOT met'}")
     lat = latencies(text_posts(trickle, "l"), rate=max(2.0, min(50.0, one / 2)))
     print(f"  publish → stored latency ({trickle} posts, one at a time, 1 worker): "
@@ -378,7 +432,7 @@ def workers(n: int, trickle: int) -> None:
 
     if two < 400 or ratio < 1.6:
         print("\nwhat bounds the workers:")
-        profile_ingest(text_posts(min(n, 200), "x"))
+        profile_ingest(text_posts(max(n // 2, 300), "x"))
 
 
 def http(n: int, seconds: float) -> None:

@@ -223,3 +223,27 @@ def test_a_batch_can_defer_sealing_to_its_end(db_url: str) -> None:
     with engine.db.session() as s:
         assert all(e.seq is not None for e in audit.events(s))
     assert audit.seal_and_verify(engine.db.engine).ok
+
+
+def test_a_writer_seals_with_one_connection_at_a_time(any_db_url: str) -> None:
+    """The seal after a commit waits for the writer's connection to go back to the pool: with two
+    held at once, N concurrent writers needed 2N connections and ran the pool dry."""
+    from sqlalchemy import event
+
+    engine = busy_engine(any_db_url)
+    held, most = [0], [0]
+
+    def checkout(*_: object) -> None:
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checkin(*_: object) -> None:
+        held[0] -= 1
+
+    event.listen(engine.db.engine, "checkout", checkout)
+    event.listen(engine.db.engine, "checkin", checkin)
+    engine.ingest(Post(id="one-more", author="b", text="https://newsletter.example/x"))
+    engine.ingest_many([Post(id=f"batch{i}", author="c", text="https://newsletter.example/y") for i in range(3)])
+    with engine.db.session() as s:
+        assert s.get_one(AuditHead, 1).seq == s.query(AuditEventRow).count()  # all sealed meanwhile
+    assert most[0] == 1

@@ -124,12 +124,12 @@ def test_a_message_failing_n_times_goes_to_the_dead_letters(broker_url: str, db_
     engine = blocking_engine(db_url)
     IntakeClient(broker_url).publish_posts(posts(2))
 
-    def broken(post: Post, **_: Any) -> Any:
+    def broken(post: Post, **options: Any) -> Any:  # one post of the batch fails, the other goes through
         if post.id == "p1":
             raise RuntimeError("the disk is on fire")
-        return Engine.ingest_once(engine, post, actor="worker")
+        return Engine._check(engine, post, **options)
 
-    monkeypatch.setattr(engine, "ingest_once", broken)
+    monkeypatch.setattr(engine, "_check", broken)
     worker = run_worker(engine, broker_url, lambda w: w.counts["dead"] == 1 and w.counts["stored"] == 1,
                         max_attempts=3)
     assert worker.counts["retried"] == 2
@@ -268,11 +268,11 @@ def test_slow_work_keeps_its_message(broker_url: str, db_url: str, monkeypatch: 
     engine = blocking_engine(db_url)
     IntakeClient(url).publish_posts(posts(1))
 
-    def slow(post: Post, **_: Any) -> Any:
+    def slow(post: Post, **options: Any) -> Any:
         time.sleep(2.5)
-        return Engine.ingest_once(engine, post, actor="worker")
+        return Engine._check(engine, post, **options)
 
-    monkeypatch.setattr(engine, "ingest_once", slow)
+    monkeypatch.setattr(engine, "_check", slow)
     done_at: list[float] = []
 
     def settled(worker: Worker) -> bool:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -280,33 +280,42 @@ class Engine:
         self._see_new_rules(decision)
         return atrest.readable(decision), True
 
+    def ingest_many(self, posts: Sequence[Post], *, actor: str = "api", budget_s: float | None = None,
+                    run: Callable[[Callable[[Post], object], Sequence[Post]], Iterable[object]] | None = None
+                    ) -> list[tuple[Decision, bool] | Exception]:
+        """:meth:`ingest_once` for each post, in one transaction: what each post would give
+        ingested one after another, or the exception it would raise (a conflict, an invalid post).
+        ``run``: how to map the checks over the posts (a thread pool's ``map``, to follow links
+        of several posts at once); in turn by default. See :mod:`leakwarden.ingest_batch`."""
+        from leakwarden.ingest_batch import ingest_many
+
+        return ingest_many(self, posts, actor=actor, budget_s=budget_s, run=run)
+
     def _stored_decision(self, post_id: str, body: dict[str, object]) -> Decision | None:
         """The decision stored for this post id, or None; a conflict if it was stored with other content."""
         with self.db.session() as s:
             existing = s.get(PostRow, post_id)
-            if existing is None:
-                return None
-            if atrest.clear_body(existing.body) != body:
-                raise Conflict(f"post {post_id!r} was already ingested with different content",
-                               code="post_conflict")
-            return atrest.readable(Decision.model_validate(existing.decision))
+            return None if existing is None else stored_decision(existing, body)
 
     def _record(self, post: Post, body: dict[str, object], decision: Decision, actor: str) -> None:
         with self.db.session() as s:
             ensure_account(s, post.author)
-            now = utcnow()
-            stored = atrest.seal_post(post, decision, scan=self._scan_pii)  # its private values masked
-            s.add(PostRow(id=post.id, author=post.author, surface=post.surface.value, text=stored["text"], body=stored,
-                          verdict=decision.verdict.value, policy=decision.policy,
-                          policy_version=decision.policy_version, decision={}, partial=decision.partial,
-                          created_at=post.created_at, ingested_at=now, decided_at=decision.decided_at))
+            s.add(self._post_row(post, decision, utcnow()))
             s.flush()
-            self._store_links(s, post.id, decision.chains)
+            self._store_links(s, post.id, decision.chains, new=True)
             image_evidence.keep(s, post.id, decision)  # fetched images with private information, sealed
             self._audit_decision(s, decision, actor, kind="decision")
             decision.actions = self._enforce_beside_shadow(s, post.surface, decision)
             s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)
             outbox.emit(s, "decision.made", ("post", post.id), outbox.decision_data(decision))
+
+    def _post_row(self, post: Post, decision: Decision, now: datetime) -> PostRow:
+        """The post's row, its private values masked; its decision is set once enforced."""
+        stored = atrest.seal_post(post, decision, scan=self._scan_pii)
+        return PostRow(id=post.id, author=post.author, surface=post.surface.value, text=stored["text"], body=stored,
+                       verdict=decision.verdict.value, policy=decision.policy, policy_version=decision.policy_version,
+                       decision={}, partial=decision.partial, created_at=post.created_at, ingested_at=now,
+                       decided_at=decision.decided_at)
 
     def _enforce(self, s: Session, decision: Decision) -> list[Action]:
         result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto")
@@ -328,8 +337,9 @@ class Engine:
         if any(a.type is ActionType.BLOCK_LINK for a in decision.actions):
             self.rules.refresh(force=True)
 
-    def _store_links(self, s: Session, post_id: str, chains: Sequence[LinkChain]) -> None:
-        seen = set(s.scalars(select(PostLink.url).where(PostLink.post_id == post_id)))
+    def _store_links(self, s: Session, post_id: str, chains: Sequence[LinkChain], *, new: bool = False) -> None:
+        """``new``: the post was stored in this transaction, so it has no links stored yet."""
+        seen = set() if new else set(s.scalars(select(PostLink.url).where(PostLink.post_id == post_id)))
         for chain in chains:
             for hop in chain.hops:
                 url = hop.canonical or hop.url
@@ -343,13 +353,7 @@ class Engine:
                 s.add(PostLink(post_id=post_id, url=url, host=host))
 
     def _audit_decision(self, s: Session, decision: Decision, actor: str, *, kind: str) -> None:
-        audit.append(s, actor=actor, kind=kind, subject_type="post", subject_id=decision.post_id, payload={
-            "author": decision.author, "verdict": decision.verdict.value, "partial": decision.partial,
-            "policy_version": decision.policy_version,
-            "actions": [a.model_dump(mode="json", exclude_none=True) for a in decision.actions],
-            "reasons": [{"signal": r.signal, "clause": r.clause, "subject": r.subject, "strength": r.strength,
-                         "evidence": [e.summary for e in r.evidence]} for r in decision.reasons],
-        })
+        audit.append(s, **decision_event(decision, actor, kind=kind))
 
     # -- deciding again --------------------------------------------------------------------
     def redecide(self, post_id: str, *, actor: str = "auto", refetch: bool = False,
@@ -492,6 +496,24 @@ class Engine:
                          subject_id=self.policy.label, payload={"sha256": self.policy.sha256,
                                                                 "clauses": [c.id for c in self.policy.clauses]})
 
+
+
+def decision_event(decision: Decision, actor: str, *, kind: str) -> dict[str, Any]:
+    """The audit event that records a decision (``audit.append``'s arguments)."""
+    return {"actor": actor, "kind": kind, "subject_type": "post", "subject_id": decision.post_id, "payload": {
+        "author": decision.author, "verdict": decision.verdict.value, "partial": decision.partial,
+        "policy_version": decision.policy_version,
+        "actions": [a.model_dump(mode="json", exclude_none=True) for a in decision.actions],
+        "reasons": [{"signal": r.signal, "clause": r.clause, "subject": r.subject, "strength": r.strength,
+                     "evidence": [e.summary for e in r.evidence]} for r in decision.reasons],
+    }}
+
+
+def stored_decision(existing: PostRow, body: dict[str, object]) -> Decision:
+    """The decision stored with a post, if ``body`` is the post's content; else a conflict."""
+    if atrest.clear_body(existing.body) != body:
+        raise Conflict(f"post {existing.id!r} was already ingested with different content", code="post_conflict")
+    return atrest.readable(Decision.model_validate(existing.decision))
 
 
 def _rule_host(kind: str, pattern: str) -> str:

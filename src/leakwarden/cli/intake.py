@@ -84,7 +84,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker(broker: BrokerOption = None, db: DbOption = None, create: CreateOption = False,
                policy: PolicyOption = None, follow: FollowOption = True, budget: BudgetOption = None,
-               concurrency: Annotated[int, typer.Option(min=1, max=64, help="Messages processed at once")] = 4,
+               concurrency: Annotated[int, typer.Option(
+                   min=1, max=64, help="Messages (of posts: batches) processed at once")] = 4,
+               batch: Annotated[int, typer.Option(
+                   min=1, max=1000, help="Most posts ingested in one transaction")] = 100,
                max_attempts: Annotated[int, typer.Option(
                    min=1, max=100, help="Deliveries before a failing message goes to the dead letters")] = 5,
                topic: Annotated[list[str] | None, typer.Option(
@@ -97,7 +100,7 @@ def register(app: typer.Typer) -> None:
         chosen = broker_from(broker)
         engine = open_engine(db, policy, follow, create)
         runner = Worker(engine, chosen, concurrency=concurrency, max_attempts=max_attempts, budget_s=budget,
-                        topics=topics, actor="worker")
+                        topics=topics, actor="worker", batch=batch)
 
         async def main() -> object:
             stop = asyncio.Event()
@@ -106,7 +109,7 @@ def register(app: typer.Typer) -> None:
                 loop.add_signal_handler(sig, stop.set)
             await chosen.connect()
             typer.echo(f"leakwarden worker: consuming {', '.join(topics)} from {chosen.url} "
-                       f"(concurrency {concurrency}, {engine.db.dialect})", err=True)
+                       f"(concurrency {concurrency}, batches of {batch}, {engine.db.dialect})", err=True)
             try:
                 return await runner.run(stop)
             finally:

@@ -6,9 +6,11 @@ A suspension lifts itself when its time comes: standing is read at a moment, and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leakwarden.model import Standing, StandingState, utcnow
@@ -31,6 +33,23 @@ def ensure_account(session: Session, account: str, *, lock: bool = False) -> Acc
         session.add(row)
         session.flush()
     return row
+
+
+def ensure_accounts(session: Session, accounts: Iterable[str]) -> None:
+    """Make every account that is new, in two statements whatever their number. Writers racing to
+    make the same account do not fail: the one that comes second finds it made. Rows are made in
+    id order, so that two batches that make the same accounts wait for each other in turn."""
+    wanted = sorted(set(accounts))
+    if not wanted:
+        return
+    known = set(session.scalars(select(Account.id).where(Account.id.in_(wanted))))
+    missing = [a for a in wanted if a not in known]
+    if not missing:
+        return
+    now = utcnow()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(Account).values([{"id": a, "created_at": now, "limited": False, "cleared_evidence": []}
+                                            for a in missing]).on_conflict_do_nothing(index_elements=["id"]))
 
 
 def active_strikes(session: Session, account: str, now: datetime | None = None) -> int:

@@ -6,11 +6,12 @@ from leakwarden.outbox.events import (
     action_event,
     decision_data,
     emit,
+    emit_many,
     read,
     revised,
     sequence,
     standing_changed,
 )
 
-__all__ = ["EVENT_TYPES", "action_event", "decision_data", "emit", "read", "revised", "sequence",
+__all__ = ["EVENT_TYPES", "action_event", "decision_data", "emit", "emit_many", "read", "revised", "sequence",
            "standing_changed"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from leakwarden.model import Decision, utcnow
@@ -56,6 +56,17 @@ def emit(session: Session, kind: str, subject: tuple[str, str], data: dict[str, 
                       created_at=utcnow())
     session.add(row)
     return row
+
+
+def emit_many(session: Session, events: list[tuple[str, tuple[str, str], dict[str, Any]]]) -> None:
+    """Record many events (kind, subject, data) in the caller's transaction, in one statement."""
+    now = utcnow()
+    for kind, _, _ in events:
+        if kind not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {kind!r}")
+    if events:
+        session.execute(insert(OutboxEvent), [{"type": kind, "subject_type": subject[0], "subject_id": str(subject[1]),
+                                               "data": data, "created_at": now} for kind, subject, data in events])
 
 
 # -- what events say -----------------------------------------------------------------------------

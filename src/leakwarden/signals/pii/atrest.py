@@ -288,6 +288,8 @@ def _writable_copy(decision: Decision) -> Decision:
 def readable(decision: Decision) -> Decision:
     """The Decision as it may be shown: masked; one stored before masking existed is masked now."""
     if decision.masked:
+        if not any(hop.sealed for chain in decision.chains for hop in chain.hops):
+            return decision.model_copy()  # nothing sealed to drop: no deep copy (the hot path)
         out = decision.model_copy(deep=True)
         for chain in out.chains:
             for hop in chain.hops:
