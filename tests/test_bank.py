@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from datasketch import MinHash
 
 from leakwarden.errors import Conflict, InvalidInput, NotFound
 from leakwarden.model import Subject, SubjectKind
+from leakwarden.signals.bank import minhash
 from leakwarden.signals.bank.detector import BankDetector
 from leakwarden.signals.bank.exchange import export_bank, import_lines
 from leakwarden.signals.bank.index import BankIndex
@@ -98,6 +100,27 @@ def test_numbers_agree_across_scripts(text: str, expected: set[str]) -> None:
 
 def _methods(index: BankIndex, text: str) -> dict[str, str]:
     return {m.item: m.method for m in index.match(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "a", "hello", "hello!", "The candidate's home address is 1420 Maple Drive, Springfield.",
+    "عنوان منزل المرشح هو ١٤٢٠ شارع القيقب، سبرينغفيلد", "tion tion tion tion tion", DOSSIER, OTHER + " " + DOSSIER,
+])
+def test_signature_is_datasketchs_affine32_minhash(text: str) -> None:
+    """The recipe other platforms compute with datasketch (exchange format): the fast path must
+    give the same 128 values, repeated shingles and the memo of common ones included."""
+    norm = normalized(text)
+    grams = [norm[i : i + minhash.SHINGLE] for i in range(max(1, len(norm) - minhash.SHINGLE + 1))]
+    reference = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, scheme="affine32")
+    reference.update_batch([g.encode("utf-8") for g in grams])
+    for _ in range(2):  # the second time from the memo
+        ours = minhash.signature(text)
+        assert ours is not None and ours.dtype == np.uint32
+        assert ours.tolist() == np.asarray(reference.hashvalues, dtype=np.uint32).tolist()
+
+
+def test_a_text_without_words_has_no_signature() -> None:
+    assert minhash.signature("  ...  ") is None
 
 
 @pytest.mark.parametrize(("variant", "method"), [

@@ -57,8 +57,11 @@ _LATIN = re.compile(r"[A-Za-z]")
 _HOST_WORD = re.compile(r"[a-z]{3,}")
 _REPEAT = re.compile(r"([!?$€£*])\1{2,}")
 _HANDLE = re.compile(r"(?<![\w.])@[a-z_][\w.]{2,}|\bt\.me/|\bwa\.me/", re.IGNORECASE)
+# Patterns named in this note run on folded (lower-case) text only, so they go without re.IGNORECASE,
+# which doubles the cost of these word lists: _MONEY, _SPACED_WWW, _SPELT_DOT, _PLATFORM,
+# _PRIVATE_MESSAGE, _REPLY_BAIT, _INCOME, _EARN, _FROM_HOME.
 _MONEY = re.compile(r"[$€£₹]\s?\d|\d[\d,.]*\s?(?:k\b|usd|aed|sar|egp|inr|dollars?|pounds?|rs\.?|دولار|ريال|"
-                    r"جنيه|درهم|الف|ألف)", re.IGNORECASE)
+                    r"جنيه|درهم|الف|ألف)")
 _PERCENT = re.compile(r"\d+\s?%")
 _FREE_MAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "mail.ru", "yandex.ru",
                         "protonmail.com", "icloud.com", "aol.com", "gmx.com", "live.com"})
@@ -134,10 +137,9 @@ def _url_tokens(url: str) -> list[str]:
 
 
 _TLDS = r"(?:com|net|org|info|biz|xyz|top|online|site|club|shop|store|live|io|co|me|ru|cn|pw|ly|sa|ae|eg|us|uk|in|pk)"
-_SPACED_WWW = re.compile(r"\bw\s+w\s+w\s*(?:\.|\s+dot\s+|\[\.\]|\(\.\))\s*", re.IGNORECASE)
+_SPACED_WWW = re.compile(r"\bw\s+w\s+w\s*(?:\.|\s+dot\s+|\[\.\]|\(\.\))\s*")
 _SPELT_DOT = re.compile(r"\b([a-z0-9][a-z0-9-]*)\s*(?:\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|"
-                        r"\{\s*(?:\.|dot)\s*\}|\s+dot\s+|\s+\.\s*|\s*\.\s+|\s+نقطه\s+)(?=" + _TLDS + r"\b)",
-                        re.IGNORECASE)
+                        r"\{\s*(?:\.|dot)\s*\}|\s+dot\s+|\s+\.\s*|\s*\.\s+|\s+نقطه\s+)(?=" + _TLDS + r"\b)")
 
 
 _NOT_A_NAME = frozenset({"the", "a", "an", "of", "and", "or", "to", "in", "on", "at", "its", "this", "that"})
@@ -180,28 +182,28 @@ _BAIT_WORDS = re.compile(
 _PLATFORM = re.compile(
     r"\b(?:whats\s?app|watsapp|telegram|snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|discord|youtube|twitch|facebook|"
     r"fb|viber|wechat|signal)\b|واتس|وتساب|تلغرام|تيليجرام|تليجرام|تلقرام|تلجرام|سناب|انستا|انستقرام|انستغرام|"
-    r"تيك\s?توك|يوتيوب|ديسكورد|فيسبوك|فيس\s?بوك", re.IGNORECASE)
+    r"تيك\s?توك|يوتيوب|ديسكورد|فيسبوك|فيس\s?بوك")
 _HANDLE_LIKE = re.compile(r"(?<![\w@./#-])@?\s?(?=[a-z0-9_.#]*[a-z]{2})(?=[a-z0-9_.#]*[_.#0-9])"
                           r"[a-z][a-z0-9]*(?:[_.#][a-z0-9]+)+(?![\w@/-])|(?<![\w@./-])[a-z]{3,}[0-9]{2,}(?![\w@./-])")
 _PRIVATE_MESSAGE = re.compile(
     r"\b(?:dm|pm|inbox|message|text|msg)\s+(?:me|us)\b|\bin\s+(?:my|the)\s+(?:dms?|inbox)\b|\blink\s+in\s+(?:my\s+)?"
     r"(?:bio|profile)\b|(?:^|\s)(?:بال|فال|عال|على\s?ال|في\s?ال|ع\s?ال)?خاص(?:\s|$|[.،!؟])|بالبايو|في\s?البايو|"
-    r"الرابط\s+(?:في|ب)\s?(?:ال)?(?:بايو|وصف|بروفايل)", re.IGNORECASE)
+    r"الرابط\s+(?:في|ب)\s?(?:ال)?(?:بايو|وصف|بروفايل)")
 _REPLY_BAIT = re.compile(
     r"\b(?:reply|comment|type|write|text|send|search)\s+(?:the\s+word\s+)?[\"'“‘«(]|"
     r"\b(?:search|google|look\s+up)\b.{0,40}\b(?:on\s+google|on\s+youtube|on\s+insta)|"
     r"(?:اكتب|يكتب|تكتب|اكتبي|ابعت|ارسل|ابعث|علق|يعلق)\S*\s+(?:لي\s+|كلمه\s+)?[\"'“‘«(]|"
     r"(?:ابحث|دور|ابحثوا|ابحثي)\S*\s+(?:في|على|عن|ب)\s?(?:جوجل|قوقل|غوغل|يوتيوب|سناب|انستا)|"
-    r"(?:اكتب|يكتب|تكتب|اكتبي|ابعت)\S*\s+(?:لي\s+)?(?:كلمه\s+)?(?:مهتم|مهتمه|تم|نعم)\b", re.IGNORECASE)
+    r"(?:اكتب|يكتب|تكتب|اكتبي|ابعت)\S*\s+(?:لي\s+)?(?:كلمه\s+)?(?:مهتم|مهتمه|تم|نعم)\b")
 _RATE = (r"(?:a|per|an|each|every)\s+(?:day|week|month|hour)|daily|weekly|monthly|hourly|"
          r"/\s?(?:day|week|month|hr|hour)|يوميا|اسبوعيا|شهريا|(?:في|ب|بال|فال|كل|ف)\s?(?:ال)?(?:يوم|اسبوع|شهر|سيمانه|نهار|ساعه)")
 _INCOME = re.compile(r"(?:[$€£₹]\s?\d[\d,.]*k?|\d[\d,.]*\s?(?:k\b|usd|dollars?|pounds?|aed|sar|egp|"
-                     r"دولار|ريال|جنيه|درهم|الف|دينار|%))\s*(?:\S+\s+){0,3}?(?:" + _RATE + r")", re.IGNORECASE)
+                     r"دولار|ريال|جنيه|درهم|الف|دينار|%))\s*(?:\S+\s+){0,3}?(?:" + _RATE + r")")
 _EARN = re.compile(r"\b(?:earn|earning|make|making|made|profit|profits|income|returns?|double)\b|"
                    r"اربح|يربح|نربح|تربح|ربحت|ارباح|اكسب|يكسب|كسبت|دخل\s(?:اضافي|ثابت|ممتاز|شهري|يومي)|تكسب|ابرح|"
-                   r"\b(?:arba7|aksab|ksabt|rb7)", re.IGNORECASE)
+                   r"\b(?:arba7|aksab|ksabt|rb7)")
 _FROM_HOME = re.compile(r"\bfrom\s+(?:home|your\s+phone|my\s+phone|the\s+comfort)|\bwork\s+from\s+home\b|"
-                        r"من\s?(?:ال)?(?:بيت|البيت|منزل|الدار|الموبايل|الجوال)|mn\s?el\s?beit", re.IGNORECASE)
+                        r"من\s?(?:ال)?(?:بيت|البيت|منزل|الدار|الموبايل|الجوال)|mn\s?el\s?beit")
 
 
 def contact_tokens(folded: str) -> list[str]:
@@ -298,14 +300,33 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
     return tokens
 
 
-def _hashed(tokens: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+_CODES: dict[str, int] = {}  # token → murmurhash3_32(token, 0): n-grams recur across comments
+_CODES_MAX = 1 << 18  # cleared when full (~40 MB at most); dict operations need no lock
+
+
+def _code(token: str) -> int:
+    code = int(murmurhash3_32(token, 0))
+    if len(_CODES) >= _CODES_MAX:
+        _CODES.clear()
+    _CODES[token] = code
+    return code
+
+
+def _codes(tokens: list[str]) -> np.ndarray:
+    """scikit-learn's murmurhash3_32 of each token (seed 0, signed), as ``HashingVectorizer`` hashes."""
+    known = _CODES.get
+    return np.array([known(t) or _code(t) for t in tokens], dtype=np.int64)
+
+
+def _hashed(tokens: list[str], n_features: int, codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and l2-normed counts of ``tokens`` hashed into ``n_features`` columns: what
     scikit-learn's ``HashingVectorizer`` (``alternate_sign=False``, ``norm="l2"``) makes of them,
-    without its per-call checks (they cost more than the hashing on a short comment)."""
+    without its per-call checks (they cost more than the hashing on a short comment). ``codes``:
+    the tokens' :func:`_codes`, when the caller has them."""
     if not tokens:
         return np.zeros(0, dtype=np.int32), np.zeros(0)
-    codes = np.fromiter((murmurhash3_32(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
-    columns, counts = np.unique(np.abs(codes) % n_features, return_counts=True)
+    columns, counts = np.unique(np.abs(_codes(tokens) if codes is None else codes) % n_features,
+                                return_counts=True)
     values = counts.astype(np.float64)
     return columns.astype(np.int32), values / np.sqrt((values * values).sum())
 
@@ -315,8 +336,7 @@ def _flags(tokens: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
     whatever the length of the comment (a phone number weighs the same in ten words as in a hundred)."""
     if not tokens:
         return np.zeros(0, dtype=np.int32), np.zeros(0)
-    codes = np.fromiter((murmurhash3_32(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
-    columns = np.unique(np.abs(codes) % n_features)
+    columns = np.unique(np.abs(_codes(tokens)) % n_features)
     return columns.astype(np.int32), np.full(len(columns), META_WEIGHT)
 
 
@@ -360,12 +380,14 @@ class Featurizer:
         model, memory = [], []
         for comment in comments:
             grams, tokens, meta = self._prepare(comment)
-            char_cols, char_values = _hashed(grams, N_CHAR)
+            codes = _codes(grams)  # hashed once: the model's n-grams, and the memory's (3-5 characters)
+            char_cols, char_values = _hashed(grams, N_CHAR, codes)
             word_cols, word_values = _hashed(tokens, N_WORD)
             meta_cols, meta_values = _flags(meta, N_WORD)
             model.append((np.concatenate([char_cols, word_cols + N_CHAR, meta_cols + N_CHAR]),
                           np.concatenate([char_values, word_values, meta_values])))
-            memory.append(_hashed([g for g in grams if len(g) >= 3], N_MEMORY))
+            longer = np.fromiter((len(g) >= 3 for g in grams), dtype=bool, count=len(grams))
+            memory.append(_hashed([g for g in grams if len(g) >= 3], N_MEMORY, codes[longer]))
         return Rows(_stack(model, N_FEATURES), _stack(memory, N_MEMORY))
 
     def transform(self, comments: list[Comment]) -> sp.csr_matrix:
