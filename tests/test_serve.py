@@ -155,3 +155,19 @@ def test_a_port_in_use_is_one_line(db: str, capsys: pytest.CaptureFixture[str]) 
             main(["serve", "--db", db, "--port", str(port), "--no-follow"])
         err = capsys.readouterr().err
         assert exit_.value.code == 2 and err.startswith(f"error: cannot listen on 127.0.0.1:{port}"), err
+
+
+def test_connections_are_accepted_without_nagle_delay() -> None:
+    """Every connection the server accepts sends at once (TCP_NODELAY, from the listening socket):
+    without it each response waited about 40 ms for the client's delayed ACK."""
+    from leakwarden.cli.serve import bind
+
+    listener = bind("127.0.0.1", 0)
+    try:
+        listener.listen(1)
+        with socket.create_connection(listener.getsockname()[:2]) as _client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.close()

@@ -23,6 +23,10 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family=family)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Connections accepted on a socket handed to uvicorn keep the listener's options: without
+    # TCP_NODELAY every response waited ~40 ms for the client's delayed ACK (Nagle's algorithm
+    # holding the body behind the headers), whatever the work behind it.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except (OSError, OverflowError) as exc:
