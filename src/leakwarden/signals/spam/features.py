@@ -205,6 +205,8 @@ _EARN = re.compile(r"\b(?:earn|earning|make|making|made|profit|profits|income|re
 _FROM_HOME = re.compile(r"\bfrom\s+(?:home|your\s+phone|my\s+phone|the\s+comfort)|\bwork\s+from\s+home\b|"
                         r"من\s?(?:ال)?(?:بيت|البيت|منزل|الدار|الموبايل|الجوال)|mn\s?el\s?beit")
 
+_CONTACT_FLAGS = ((_PRIVATE_MESSAGE, "m_private_message"), (_REPLY_BAIT, "m_reply_bait"), (_INCOME, "m_income_rate"))
+
 
 def contact_tokens(folded: str) -> list[str]:
     """Meta tokens for the ways a comment asks to be contacted or paid that are not links."""
@@ -216,12 +218,7 @@ def contact_tokens(folded: str) -> list[str]:
         tokens.append("m_handle_like")
         if platform:
             tokens.append("m_platform_handle")
-    if _PRIVATE_MESSAGE.search(folded):
-        tokens.append("m_private_message")
-    if _REPLY_BAIT.search(folded):
-        tokens.append("m_reply_bait")
-    if _INCOME.search(folded):
-        tokens.append("m_income_rate")
+    tokens += [token for pattern, token in _CONTACT_FLAGS if pattern.search(folded)]
     if _EARN.search(folded):
         tokens.append("m_earn")
         if _FROM_HOME.search(folded):
@@ -267,10 +264,7 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
         tokens.append("m_phone")
     if _HANDLE.search(raw):
         tokens.append("m_handle")
-    if _MONEY.search(folded):
-        tokens.append("m_money")
-    if _PERCENT.search(folded):
-        tokens.append("m_percent")
+    tokens += [token for pattern, token in ((_MONEY, "m_money"), (_PERCENT, "m_percent")) if pattern.search(folded)]
     if _REPEAT.search(raw):
         tokens.append("m_repeat_punct")
     tokens += contact_tokens(folded)
