@@ -165,6 +165,41 @@ def test_partial_decisions_are_completed_through_their_own_stream(broker_url: st
     assert [x.reason for x in dead_letters(broker_url)] == ["no post 'nope' to complete"]
 
 
+class CountedLinks(SlowLinks):
+    """SlowLinks that note the budget of every call."""
+
+    def __init__(self) -> None:
+        self.budgets: list[float | None] = []
+
+    def expand(self, urls: list[str], *, budget_s: float | None = None, refetch: bool = False) -> list[LinkChain]:
+        self.budgets.append(budget_s)
+        return super().expand(urls, budget_s=budget_s, refetch=refetch)
+
+
+@pytest.mark.parametrize("options,decided_on_links", [
+    ({}, False),  # the default: the decision path follows nothing; the complete stream does
+    ({"budget_s": 70.0}, True),  # a worker given time follows links before it decides
+])
+def test_a_worker_follows_links_on_the_complete_stream(broker_url: str, db_url: str, options: dict[str, Any],
+                                                       decided_on_links: bool) -> None:
+    links = CountedLinks()
+    engine = blocking_engine(db_url, expander=links)
+    IntakeClient(broker_url).publish_posts([Post(id="p", author="a", text="see https://short.example/x"),
+                                            Post(id="q", author="a", text="no links here")])
+    worker = run_worker(engine, broker_url, lambda w: w.counts["stored"] == 2 and (
+        decided_on_links or w.counts["completed"] == 1), **options)
+    assert worker.counts["stored"] == 2
+    # one call, for p (q has no link): on the decision path, or on the complete stream's longer budget
+    assert [round(b or 0) for b in links.budgets] == ([70] if decided_on_links else [120])
+    with engine.db.session() as s:
+        row = s.get_one(PostRow, "p")
+        assert (row.partial, row.verdict) == (False, "remove")
+        [first, *rest] = audit.events(s, subject_type="post", subject_id="p")
+    assert first.kind == "decision" and json.loads(first.payload)["partial"] is not decided_on_links
+    assert [e.kind for e in rest if e.kind.startswith("decision")] == ([] if decided_on_links
+                                                                      else ["decision.completed"])
+
+
 def main_rc(argv: list[str]) -> int:
     try:
         main(argv)

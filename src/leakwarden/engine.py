@@ -186,7 +186,8 @@ class Engine:
         # the budget is the check's: fetching gets what is left of it once the time to judge what
         # was fetched and every URL not followed (by URL rules, a few ms a thousand) is kept back
         judging = min(0.1 * budget, _JUDGING_S_PER_URL * len(urls))
-        chains = self._expand(urls, max(0.0, budget - judging - (time.perf_counter() - started)))
+        # a budget of 0 asked for (not one spent): no link is followed now, the decision is completed later
+        chains = self._expand(urls, max(0.0, budget - judging - (time.perf_counter() - started)), defer=budget == 0)
         decision = self._decide(post, chains)
         decision.elapsed_ms = (time.perf_counter() - started) * 1000
         return decision
@@ -213,7 +214,9 @@ class Engine:
                 signals.extend(found)
         return signals
 
-    def _expand(self, urls: list[str], budget_s: float | None, *, refetch: bool = False) -> list[LinkChain]:
+    def _expand(self, urls: list[str], budget_s: float | None, *, refetch: bool = False, defer: bool = False
+                ) -> list[LinkChain]:
+        """``defer``: follow nothing (the chains stay incomplete, and the decision partial)."""
         if not urls:
             return []
         if self.expander is None:
@@ -222,6 +225,11 @@ class Engine:
         followed, rest = urls[:MAX_FOLLOWED_LINKS], urls[MAX_FOLLOWED_LINKS:]
         not_followed = unfetched_chains(rest, code="not_followed",
                                         error=f"only a post's first {MAX_FOLLOWED_LINKS} links are followed")
+        if defer:  # follow nothing now (a worker's decision path): the chains are completed later
+            deferred = unfetched_chains(followed, code="deferred", error="followed after the decision")
+            for chain in deferred:
+                chain.complete = False
+            return deferred + not_followed
         budget = max(0.0, (self.fetch_budget_s if budget_s is None else budget_s) - (time.perf_counter() - started))
         chains = self.expander.expand(followed, budget_s=budget, refetch=refetch)
         for chain in chains:

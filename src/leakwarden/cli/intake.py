@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from leakwarden.cli.common import CreateOption, DbOption, PolicyOption, decode_line, echo_json, parse_json, read_bytes
-from leakwarden.cli.core import BudgetOption, FollowOption, open_engine, parse_post
+from leakwarden.cli.core import FollowOption, open_engine, parse_post
 from leakwarden.errors import InvalidInput, LeakwardenError
-from leakwarden.intake.broker import POSTS, TOPICS, Broker, check_topic, open_broker
+from leakwarden.intake.broker import DECIDE_BUDGET_S, POSTS, TOPICS, Broker, check_topic, open_broker
 from leakwarden.intake.client import post_message, publish_all
 from leakwarden.model import Post
 
@@ -83,7 +83,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker(broker: BrokerOption = None, db: DbOption = None, create: CreateOption = False,
-               policy: PolicyOption = None, follow: FollowOption = True, budget: BudgetOption = None,
+               policy: PolicyOption = None, follow: FollowOption = True,
+               budget: Annotated[float, typer.Option(
+                   min=0, max=60, help="Seconds a post's decision spends following links (default 0: the "
+                   "complete stream follows them)")] = DECIDE_BUDGET_S,
                concurrency: Annotated[int, typer.Option(
                    min=1, max=64, help="Messages (of posts: batches) processed at once")] = 4,
                batch: Annotated[int, typer.Option(

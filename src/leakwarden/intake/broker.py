@@ -27,6 +27,9 @@ from leakwarden.errors import InvalidInput, LeakwardenError
 POSTS = "posts"
 COMPLETE = "complete"
 TOPICS = (POSTS, COMPLETE)
+#: Seconds a worker spends following a post's links: none on the decision path, time on ``complete``
+DECIDE_BUDGET_S = 0.0
+COMPLETE_BUDGET_S = 120.0
 T = TypeVar("T")
 _SCHEMES = {"nats": "NATS JetStream", "redis": "Redis Streams", "rediss": "Redis Streams (TLS)"}
 

@@ -1,7 +1,8 @@
 """A worker: consume the intake streams, decide, enforce and record, acknowledge after the commit.
 
     posts     a batch of posts (as many as the broker hands over, up to ``batch``) →
-              ``Engine.ingest_many`` (one transaction; idempotent on the post id) → ack each
+              ``Engine.ingest_many`` (one transaction; idempotent on the post id; links are not
+              followed here by default) → ack each
               a partial decision (links not yet followed) → a ``complete`` message, then ack
     complete  a post id → decide it again with time to follow its links → ack
 
@@ -26,13 +27,12 @@ from pydantic import ValidationError
 
 from leakwarden.engine import Engine
 from leakwarden.errors import LeakwardenError
-from leakwarden.intake.broker import COMPLETE, POSTS, TOPICS, Broker, Delivery
+from leakwarden.intake.broker import COMPLETE, COMPLETE_BUDGET_S, DECIDE_BUDGET_S, POSTS, TOPICS, Broker, Delivery
 from leakwarden.intake.client import complete_message
 from leakwarden.model import Post
 from leakwarden.store.tables import PostRow
 
 log = logging.getLogger("leakwarden.worker")
-COMPLETE_BUDGET_S = 120.0  # seconds to follow a partially decided post's links
 
 
 class Poison(Exception):
@@ -52,10 +52,12 @@ def _validation_reason(exc: ValidationError) -> str:
 
 class Worker:
     """``concurrency``: messages (posts: batches) handled at once, and links of that many posts
-    followed at once; ``batch``: the most posts fetched and ingested in one transaction."""
+    followed at once; ``batch``: the most posts fetched and ingested in one transaction; ``budget_s``:
+    seconds a post's decision may spend following links (0: none; a post with links is decided on
+    what it says and its URLs' rules, then completed through the ``complete`` stream)."""
 
     def __init__(self, engine: Engine, broker: Broker, *, concurrency: int = 4, max_attempts: int = 5,
-                 budget_s: float | None = None, topics: tuple[str, ...] = TOPICS, actor: str = "worker",
+                 budget_s: float = DECIDE_BUDGET_S, topics: tuple[str, ...] = TOPICS, actor: str = "worker",
                  retry_delay_s: float = 1.0, batch: int = 100) -> None:
         self.engine, self.broker = engine, broker
         self.concurrency, self.max_attempts, self.batch = concurrency, max_attempts, batch

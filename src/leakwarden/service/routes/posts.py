@@ -20,7 +20,9 @@ from leakwarden.store.tables import PostRow
 router = APIRouter(prefix="/v1", tags=["posts"])
 PolicyParam = Annotated[str | None, Query(description="a preset name; default: the server's policy")]
 AsyncParam = Annotated[bool, Query(alias="async", description="publish to the intake stream; answer 202")]
-BudgetParam = Annotated[float | None, Query(ge=0, le=30, description="seconds to spend following links")]
+BudgetParam = Annotated[float | None, Query(ge=0, le=30, description=(
+    "seconds to spend following links (0: none now; the decision is partial and an ingested post is completed "
+    "later)"))]
 
 
 def engine_for(request: Request, engine: Engine, policy: str | None) -> Engine:
