@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from leakwarden.links.ocrtext import assemble, eastern_digits, mostly_eastern
+from leakwarden.links.ocrtext import arabic_forms, assemble, eastern_digits, mostly_eastern, undoubled
 
 
 def _data(rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
@@ -46,6 +46,11 @@ def _data(rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
     ([(1, 1, 1, "الجوال", 100), (1, 1, 1, "۷۷۵۴", 0), (1, 1, 1, "0۲", 20)], "الجوال ٥۲ ۷۷۵۴"),
     ([(1, 1, 1, "مواليد", 100), (1, 1, 1, "۱۹۷0م", 0)], "مواليد ۱۹۷٥م"),
     ([(1, 1, 1, "عام", 100), (1, 1, 1, "1990", 0)], "عام 1990"),
+    # one Eastern digit read twice, in its two forms, is one; after the Latin look-alikes are put back
+    ([(1, 1, 1, "البطاقة", 100), (1, 1, 1, "۸۷1۹", 0), (1, 1, 1, "0۳۱۴٤", 20)], "البطاقة ٥۳۱۴ ۸۷٦۹"),
+    ([(1, 1, 1, "للمرشح", 100), (1, 1, 1, "۷۹۷۳-۹۲-۵0۵۱", 0)], "للمرشح ۵۵۱-۹۲-۷۹۷۳"),
+    # the script model's Persian letter forms in Arabic's
+    ([(1, 1, 1, "تاریخ", 100), (1, 1, 1, "مبنی", 50), (1, 1, 1, "29", 0)], "تاريخ مبنى 29"),
 ])
 def test_words_become_text(rows: list[tuple[Any, ...]], text: str) -> None:
     got, words = assemble(_data(rows))
@@ -130,3 +135,55 @@ def test_a_low_confidence_reading_is_read_again_at_the_images_own_size(
     monkeypatch.setattr(imagechild, "_read", read)
     text, _ = imagechild.read_best(Image.new("L", (400, 80), 255), "Arabic", time.monotonic() + 30, low)
     assert (text, len(calls)) == (kept, reads)
+
+
+@pytest.mark.parametrize(("number", "fixed"), [
+    ("۷۸۴٤", "۷۸۴"),  # ۴ and ٤: one glyph, two labels
+    ("٠۰۵۹", "٠۵۹"),
+    ("٤٤٠٧", "٤٤٠٧"),  # a digit written twice is in one form: it stays
+    ("۴۴٤", "۴۴"),
+    ("1100", "1100"),  # Latin digits are not Eastern ones
+    ("٤4", "٤4"),
+    ("٥۶", "٥۶"),  # two forms, two values
+])
+def test_a_digit_read_in_both_forms_is_one(number: str, fixed: str) -> None:
+    assert undoubled(number) == fixed
+
+
+@pytest.mark.parametrize(("word", "arabic"), [
+    ("المیلاد", "الميلاد"),
+    ("مبنی", "مبنى"),  # dotless at the end
+    ("مبنی.", "مبنى."),
+    ("حۆلوا", "حولوا"),
+    ("کتاب", "كتاب"),
+    ("address", "address"),
+    ("۱۹۵۲", "۱۹۵۲"),
+])
+def test_the_script_models_letter_forms_become_arabic(word: str, arabic: str) -> None:
+    assert arabic_forms(word) == arabic
+
+
+@pytest.mark.parametrize(("word", "mark", "gap", "read"), [
+    ("الروضة.", (4, 10), 3, "الروضة،"),  # taller than wide: the Arabic comma Tesseract read as "."
+    ("الروضة.", (4, 4), 3, "الروضة."),  # a full stop stays one
+    ("٨٥٠٢.", (4, 10), 3, "٨٥٠٢،"),  # after a number of Eastern digits too
+    (".الروضة", (4, 10), 3, "الروضة،"),  # the mark given first (drawn left of the word)
+    ("الروضة.", (4, 10), 0, "الروضة."),  # no gap: not a mark of its own
+    ("Riyadh.", (4, 10), 3, "Riyadh."),  # a Latin word's full stop is left alone
+    ("الروضة", (4, 10), 3, "الروضة"),
+])
+def test_an_arabic_comma_read_as_a_full_stop_is_put_back(word: str, mark: tuple[int, int], gap: int,
+                                                          read: str) -> None:
+    """The mark at the end of a word (its left side, right to left) is looked at in the image."""
+    from PIL import Image, ImageDraw
+
+    from leakwarden.links import imagechild
+
+    image = Image.new("L", (200, 60), 255)
+    draw = ImageDraw.Draw(image)
+    width, height = mark
+    draw.rectangle((20, 40 - height, 20 + width - 1, 39), fill=0)  # the mark, on the baseline
+    draw.rectangle((20 + width + gap, 20, 120, 39), fill=0)  # the letters before it
+    data = {"text": [word], "left": [18], "top": [16], "width": [105], "height": [28]}
+    imagechild.arabic_commas(image, data)
+    assert data["text"] == [read]

@@ -41,6 +41,8 @@ def _sibling(name: str) -> Any:
 
 
 assemble = _sibling("ocrtext").assemble  # Tesseract's words as text and boxes
+has_arabic = _sibling("ocrtext").has_arabic
+eastern_number = _sibling("ocrtext").mostly_eastern
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "I;16": 2, "RGB": 3, "YCbCr": 3, "RGBA": 4,
@@ -127,10 +129,55 @@ def _read(image: Any, lang: str, timeout_s: float, upscale: bool) -> tuple[str, 
         gray = gray.resize((gray.width * 2, gray.height * 2))
     data = pytesseract.image_to_data(gray, lang=lang, config="--psm 3", timeout=max(1.0, timeout_s),
                                      output_type=pytesseract.Output.DICT)
+    if any(has_arabic(str(t)) for t in data["text"]):
+        arabic_commas(gray, data)
     confidences = [float(c) for c, t in zip(data["conf"], data["text"], strict=True)
                    if float(c) >= 0 and str(t).strip()]
     text, words = assemble(data, scale)
     return text, words, sum(confidences) / len(confidences) if confidences else 0.0
+
+
+#: a mark Tesseract read as "." that is at least this much taller than wide is a comma
+COMMA_RATIO = 1.5
+
+
+def _last_mark(ink: Any) -> tuple[int, int] | None:
+    """The height and width of the leftmost mark in a word's box (``ink``: a boolean array, True on
+    ink): the columns from the first inked one up to the first blank one, and the rows they ink.
+    None when the mark reaches the box's far side (no gap after it: not a separate mark)."""
+    import numpy as np
+
+    columns = np.flatnonzero(ink.any(axis=0))
+    if columns.size == 0:
+        return None
+    first = int(columns[0])
+    gaps = np.flatnonzero(~ink[:, first:].any(axis=0))
+    if gaps.size == 0:
+        return None
+    width = int(gaps[0])
+    rows = np.flatnonzero(ink[:, first:first + width].any(axis=1))
+    return int(rows[-1] - rows[0] + 1), width
+
+
+def arabic_commas(gray: Any, data: dict[str, list[Any]]) -> None:
+    """Put back the Arabic comma ("،") that Tesseract's Arabic models read as ".": in a word with an
+    Arabic letter or of Eastern Arabic digits, the mark at its end (its left side, right to left) is
+    looked at in the image, and one taller than wide is a comma. An address's parts are set off by
+    commas; read as full stops they end it there. Changes ``data["text"]`` in place."""
+    import numpy as np
+
+    pixels = None
+    for i, word in enumerate(data["text"]):
+        word = str(word or "").strip()
+        if len(word) < 2 or "." not in (word[0], word[-1]) or not (has_arabic(word) or eastern_number(word)):
+            continue
+        if pixels is None:
+            pixels = np.asarray(gray)
+            pixels = pixels < (int(pixels.min()) + int(pixels.max())) // 2
+        x, y, w, h = (int(data[k][i]) for k in ("left", "top", "width", "height"))
+        mark = _last_mark(pixels[max(0, y - h // 4):y + h + h // 4, x:x + min(w, h)])
+        if mark is not None and mark[0] >= COMMA_RATIO * mark[1] and mark[0] < h * 0.6:
+            data["text"][i] = word[:-1] + "،" if word[-1] == "." else word[1:] + "،"
 
 
 def read_best(image: Any, lang: str, deadline: float, low: float) -> tuple[str, list[list[int]]]:

@@ -31,6 +31,10 @@ EASTERN_CONFUSIONS = {"0": "٥", "1": "٦"}
 #: out right to left (the dashes are neutral), so Tesseract reads them in reverse order
 _DIGIT_GROUPS = re.compile(r"(\d+(?:[-—–]\d+)+)")
 _ENDS = ".,:;،؛"
+#: letters of Persian, Urdu and Kurdish that Tesseract's Arabic script model gives for the Arabic
+#: letters drawn the same ("تاریخ" for "تاريخ", "مبنی" for "مبنى"); a yeh at a word's end is dotless
+_SCRIPT_FORMS = str.maketrans({"ی": "ي", "ک": "ك", "ۆ": "و", "ہ": "ه", "ە": "ه", "ۀ": "ه"})
+_FINAL_YEH = re.compile(r"ی(?=[^\w]|$)")
 
 
 @dataclass
@@ -45,6 +49,12 @@ class _Word:
 def has_arabic(text: str) -> bool:
     """Whether the text has an Arabic letter (Eastern Arabic digits are not letters)."""
     return any(c.isalpha() and ARABIC.match(c) for c in text)
+
+
+def arabic_forms(word: str) -> str:
+    """A word read by the Arabic script model in Arabic's letters (the engine reads English and
+    Arabic; its detectors and folding know Arabic's forms)."""
+    return _FINAL_YEH.sub("ى", word).translate(_SCRIPT_FORMS) if has_arabic(word) else word
 
 
 def _mostly_arabic(words: Any) -> bool:
@@ -82,12 +92,26 @@ def eastern_digits(text: str) -> str:
     return "".join(EASTERN_CONFUSIONS.get(c, c) for c in text)
 
 
+def undoubled(text: str) -> str:
+    """One Eastern Arabic digit read twice, once in each of its two forms (Arabic-Indic ``٤`` and
+    Persian ``۴``, two of the model's labels for one glyph, so its decoder keeps both), as one. A
+    writer uses one form: a digit written twice ("٤٤") is in one form and stays."""
+    out: list[str] = []
+    for c in text:
+        previous = out[-1] if out else ""
+        if previous and c != previous and c in EASTERN_DIGITS and previous in EASTERN_DIGITS \
+                and EASTERN_DIGITS.index(c) % 10 == EASTERN_DIGITS.index(previous) % 10:
+            continue
+        out.append(c)
+    return "".join(out)
+
+
 def _fix_number(text: str, eastern: bool) -> str:
     found = _DIGIT_GROUPS.search(text)
     if found:
         groups = "".join(reversed(re.split(r"([-—–])", found.group(1))))
         text = text[:found.start()] + groups + text[found.end():]
-    return eastern_digits(text) if eastern else text
+    return undoubled(eastern_digits(text)) if eastern else text
 
 
 def rtl_order(words: list[_Word]) -> list[_Word]:
@@ -104,7 +128,7 @@ def rtl_order(words: list[_Word]) -> list[_Word]:
         if not stretch:
             word = visual[i - 1]
             if mostly_eastern(word.text):  # "١٩٩0م"
-                word.text = eastern_digits(word.text)
+                word.text = undoubled(eastern_digits(word.text))
             ordered.append(word)
             i -= 1
             continue
@@ -128,7 +152,7 @@ def assemble(data: dict[str, list[Any]], scale: int = 1) -> tuple[str, list[list
     lines: dict[tuple[int, int, int], list[_Word]] = {}
     count = 0
     for i, word in enumerate(data["text"]):
-        word = (word or "").strip().strip(BIDI_MARKS)
+        word = arabic_forms((word or "").strip().strip(BIDI_MARKS))
         if not word or float(data["conf"][i]) < 0:
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
