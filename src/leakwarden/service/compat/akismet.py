@@ -30,13 +30,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 
 from leakwarden.engine import Engine
 from leakwarden.errors import InvalidURL, LeakwardenError, Unauthorized
 from leakwarden.intake.client import IntakeClient, complete_later
 from leakwarden.links.url import canonicalize
-from leakwarden.model import Decision, Post, Surface, Verdict
+from leakwarden.model import Decision, Post, Surface, Verdict, utcnow
 from leakwarden.service.auth import Principal, authenticate, remembered
 from leakwarden.service.errordocs import ERROR_RESPONSES, text_or_json
 from leakwarden.signals.spam.detector import comment_context
@@ -246,9 +247,11 @@ def check_comment(engine: Engine, comment: Incoming, intake: IntakeClient | None
     c = comment.comment
     with engine.db.session() as s:  # one short transaction before the engine's own
         stored = s.get(PostRow, post.id) is not None if comment.get("recheck_reason") else False
-        if s.get(SpamCommentRow, post.id) is None:
-            s.add(SpamCommentRow(post_id=post.id, site=comment.site, author=c.author[:300], email=c.email[:300],
-                                 url=c.url[:2000]))
+        # one statement, kept as first written when the comment comes again (or twice at once)
+        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        s.execute(insert(SpamCommentRow).values(post_id=post.id, site=comment.site, author=c.author[:300],
+                                                email=c.email[:300], url=c.url[:2000], created_at=utcnow())
+                  .on_conflict_do_nothing(index_elements=["post_id"]))
     with comment_context(c, comment.site):
         if stored:  # Akismet's recheck (an edited or re-queued comment): decide it again
             decision = engine.redecide(post.id, actor=comment.who.name, kind="decision.recheck")
