@@ -506,6 +506,72 @@ def profile_api(posts: list[dict[str, object]]) -> None:
         engine.db.dispose()
 
 
+def stack_costs(posts: list[dict[str, object]], server_ms: float, reps: int = 5, n: int = 200) -> None:
+    """Where the API's CPU a request goes, from the app driven in this process through ASGI (no
+    server, no sockets), min of ``reps`` interleaved runs: ``/health`` (middleware, routing, one
+    thread hop), ``/v1/check`` whole, and ``Engine.check`` alone on the same posts; what the load run
+    measured beyond ``/v1/check`` in process is the server's (HTTP parsing, sockets, event loop)."""
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post
+    from leakwarden.service.app import create_app
+    from leakwarden.service.auth import create_key
+
+    with fresh_database() as url:
+        engine = Engine(url)
+        key = create_key(engine.db, "submitter")[1]
+        app = create_app(engine)
+        bodies = [json.dumps(p).encode() for p in posts]
+        parsed = [Post.model_validate(p) for p in posts]
+
+        async def one(method: str, path: str, body: bytes) -> None:
+            headers = [(b"host", b"bench"), (b"content-type", b"application/json"),
+                       (b"authorization", f"Bearer {key}".encode()), (b"content-length", str(len(body)).encode())]
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                     "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                     "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}
+            messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+            async def receive() -> dict[str, object]:
+                if messages:
+                    return messages.pop()
+                await asyncio.sleep(3600)
+                return {"type": "http.disconnect"}
+
+            async def send(message: object) -> None:
+                return None
+
+            await app(scope, receive, send)
+
+        async def cpu_ms(method: str, path: str) -> float:
+            started = time.process_time()
+            for i in range(n):
+                await one(method, path, bodies[i % len(bodies)])
+            return (time.process_time() - started) * 1000 / n
+
+        def check_ms() -> float:
+            started = time.process_time()
+            for i in range(n):
+                engine.check(parsed[i % len(parsed)])
+            return (time.process_time() - started) * 1000 / n
+
+        async def measure() -> dict[str, float]:
+            best = {"health": float("inf"), "check": float("inf"), "engine": float("inf")}
+            await cpu_ms("POST", "/v1/check")  # warm
+            for _ in range(reps):
+                best["health"] = min(best["health"], await cpu_ms("GET", "/health"))
+                best["check"] = min(best["check"], await cpu_ms("POST", "/v1/check"))
+                best["engine"] = min(best["engine"], check_ms())
+            return best
+
+        best = asyncio.run(measure())
+        engine.db.dispose()
+    print(f"  where the API's CPU a request goes (the app in process through ASGI, CPU, min of {reps} runs): "
+          f"POST /v1/check {best['check']:.2f} ms = Engine.check {best['engine']:.2f} ms + the app around it "
+          f"{best['check'] - best['engine']:.2f} ms (GET /health, i.e. middleware, routing and one thread hop: "
+          f"{best['health']:.2f} ms); the server (HTTP parsing, sockets, event loop) and running "
+          f"beside other work: {max(0.0, server_ms - best['check']):.2f} ms more under load")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=2000, help="posts per worker run")
@@ -580,6 +646,7 @@ def http(n: int, seconds: float, workers: int = 2, generator: str = "wrk") -> No
               f"({check_ms:.2f} ms): the HTTP stack costs {max(0.0, f.server_ms - check_ms):.2f} ms "
               f"a request; with the load generator's {f.client_ms:.2f} ms, {cores} cores serve at most "
               f"{cores * 1000 / (f.server_ms + f.client_ms):.0f} req/s (the machine was {f.busy:.0%} busy)")
+        stack_costs(text_posts(200, "y"), f.server_ms)
         profile_api(text_posts(200, "y"))
 
 
