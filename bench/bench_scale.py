@@ -8,10 +8,15 @@ Printed beside references measured in the same run:
   cores left over);
 - publish → stored latency, p50 and p99, for a trickle of posts while one worker runs;
 - POST /v1/check and POST /v1/posts, req/s and p99 with 16 concurrent clients (``leakwarden serve
-  --workers 2``), beside in-process ``Engine.check`` posts/s (goal: check >= 1,000 req/s, p99 <= 50 ms).
+  --workers 2``; ``--api-workers 1,2`` measures each), beside in-process ``Engine.check`` posts/s (goal:
+  check >= 1,000 req/s, p99 <= 50 ms). The load comes from ``wrk`` (C, ``make wrk``) when it is
+  installed, so that the load generator takes little of the cores it shares with the API; else from
+  a Python generator (httpx), with a note. Each figure is printed with the CPU the API and the load
+  generator spent per request and how busy the machine was.
 Where a goal is not met, a cProfile of the path that bounds it is summarized (top frames by own time).
 
-    .venv/bin/python bench/bench_scale.py [--posts 2000] [--seconds 10] [--quick]
+    .venv/bin/python bench/bench_scale.py [--posts 2000] [--seconds 10] [--quick] [--part http]
+                                          [--api-workers 1,2] [--generator wrk|python]
 
 Needs PostgreSQL (LEAKWARDEN_BENCH_PG, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
 and NATS with JetStream (LEAKWARDEN_BENCH_NATS, default nats://127.0.0.1:4222). Text-only posts; links
@@ -24,10 +29,13 @@ import argparse
 import asyncio
 import cProfile
 import io
+import json
 import os
 import pstats
 import random
 import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -237,6 +245,7 @@ def latencies(posts: list[dict[str, object]], rate: float) -> list[float]:
 # -- 2. the HTTP API under 16 clients -----------------------------------------------------------
 async def load(base: str, key: str, path: str, seconds: float, make: Callable[[int], dict[str, object]]
                ) -> tuple[float, list[float], int]:
+    """The Python load generator (httpx, one event loop): req/s, each request's ms, errors."""
     import httpx
 
     timings: list[float] = []
@@ -261,6 +270,68 @@ async def load(base: str, key: str, path: str, seconds: float, make: Callable[[i
     return len(timings) / elapsed, timings, errors
 
 
+def _lua(text: str) -> str:
+    """A Lua long string holding ``text`` as it is."""
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def wrk_script(key: str, posts: list[dict[str, object]], unique_ids: bool) -> str:
+    """wrk's Lua: POST each post in turn, as JSON, with the key. ``unique_ids``: every request gets
+    a new post id (``h<thread>-<n>``), so that ``/v1/posts`` stores a new post each time. ``done``
+    prints one JSON line: requests, errors, p50 and p99 in ms, seconds."""
+    tails = [json.dumps({k: v for k, v in p.items() if k != "id"}, separators=(",", ":"))[1:] for p in posts]
+    bodies = [json.dumps(p, separators=(",", ":")) for p in posts]
+    return f"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = {_lua("Bearer " + key)}
+local unique = {"true" if unique_ids else "false"}
+local bodies = {{{", ".join(_lua(b) for b in bodies)}}}
+local tails = {{{", ".join(_lua(t) for t in tails)}}}
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+local n = 0
+function request()
+  n = n + 1
+  local i = (n % #bodies) + 1
+  if unique then
+    return wrk.format(nil, nil, nil, '{{"id":"h' .. tid .. '-' .. n .. '",' .. tails[i])
+  end
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {{"requests": %d, "errors": %d, "p50": %.3f, "p99": %.3f, "seconds": %.3f}}\\n',
+    summary.requests, e.status + e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.duration / 1e6))
+end
+"""
+
+
+def wrk_load(base: str, key: str, path: str, seconds: float, posts: list[dict[str, object]]
+             ) -> tuple[float, float, int, float]:
+    """``wrk`` with 16 connections on 2 threads: (req/s, p99 ms, errors, wrk's CPU seconds)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(wrk_script(key, posts, unique_ids=path == "/v1/posts"))
+    try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds:g}s", "--timeout", "60s", "-s", f.name,
+                              base + path], capture_output=True, text=True, check=True).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        os.unlink(f.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    got = json.loads(line[4:])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return got["requests"] / got["seconds"], got["p99"], got["errors"], cpu
+
+
 @dataclass
 class HttpFigure:
     rate: float  # requests/s
@@ -275,32 +346,36 @@ class HttpFigure:
                 f"the machine was {self.busy:.0%} busy")
 
 
-def http_figures(seconds: float, posts: list[dict[str, object]]) -> dict[str, HttpFigure]:
+def http_figures(seconds: float, posts: list[dict[str, object]], workers: int, generator: str
+                 ) -> dict[str, HttpFigure]:
     from leakwarden.service.auth import create_key
     from leakwarden.store.db import Database
 
     figures: dict[str, HttpFigure] = {}
     with fresh_database() as url:
         key = create_key(Database(url, migrate=False), "submitter")[1]
-        server, line = start(["serve", "--db", url, "--no-follow", "--port", "0", "--workers", "2"], "listening on")
+        server, line = start(["serve", "--db", url, "--no-follow", "--port", "0", "--workers", str(workers)],
+                             "listening on")
         base = re.search(r"http://[^ ]+?:\d+", line).group(0)  # type: ignore[union-attr]
         wait_healthy(base)
         try:
             for path in ("/v1/check", "/v1/posts"):
-                def make(i: int, path: str = path) -> dict[str, object]:
-                    post = dict(posts[i % len(posts)])
-                    post["id"] = f"h{i}" if path == "/v1/posts" else post["id"]
-                    return post
+                server_before, machine_before = tree_cpu_s(server.pid), machine_cpu_s()
+                if generator == "wrk":
+                    rate, p99, errors, client_s = wrk_load(base, key, path, seconds, posts)
+                else:
+                    def make(i: int, path: str = path) -> dict[str, object]:
+                        post = dict(posts[i % len(posts)])
+                        post["id"] = f"h{i}" if path == "/v1/posts" else post["id"]
+                        return post
 
-                server_before, client_before, machine_before = (tree_cpu_s(server.pid), time.process_time(),
-                                                                machine_cpu_s())
-                rate, timings, errors = asyncio.run(load(base, key, path, seconds, make))
+                    client_before = time.process_time()
+                    rate, timings, errors = asyncio.run(load(base, key, path, seconds, make))
+                    p99, client_s = percentile(timings, 0.99), time.process_time() - client_before
                 served = max(1, int(rate * seconds))
                 busy, total = (after - before for after, before in zip(machine_cpu_s(), machine_before, strict=True))
-                figures[path] = HttpFigure(rate, percentile(timings, 0.99), errors,
-                                           1000 * (tree_cpu_s(server.pid) - server_before) / served,
-                                           1000 * (time.process_time() - client_before) / served,
-                                           busy / total if total else 0.0)
+                figures[path] = HttpFigure(rate, p99, errors, 1000 * (tree_cpu_s(server.pid) - server_before) / served,
+                                           1000 * client_s / served, busy / total if total else 0.0)
         finally:
             stop([server])
     return figures
@@ -323,7 +398,8 @@ def wait_healthy(base: str, timeout: float = 180) -> None:
     raise RuntimeError(f"the API at {base} did not answer within {timeout:g} s")
 
 
-def in_process_check(posts: list[dict[str, object]]) -> float:
+def in_process_check(posts: list[dict[str, object]]) -> tuple[float, float]:
+    """In-process ``Engine.check`` in one thread: (posts/s, CPU ms a post)."""
     from leakwarden.engine import Engine
     from leakwarden.model import Post
 
@@ -332,12 +408,13 @@ def in_process_check(posts: list[dict[str, object]]) -> float:
         parsed = [Post.model_validate(p) for p in posts]
         for p in parsed[:20]:
             engine.check(p)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         for p in parsed:
             engine.check(p)
         rate = len(parsed) / (time.perf_counter() - started)
+        cpu_ms = (time.thread_time() - cpu) * 1000 / len(parsed)
         engine.db.dispose()
-    return rate
+    return rate, cpu_ms
 
 
 # -- 3. what bounds it ----------------------------------------------------------------------------
@@ -429,12 +506,82 @@ def profile_api(posts: list[dict[str, object]]) -> None:
         engine.db.dispose()
 
 
+def stack_costs(posts: list[dict[str, object]], server_ms: float, reps: int = 5, n: int = 200) -> None:
+    """Where the API's CPU a request goes, from the app driven in this process through ASGI (no
+    server, no sockets), min of ``reps`` interleaved runs: ``/health`` (middleware, routing, one
+    thread hop), ``/v1/check`` whole, and ``Engine.check`` alone on the same posts; what the load run
+    measured beyond ``/v1/check`` in process is the server's (HTTP parsing, sockets, event loop)."""
+    from leakwarden.engine import Engine
+    from leakwarden.model import Post
+    from leakwarden.service.app import create_app
+    from leakwarden.service.auth import create_key
+
+    with fresh_database() as url:
+        engine = Engine(url)
+        key = create_key(engine.db, "submitter")[1]
+        app = create_app(engine)
+        bodies = [json.dumps(p).encode() for p in posts]
+        parsed = [Post.model_validate(p) for p in posts]
+
+        async def one(method: str, path: str, body: bytes) -> None:
+            headers = [(b"host", b"bench"), (b"content-type", b"application/json"),
+                       (b"authorization", f"Bearer {key}".encode()), (b"content-length", str(len(body)).encode())]
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                     "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                     "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}
+            messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+            async def receive() -> dict[str, object]:
+                if messages:
+                    return messages.pop()
+                await asyncio.sleep(3600)
+                return {"type": "http.disconnect"}
+
+            async def send(message: object) -> None:
+                return None
+
+            await app(scope, receive, send)
+
+        async def cpu_ms(method: str, path: str) -> float:
+            started = time.process_time()
+            for i in range(n):
+                await one(method, path, bodies[i % len(bodies)])
+            return (time.process_time() - started) * 1000 / n
+
+        def check_ms() -> float:
+            started = time.process_time()
+            for i in range(n):
+                engine.check(parsed[i % len(parsed)])
+            return (time.process_time() - started) * 1000 / n
+
+        async def measure() -> dict[str, float]:
+            best = {"health": float("inf"), "check": float("inf"), "engine": float("inf")}
+            await cpu_ms("POST", "/v1/check")  # warm
+            for _ in range(reps):
+                best["health"] = min(best["health"], await cpu_ms("GET", "/health"))
+                best["check"] = min(best["check"], await cpu_ms("POST", "/v1/check"))
+                best["engine"] = min(best["engine"], check_ms())
+            return best
+
+        best = asyncio.run(measure())
+        engine.db.dispose()
+    print(f"  where the API's CPU a request goes (the app in process through ASGI, CPU, min of {reps} runs): "
+          f"POST /v1/check {best['check']:.2f} ms = Engine.check {best['engine']:.2f} ms + the app around it "
+          f"{best['check'] - best['engine']:.2f} ms (GET /health, i.e. middleware, routing and one thread hop: "
+          f"{best['health']:.2f} ms); the server (HTTP parsing, sockets, event loop) and running "
+          f"beside other work: {max(0.0, server_ms - best['check']):.2f} ms more under load")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=2000, help="posts per worker run")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds of load per HTTP route")
     parser.add_argument("--quick", action="store_true", help="300 posts, 3 s per route, a short trickle")
     parser.add_argument("--part", choices=("all", "workers", "http"), default="all", help="what to measure")
+    parser.add_argument("--api-workers", default="2", help="uvicorn worker processes for the API, e.g. 1,2: each "
+                                                           "is measured (default 2)")
+    parser.add_argument("--generator", choices=("wrk", "python"), default=None,
+                        help="the HTTP load generator (default: wrk when installed, else python)")
     args = parser.parse_args()
     n, seconds, trickle = (300, 3.0, 40) if args.quick else (args.posts, args.seconds, 200)
     keys = Path(tempfile.mkdtemp(prefix="lw-bench-keys-"))
@@ -448,7 +595,12 @@ def main() -> int:
     if args.part in ("all", "workers"):
         workers(n, trickle)
     if args.part in ("all", "http"):
-        http(n, seconds)
+        generator = args.generator or ("wrk" if shutil.which("wrk") else "python")
+        if generator == "python" and args.generator is None:
+            print("note: wrk is not installed (`make wrk`): the HTTP load comes from the Python generator, which "
+                  "takes ~2.5-3.5 ms CPU a request from the cores it shares with the API")
+        for processes in (int(w) for w in args.api_workers.split(",")):
+            http(n, seconds, processes, generator)
     return 0
 
 
@@ -470,26 +622,31 @@ def workers(n: int, trickle: int) -> None:
         profile_ingest(text_posts(max(n // 2, 300), "x"))
 
 
-def http(n: int, seconds: float) -> None:
-    print(f"\nHTTP API, `leakwarden serve --workers 2` on PostgreSQL, {CLIENTS} concurrent clients, {seconds:g} s each")
-    reference = in_process_check(text_posts(min(n, 500), "r"))
-    figures = http_figures(seconds, text_posts(500, "c"))
+def http(n: int, seconds: float, workers: int = 2, generator: str = "wrk") -> None:
+    print(f"\nHTTP API, `leakwarden serve --workers {workers}` on PostgreSQL, {CLIENTS} concurrent clients "
+          f"({generator}), {seconds:g} s each")
+    reference, check_ms = in_process_check(text_posts(min(n, 500), "r"))
+    figures = http_figures(seconds, text_posts(500, "c"), workers, generator)
     check_rate, check_p99 = figures["/v1/check"].rate, figures["/v1/check"].p99
     for path, f in figures.items():
         print(f"  POST {path:<10} {f.rate:7.1f} req/s  p99 {f.p99:6.1f} ms  errors {f.errors}")
         print(f"       {f.cpu()}")
-    print(f"  in-process Engine.check: {reference:7.1f} posts/s (one thread; reference)")
-    print(f"  /v1/check vs in-process check: {check_rate / reference:.2f}x")
+    print(f"  in-process Engine.check: {reference:7.1f} posts/s, {check_ms:.2f} ms CPU a post (one thread; "
+          "reference)")
+    f = figures["/v1/check"]
+    print(f"  /v1/check vs in-process check: {check_rate / reference:.2f}x the rate; the API's CPU a request "
+          f"{f.server_ms / check_ms:.2f}x check's")
     check_ok = check_rate >= 1000 and check_p99 <= 50
     print(f"  goal /v1/check >= 1,000 req/s, p99 <= 50 ms: {'met' if check_ok else 'NOT met'}")
 
     if not check_ok:
-        f = figures["/v1/check"]
+        cores = os.cpu_count() or 1
         print("\nwhat bounds /v1/check:")
         print(f"  the API's CPU per request ({f.server_ms:.2f} ms) beside in-process check's "
-              f"({1000 / reference:.2f} ms): the HTTP stack costs {max(0.0, f.server_ms - 1000 / reference):.2f} ms "
-              f"a request; at that cost two cores serve at most {2000 / f.server_ms:.0f} req/s, less the "
-              f"load generator's share")
+              f"({check_ms:.2f} ms): the HTTP stack costs {max(0.0, f.server_ms - check_ms):.2f} ms "
+              f"a request; with the load generator's {f.client_ms:.2f} ms, {cores} cores serve at most "
+              f"{cores * 1000 / (f.server_ms + f.client_ms):.0f} req/s (the machine was {f.busy:.0%} busy)")
+        stack_costs(text_posts(200, "y"), f.server_ms)
         profile_api(text_posts(200, "y"))
 
 

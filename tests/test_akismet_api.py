@@ -248,3 +248,31 @@ def test_blog_charset_reads_the_form(site: Site, charset: str, encoded: str, exp
     stored = site.http.get(f"/v1/posts/{response.headers['X-akismet-guid']}",
                            headers={"X-API-Key": site.keys["moderator"]}).json()
     assert stored["post"]["text"] == expected
+
+
+def test_the_same_comment_at_once_and_again_is_recorded_once(any_db_url: str) -> None:
+    """Its author fields are written in one insert-or-keep statement (SQLite's and PostgreSQL's):
+    two identical comments at once both answer, with the same post, and one row holds the first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from leakwarden.service.auth import Principal
+    from leakwarden.service.compat.akismet import Incoming, check_comment
+    from leakwarden.signals.spam.tables import SpamCommentRow
+
+    db = Database(any_db_url)
+    engine = Engine(db, policy="strict", detectors=[PiiDetector(), SpamDetector(db)])
+    fields = {"user_ip": "192.0.2.7", "comment_author": "Reader", "comment_author_email": "r@example.org",
+              "comment_content": BLATANT}
+    comment = Incoming(Principal("key:1:test", "submitter"), "news.example", fields)
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda _: check_comment(engine, comment), range(2))
+    again = check_comment(engine, Incoming(comment.who, "news.example", {**fields}))
+    assert first.post_id == second.post_id == again.post_id
+    assert first.verdict == second.verdict == again.verdict
+    with db.session() as s:
+        rows = s.scalars(select(SpamCommentRow)).all()
+        assert [(r.post_id, r.site, r.author, r.email) for r in rows] == [
+            (first.post_id, "news.example", "Reader", "r@example.org")]
+        assert s.scalar(select(func.count()).select_from(SpamCommentRow)) == 1

@@ -125,6 +125,20 @@ def test_the_sealer_never_signs_over_a_rewritten_head(db_url: str) -> None:
     assert not result.ok and result.unsealed > 0 and "head does not match" in (result.problem or "")
 
 
+@pytest.mark.parametrize(("column", "value"), [
+    ("seq", 10_000), ("hash", "e" * 64), ("signed_at", datetime(2020, 1, 1, tzinfo=UTC)), ("key_id", "0" * 16),
+    ("signature", "ab" * 64)])
+def test_a_head_changed_in_any_field_after_this_process_signed_it_is_refused(
+        db_url: str, column: str, value: object) -> None:
+    """The sealer remembers the last head it signed so as not to verify it again: any field changed
+    since, in the database, is verified, and refused."""
+    engine = busy_engine(db_url)  # each write sealed: this process signed the head as it stands
+    with engine.db.session() as s:
+        s.execute(update(AuditHead).values({column: value}))
+    with pytest.raises(audit.ChainHeadUnsigned):
+        audit.seal(engine.db.engine)
+
+
 def test_the_key_file_is_made_on_first_use_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "keys" / "audit.key"
     monkeypatch.setenv("LEAKWARDEN_AUDIT_KEY_FILE", str(path))

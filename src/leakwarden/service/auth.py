@@ -79,14 +79,23 @@ def list_keys(db: Database) -> list[dict[str, object]]:
                 for k in s.scalars(select(ApiKey).order_by(ApiKey.id))]
 
 
+def remembered(db: Database, key: str | None) -> Principal | None:
+    """The key's principal if this process checked the key within ``KEY_TTL_S``, else None:
+    no database, so the API can ask on its event loop and go to a thread only on a miss."""
+    if not key:
+        return None
+    with _known_lock:
+        known = _known.get((db.url, _hash(key)))
+    return known[1] if known is not None and known[0] > time.monotonic() else None
+
+
 def authenticate(db: Database, key: str | None) -> Principal:
     if not key:
         raise Unauthorized("an API key is required (Authorization: Bearer KEY, or X-API-Key)")
+    known = remembered(db, key)
+    if known is not None:
+        return known
     digest, now = _hash(key), time.monotonic()
-    with _known_lock:
-        known = _known.get((db.url, digest))
-    if known is not None and known[0] > now:
-        return known[1]
     with db.session() as s:
         row = s.scalar(select(ApiKey).where(ApiKey.hash == digest, ApiKey.revoked_at.is_(None)))
         if row is None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from leakwarden.engine import Engine
 from leakwarden.errors import NotFound
@@ -38,11 +39,21 @@ def engine_for(request: Request, engine: Engine, policy: str | None) -> Engine:
     return engines[policy]
 
 
+def decision_json(decision: Decision, status_code: int = 200) -> Response:
+    """The decision as its JSON, serialized once by pydantic (FastAPI's ``response_model`` path would
+    validate the returned model again, in another thread hop, before serializing it)."""
+    return Response(decision.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
 @router.post("/check", response_model=Decision)
-def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, policy: PolicyParam = None,
-          budget: BudgetParam = None) -> Decision:
+async def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, policy: PolicyParam = None,
+                budget: BudgetParam = None) -> Response:
     """Decide only: nothing is stored or enforced."""
-    return engine_for(request, engine, policy).check(post, budget_s=budget)
+
+    def decide() -> Response:  # one thread hop for the work that may block (links, the database)
+        return decision_json(engine_for(request, engine, policy).check(post, budget_s=budget))
+
+    return await run_in_threadpool(decide)
 
 
 @router.post("/posts", response_model=Decision, status_code=201, responses={
@@ -51,20 +62,23 @@ def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, poli
     202: {"description": "``async=true``: the post is stored in the intake stream; a worker decides it",
           "content": {"application/json": {"example": {"id": "p1", "status": "queued"}}}},
     503: {"description": "``async=true`` without a broker configured (``no_broker``), or the broker is away"}})
-def ingest(post: Post, request: Request, response: Response, engine: EngineDep, who: SubmitterDep,
-           policy: PolicyParam = None, budget: BudgetParam = None, queue: AsyncParam = False) -> Any:
+async def ingest(post: Post, request: Request, engine: EngineDep, who: SubmitterDep, policy: PolicyParam = None,
+                 budget: BudgetParam = None, queue: AsyncParam = False) -> Response:
     """Decide, enforce and record. Idempotent on the post id. With ``async=true``, publish the post
     to the intake stream instead and answer 202 once the broker stored it."""
-    if queue:
-        intake_of(request).publish_posts([post])
-        return JSONResponse({"id": post.id, "status": "queued"}, status_code=202)
-    chosen = engine_for(request, engine, policy)
-    decision, created = chosen.ingest_once(post, actor=who.name, budget_s=budget)
-    if not created:  # stored before, or by a concurrent writer that won the race
-        response.status_code = 200
-    if decision.partial:
-        complete_later(request.app.state.intake, chosen, post.id)
-    return decision
+
+    def record() -> Response:  # one thread hop for the work that blocks (the database, the broker)
+        if queue:
+            intake_of(request).publish_posts([post])
+            return JSONResponse({"id": post.id, "status": "queued"}, status_code=202)
+        chosen = engine_for(request, engine, policy)
+        decision, created = chosen.ingest_once(post, actor=who.name, budget_s=budget)
+        if decision.partial:
+            complete_later(request.app.state.intake, chosen, post.id)
+        # 200: stored before, or by a concurrent writer that won the race
+        return decision_json(decision, 201 if created else 200)
+
+    return await run_in_threadpool(record)
 
 
 def intake_of(request: Request) -> IntakeClient:
