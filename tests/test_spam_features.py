@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from leakwarden.signals.spam.features import (
     _DIGITS,
+    _URL,
     META_WEIGHT,
     N_CHAR,
     N_MEMORY,
@@ -118,7 +119,35 @@ def test_an_obfuscated_link_is_a_link_and_says_so() -> None:
     ("We rolled back to 2.3.9 and pinned it", set(), {"m_handle_like"}),
     ("My rent went up by £250 last year", set(), {"m_income_rate", "m_earn"}),
     ("We chat on WhatsApp every day with the kids", {"m_platform"}, {"m_contact_drop", "m_handle_like"}),
+    # the answer held back so that the reader writes first
+    ("Paid off my mortgage in 3 years. Ask me how", {"m_ask_me_how"}, set()),
+    ("Comment below and I'll send you the guide", {"m_ask_me_how"}, set()),
+    ("اللي عايز يعرف ازاي يكلمني", {"m_ask_me_how"}, set()),
+    ("اللي يبي التفاصيل يرسل لي", {"m_ask_me_how"}, set()),
+    ("I asked my bank how the rate is set", set(), {"m_ask_me_how"}),
+    ("Please reply to the consultation before Friday", set(), {"m_ask_me_how"}),
+    # a number to call as the way to act
+    ("Emergency plumber, no callout fee. Call 0161 496 0000", {"m_call_number"}, set()),
+    ("مؤسسة نقل عفش، جوال 0551234567", {"m_call_number"}, set()),
+    ("The station phone line was down for 3 hours", set(), {"m_call_number"}),
+    ("My mobile bill went from 1200 to 1450 a year", set(), {"m_call_number"}),
 ])
 def test_contact_tokens(text: str, present: set[str], absent: set[str]) -> None:
     tokens = set(contact_tokens(fold(text)))
     assert present <= tokens and not absent & tokens, tokens
+
+
+@pytest.mark.parametrize("text,links", [
+    # a bare domain is a link under any generic top-level domain of the Public Suffix List ...
+    ("won big at royal-slots.vip last night", ["royal-slots.vip"]),
+    ("claim it at free-gift.click before midnight", ["free-gift.click"]),
+    ("rates on best-yield.finance/apply", ["best-yield.finance/apply"]),
+    ("cheap-pills.top and rx-now.com", ["cheap-pills.top", "rx-now.com"]),
+    # ... but not a file name, and not two-letter codes that are file extensions
+    ("edit setup.py and README.md, then run build.sh", []),
+    ("the patch is in fix.zip, the video in demo.mov", []),
+    ("we use Node.js and Vue.js", []),
+    ("e.g. the council, i.e. the mayor", []),
+])
+def test_bare_domains_are_links(text: str, links: list[str]) -> None:
+    assert [m[0] for m in _URL.finditer(text)] == links

@@ -1,7 +1,7 @@
 """Train the shipped spam model from labelled comments (``bench/data/spam/comments_*.jsonl``).
 
-    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train S,T,U,V,W,X,Y,Z] [--out DIR]
-    leakwarden spam train [--data bench/data/spam] [--train S,T,U,V,W,X,Y,Z] [--out DIR]
+    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train Q,S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data bench/data/spam] [--train Q,S,T,U,V,W,X,Y,Z] [--out DIR]
 
 Each line of a comments file is ``{"id", "lang", "label": "spam"|"ham", "kind", "campaign",
 "comment_author", "comment_author_email", "comment_author_url", "article", "text"}``; the letter in
@@ -34,12 +34,14 @@ from sklearn.linear_model import LogisticRegression
 from leakwarden.signals.spam.features import Comment, Featurizer
 from leakwarden.signals.spam.model import DATA, ModelFile, Thresholds, save
 
-C = 5.0  # chosen by leave-one-writer-out over S, T, U, V, W (20 and 50 did no better)
+C = 20.0  # leave-one-writer-out over S-Z (thresholds on the pooled out-of-fold probabilities): F1 en / ar
+# 0.962 / 0.955 at C = 2 ... 5, 0.968 / 0.962 at 10, 0.975 / 0.964 at 20, 0.974 / 0.963 at 40 (false positives
+# 0.99 % / 0.85 % at each); with 2,102 comments less regularisation pays (over S-W alone, 20 did no better than 5)
 HAM_WEIGHT = 2.0  # a false positive costs more than a miss
 MAX_FPR = 0.01  # the largest of 0.005, 0.01, 0.0125, 0.015, 0.02 whose leave-one-writer-out false-positive
 # rate over the training writers S, T, V, X, Y stayed under the 1 % goal (7/840; 0.0125: 9/840)
 REVIEW_FPR = 0.05
-TRAIN_WRITERS = "S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
+TRAIN_WRITERS = "Q,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
 BLATANT_FLOOR = 0.97
 BLATANT_MARGIN = 0.02
 
