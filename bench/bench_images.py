@@ -135,22 +135,31 @@ def _viewer_shot(pdf: bytes, how: str) -> bytes:
     return encoded(image, "JPEG", quality=85) if how in ("jpeg", "photo") else encoded(image)
 
 
-def bench_bank(sets: str, degradations: list[str], max_others: int) -> None:
-    from leakwarden.signals.bank.detector import BankDetector
+def _banked_pdfs(sets: str, max_others: int, prefix: str) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]],
+                                                                   dict[str, bytes]]:
+    """A bank in a fresh SQLite database holding each source of ``sets`` as a one-page PDF (text
+    item, PDQ and MD5); returns the database, the sources, the other documents and the PDFs."""
     from leakwarden.signals.bank.repository import Banks
-    from leakwarden.signals.images.bank import ImageBank, ImageHashIndex
+    from leakwarden.signals.images.bank import ImageBank
     from leakwarden.store.db import Database
 
-    db = Database(f"sqlite:///{tempfile.mkdtemp(prefix='bench-images-')}/bank.db")
+    db = Database(f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/bank.db")
     Banks(db, embed=False).create("leaks", "hack-and-leak")
     images = ImageBank(db)
     sources = [r for s in sets for r in _jsonl(DATA / "bank" / f"sources_{s}.jsonl")]
     others = [r for s in sets for name in (f"unrelated_{s}.jsonl", f"negatives_{s}.jsonl")
               if (DATA / "bank" / name).exists() for r in _jsonl(DATA / "bank" / name)][:max_others]
-    pdfs = {}
+    pdfs = {r["id"]: _pdf_page(r["text"]) for r in sources}
     for r in sources:
-        pdfs[r["id"]] = _pdf_page(r["text"])
         images.add("leaks", pdfs[r["id"]], name=f"{r['id']}.pdf", item_id=r["id"], text=r["text"])
+    return db, sources, others, pdfs
+
+
+def bench_bank(sets: str, degradations: list[str], max_others: int) -> None:
+    from leakwarden.signals.bank.detector import BankDetector
+    from leakwarden.signals.images.bank import ImageHashIndex
+
+    db, sources, others, pdfs = _banked_pdfs(sets, max_others, "bench-images-")
     text_index = BankDetector(db, use_embedder=False).index
     hash_index = ImageHashIndex(db)
     print(f"\n## Known material: screenshots of {len(sources)} banked PDFs (en + ar), "
@@ -158,7 +167,7 @@ def bench_bank(sets: str, degradations: list[str], max_others: int) -> None:
     print(f"{'screens':<10}{'recall':>8}{'by text':>9}{'by PDQ':>8}{'false':>7}{'PDQ false':>11}{'PDQ dist':>10}")
     for how in degradations:
         found = by_text = by_pdq = 0
-        distances = []
+        distances: list[int] = []
         for r in sources:
             read = ocr.read_image(_viewer_shot(pdfs[r["id"]], how))
             text_hit = any(m.item == r["id"] for m in text_index.match(read.text))
@@ -182,19 +191,9 @@ def bench_pdq(sets: str, max_others: int) -> None:
     """PDQ alone under each degradation: decoding and hashing only (no OCR), so every degradation
     is measured in the quick run too. A screenshot matches when its PDQ is within the bank's
     threshold of its own PDF's page; a false match is a screenshot of another document within it."""
-    from leakwarden.signals.bank.repository import Banks
-    from leakwarden.signals.images.bank import ImageBank, ImageHashIndex
-    from leakwarden.store.db import Database
+    from leakwarden.signals.images.bank import ImageHashIndex
 
-    db = Database(f"sqlite:///{tempfile.mkdtemp(prefix='bench-pdq-')}/bank.db")
-    Banks(db, embed=False).create("leaks", "hack-and-leak")
-    images = ImageBank(db)
-    sources = [r for s in sets for r in _jsonl(DATA / "bank" / f"sources_{s}.jsonl")]
-    others = [r for s in sets for name in (f"unrelated_{s}.jsonl", f"negatives_{s}.jsonl")
-              if (DATA / "bank" / name).exists() for r in _jsonl(DATA / "bank" / name)][:max_others]
-    pdfs = {r["id"]: _pdf_page(r["text"]) for r in sources}
-    for r in sources:
-        images.add("leaks", pdfs[r["id"]], name=f"{r['id']}.pdf", item_id=r["id"], text=r["text"])
+    db, sources, others, pdfs = _banked_pdfs(sets, max_others, "bench-pdq-")
     other_pdfs = [_pdf_page(r["text"]) for r in others]
     index = ImageHashIndex(db)
     hashing = ocr.ImageLimits(ocr=False)
@@ -203,7 +202,7 @@ def bench_pdq(sets: str, max_others: int) -> None:
     print(f"{'screens':<10}{'match':>8}{'95% CI':>14}{'median d':>10}{'false':>7}{'false rate':>12}{'95% CI':>14}")
     for how in DEGRADATIONS:
         matched = 0
-        distances = []
+        distances: list[int] = []
         for r in sources:
             own = [m for m in index.match(ocr.read_image(_viewer_shot(pdfs[r["id"]], how), hashing))
                    if m.item == r["id"]]
