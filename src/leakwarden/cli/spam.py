@@ -133,8 +133,9 @@ def feedback(
 @spam_app.command("train")
 def train(
     data: Annotated[Path, typer.Option("--data", help="A folder of comments_<WRITER>.jsonl")] = Path("bench/data/spam"),
-    writers: Annotated[str, typer.Option("--train", help="The writers to train on, comma-separated")
-                       ] = "Q,S,T,U,V,W,X,Y,Z",  # train.TRAIN_WRITERS: the shipped model
+    writers: Annotated[str | None, typer.Option(
+        "--train", help="The writers to train on, comma-separated (default: every writer, as the shipped model)")
+                       ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the shipped one)")
                    ] = None,
 ) -> None:
@@ -143,7 +144,8 @@ def train(
 
     if not data.is_dir():
         raise InvalidInput(f"{data}: no such folder", code="file_not_found")
-    code = trainer.main(["--data", str(data), "--train", writers, *(["--out", str(out)] if out else [])])
+    code = trainer.main(["--data", str(data), "--train", writers or trainer.TRAIN_WRITERS,
+                         *(["--out", str(out)] if out else [])])
     if code:
         raise typer.Exit(code)
 

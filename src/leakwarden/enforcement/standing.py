@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leakwarden.model import Standing, StandingState, utcnow
+from leakwarden.store.db import insert_or_keep
 from leakwarden.store.tables import Account, Sanction, Strike
 
 
@@ -47,9 +47,8 @@ def ensure_accounts(session: Session, accounts: Iterable[str]) -> None:
     if not missing:
         return
     now = utcnow()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(Account).values([{"id": a, "created_at": now, "limited": False, "cleared_evidence": []}
-                                            for a in missing]).on_conflict_do_nothing(index_elements=["id"]))
+    insert_or_keep(session, Account, [{"id": a, "created_at": now, "limited": False, "cleared_evidence": []}
+                                      for a in missing], key="id")
 
 
 def active_strikes(session: Session, account: str, now: datetime | None = None) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -64,6 +65,13 @@ class NoDatabase(NotFound):
     def __init__(self, path: Path) -> None:
         super().__init__(f"no database at {path}", path=str(path))
         self.path = path
+
+
+def insert_or_keep(session: Session, table: Any, rows: list[dict[str, Any]], key: str) -> None:
+    """Insert ``rows`` into ``table`` in one statement; a row whose ``key`` is stored already (or is
+    inserted by a concurrent writer) is kept as it is, without an error."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=[key]))
 
 
 def _short(exc: BaseException) -> str:

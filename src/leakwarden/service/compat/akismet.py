@@ -30,7 +30,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 
 from leakwarden.engine import Engine
@@ -44,6 +43,7 @@ from leakwarden.signals.spam.detector import comment_context
 from leakwarden.signals.spam.features import Comment
 from leakwarden.signals.spam.feedback import spam_detector
 from leakwarden.signals.spam.tables import SpamCommentRow
+from leakwarden.store.db import insert_or_keep
 from leakwarden.store.tables import PostRow
 
 log = logging.getLogger("leakwarden.akismet")
@@ -248,10 +248,9 @@ def check_comment(engine: Engine, comment: Incoming, intake: IntakeClient | None
     with engine.db.session() as s:  # one short transaction before the engine's own
         stored = s.get(PostRow, post.id) is not None if comment.get("recheck_reason") else False
         # one statement, kept as first written when the comment comes again (or twice at once)
-        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-        s.execute(insert(SpamCommentRow).values(post_id=post.id, site=comment.site, author=c.author[:300],
-                                                email=c.email[:300], url=c.url[:2000], created_at=utcnow())
-                  .on_conflict_do_nothing(index_elements=["post_id"]))
+        insert_or_keep(s, SpamCommentRow, [{"post_id": post.id, "site": comment.site, "author": c.author[:300],
+                                            "email": c.email[:300], "url": c.url[:2000], "created_at": utcnow()}],
+                       key="post_id")
     with comment_context(c, comment.site):
         if stored:  # Akismet's recheck (an edited or re-queued comment): decide it again
             decision = engine.redecide(post.id, actor=comment.who.name, kind="decision.recheck")
