@@ -201,17 +201,47 @@ def test_commentary_on_the_same_story_is_not_the_leaked_document(nano_index: Ban
     assert nano_index.match(commentary) == []
 
 
-@pytest.mark.parametrize("query,item,states,agree", [
-    ("between 2021 and 2023", "from 2021 to 2023 the board met", 0, 0),  # years only: no figures
-    ("$3.8 million in 2022, 30 percent", "3.8 مليون دولار عام 2022 وحصة 30 في المئة", 2, 2),
-    ("٤١٬٥٠٠ دولار و١٤ يونيو", "$41,500 on 14 June", 2, 2),
-    ("more than 200 million followers, 12 votes", "201 million followers, eleven votes", 2, 1),
+@pytest.mark.parametrize("query,item,states,agree,item_states,item_agree", [
+    ("between 2021 and 2023", "from 2021 to 2023 the board met", 0, 0, 0, 0),  # years only: no figures
+    ("$3.8 million in 2022, 30 percent", "3.8 مليون دولار عام 2022 وحصة 30 في المئة", 2, 2, 2, 2),
+    ("٤١٬٥٠٠ دولار و١٤ يونيو", "$41,500 on 14 June", 2, 2, 2, 2),
+    ("more than 200 million followers, 12 votes", "201 million followers, eleven votes", 2, 1, 2, 1),
+    # the story's headline figure alone: the query states none that the item lacks, yet keeps
+    # one of the item's three figures
+    ("over 200 million followers", "201 million followers, 11 votes and 4,200 pages", 1, 1, 3, 1),
 ])
-def test_figures_leave_years_out_and_agree_with_tolerance(query: str, item: str, states: int, agree: int) -> None:
+def test_figures_leave_years_out_and_agree_with_tolerance(query: str, item: str, states: int, agree: int,
+                                                         item_states: int, item_agree: int) -> None:
     from leakwarden.signals.bank.numbers import compare, values
 
     got = compare(values(query), values(item))
-    assert (got.states, got.agree) == (states, agree)
+    assert (got.states, got.agree, got.item_states, got.item_agree) == (states, agree, item_states, item_agree)
+    assert got.covered == pytest.approx((item_agree + 0.5) / (item_states + 1))
+
+
+@pytest.mark.parametrize(("item_figures", "covered"), [
+    ((0, 0), 0.5),  # an item without figures: neutral
+    ((6, 6), 6.5 / 7),  # a rendering keeps its source's specifics
+    ((6, 1), 1.5 / 7),  # commentary keeps the headline figure
+])
+def test_the_share_of_the_items_figures_the_query_keeps_is_evidence(item_figures: tuple[int, int],
+                                                                   covered: float) -> None:
+    """``figures_i`` is an input of the evidence model: with the same alignment, a text that keeps
+    more of the item's figures scores higher."""
+    from leakwarden.signals.bank.numbers import Figures
+    from leakwarden.signals.bank.thresholds import DEFAULT
+    from leakwarden.signals.bank.verify import verify
+
+    iv = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+
+    def run(kept: tuple[int, int]) -> tuple[float, float]:
+        v = verify(iv.copy(), [10, 10, 10], iv, [10, 10, 10], DEFAULT, figures=Figures(None, 0, 0, *kept))
+        return v.features()["figures_i"], v.score
+
+    got, score = run(item_figures)
+    assert got == pytest.approx(covered, abs=1e-4)
+    if item_figures[0]:
+        assert score > run((item_figures[0], 0))[1]
 
 
 @pytest.mark.parametrize(("figures", "tier"), [

@@ -499,7 +499,8 @@ class BankIndex:
             iv, spans, _ = self.vectors.by_item[rid]
             text = self._text(rid)
             figures = (compare(q_values, self._values(rid, text)) if text is not None
-                       else Figures(number_agreement(q_hashes, meta.numbers), len(q_hashes), n))
+                       else Figures(number_agreement(q_hashes, meta.numbers), len(q_hashes), n,
+                                    len(meta.numbers), n))
             v = verify(qv, qwords, iv, [w for _s, _e, w in spans], self.t, figures=figures,
                        names=a / n_names if n_names else 0.0, names_i=b / meta.names if meta.names else 0.0)
             passages = [{"query": _span(sk.text, ps[i].start, ps[i].end),

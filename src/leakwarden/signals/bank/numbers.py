@@ -141,19 +141,32 @@ def _is_year(value: float) -> bool:
 class Figures:
     """How a query's figures compare with an item's: ``share`` of all its numbers that the item
     states (None under 2), and, years left aside (dates say when, not what: commentary on a leak
-    names the same years), how many figures the query ``states`` and how many of them ``agree``."""
+    names the same years), how many figures the query ``states`` and how many of them ``agree``;
+    and the other way, how many figures the item states (``item_states``) and how many of them the
+    query states (``item_agree``)."""
 
     share: float | None
     states: int
     agree: int
+    item_states: int = 0
+    item_agree: int = 0
 
     @property
     def contradicted(self) -> float:
         """Share of the query's figures (years aside) that the item does not state; 0 under 2."""
         return 1.0 - self.agree / self.states if self.states >= 2 else 0.0
 
+    @property
+    def covered(self) -> float:
+        """Share of the item's figures (years aside) that the query states, shrunk towards 1/2 by
+        one figure's weight: a translation keeps nearly all of its source's specifics, commentary
+        and other stories on the same people keep a few; an item without figures is neutral (0.5)."""
+        return (self.item_agree + 0.5) / (self.item_states + 1)
+
 
 def compare(query: set[float], item: set[float], tolerance: float = TOLERANCE) -> Figures:
     agree = agreeing(query, item, tolerance)
     figures = {q for q in query if not _is_year(q)}
-    return Figures(agreement(query, item, tolerance), len(figures), len(agree & figures))
+    item_figures = {i for i in item if not _is_year(i)}
+    return Figures(agreement(query, item, tolerance), len(figures), len(agree & figures),
+                   len(item_figures), len(agreeing(item_figures, query, tolerance)))

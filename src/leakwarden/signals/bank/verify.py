@@ -20,7 +20,10 @@ Soft evidence from anchors (``anchors``) and figures (``numbers``) joins the ali
 - ``names``: share of the query's likely names (cross-script skeletons) that occur in the item,
   and of the item's in the query (``names_i``);
 - ``figures``: how many of the query's figures (years aside) the item states within a tolerance
-  (``numbers.compare``; 4 or more count fully), and ``contradicted``: the share it does not.
+  (``numbers.compare``; 4 or more count fully), and ``contradicted``: the share it does not;
+- ``figures_i``: the share of the *item's* figures that the query states (``Figures.covered``,
+  0.5 when the item states none): a rendering keeps its source's specifics, a text that only
+  shares the story's headline figure does not.
 
 :class:`Evidence` turns these into one **score, the estimated probability that the query is a
 rendering of the item** (a logistic model: ``data/verifier.json``, fitted by
@@ -51,7 +54,7 @@ DATA = Path(__file__).parent / "data"
 
 #: the features the evidence model reads, in order (``Verdict.vector``)
 FEATURES = ("q_mean", "i_mean", "peak", "csls", "mutual", "mutual_i", "names", "names_i", "figures",
-            "contradicted", "short")
+            "figures_i", "contradicted", "short")
 #: a passage pair this similar is a verbatim copy: the excerpt stage judges copies, so they are left
 #: out of the alignment features (a template's shared header must not make two documents alike)
 VERBATIM = 0.92
@@ -147,7 +150,8 @@ class Verdict:
         """The evidence model's inputs."""
         return {"q_mean": self.mean, "i_mean": self.i_mean, "peak": self.peak, "csls": self.csls,
                 "mutual": self.mutual, "mutual_i": self.mutual_i, "names": self.names, "names_i": self.names_i,
-                "figures": min(1.0, self.figures.agree / 4), "contradicted": self.figures.contradicted,
+                "figures": min(1.0, self.figures.agree / 4), "figures_i": self.figures.covered,
+                "contradicted": self.figures.contradicted,
                 "short": self.short}
 
     def features(self) -> dict[str, Any]:
