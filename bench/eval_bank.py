@@ -179,7 +179,7 @@ def build(data: Path, embedder: Any) -> tuple[list[dict[str, Any]], dict[str, An
         sem: dict[str, Any] = {}
         if len(sk.toks) >= DEFAULT.semantic_min_words:
             for _rid, m, _ok in index.semantic_verdicts(sk, None):
-                sem[m.item] = {"x": [m.details[f] or 0.0 for f in FEATURES]}
+                sem[m.item] = {"x": [m.details[f] or 0.0 for f in FEATURES], "document": m.details["document"]}
         s = src.get(r.get("source_id") or "")
         queries.append({
             "id": r["id"], "type": typ, "kind": r["kind"], "split": r["_split"], "lang": r.get("lang"),
@@ -215,7 +215,7 @@ def seed_queries(embedder: Any) -> list[dict[str, Any]]:
         index = BankIndex(db, embedder)
         index.refresh(force=True)
         sk = sketch(texts[query_lang])
-        sem = {m.item: {"x": [m.details[f] or 0.0 for f in FEATURES]}
+        sem = {m.item: {"x": [m.details[f] or 0.0 for f in FEATURES], "document": m.details["document"]}
                for _r, m, _ok in index.semantic_verdicts(sk, None)}
         out.append({"id": f"seed-{query_lang}", "type": "seed", "kind": "seed", "split": "seed",
                     "lang": query_lang, "source_id": f"seed-{item_lang}", "source_lang": item_lang,
@@ -315,9 +315,11 @@ def decide(q: dict[str, Any], model: Evidence, threshold: float, gate: int, revi
         return set(q["cheap"]) if review is None else set()
     if q["words"] < DEFAULT.semantic_min_words:
         return set()
-    ranked = sorted(q["sem"], key=lambda i: -gate_value(q, i))[: DEFAULT.max_candidates]
+    # as the matcher: the candidates past the anchor gate, the closest by document vector verified
+    ranked = sorted((i for i in q["sem"] if gate_value(q, i) >= gate),
+                    key=lambda i: -q["sem"][i]["document"])[: DEFAULT.max_candidates]
     low, high = (threshold, 2.0) if review is None else (review, threshold)
-    return {i for i in ranked if gate_value(q, i) >= gate and not vetoed(q["sem"][i])
+    return {i for i in ranked if not vetoed(q["sem"][i])
             and low <= model.score(dict(zip(FEATURES, q["sem"][i]["x"], strict=True))) < high}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import resource
 import time
 from pathlib import Path
@@ -364,3 +365,36 @@ def test_excerpt_with_contradicting_figures_is_left_to_stage_4(banks: Banks, db:
                                                                is_excerpt: bool) -> None:
     got = _methods(BankIndex(db), text)
     assert got == ({"dossier": "excerpt"} if is_excerpt else {})
+
+
+def test_the_candidates_closest_by_document_vector_are_verified_not_those_with_most_anchors(db: Database) -> None:
+    """More items pass the anchor gate than stage 4 verifies (``max_candidates``): the text is
+    embedded once, and the items whose document vectors are closest to it are verified. Decoys that
+    share more of the text's names (the anchors) but none of its content are left out."""
+    from dataclasses import replace
+
+    from leakwarden.signals.bank.index import gate_value
+    from leakwarden.signals.bank.thresholds import DEFAULT
+
+    emb = BagEmbedder()
+    b = Banks(db, emb)
+    b.create("leaks", "hack-and-leak", "test bank")
+    b.add_text("leaks", DOSSIER, item_id="dossier")
+    crowd = ("Reporters Okafor, Bellwether, Lindqvist and Marchetti asked Marisol Trent of Easton Falls, "
+             "Gregory of Willowmere Lane, Ridgeline Strategies and Halden Paving of Brannock County")
+    for i, topic in enumerate(["the ferry timetable", "a school roof", "the library hours", "snow clearing",
+                               "a football pitch", "bus shelters"]):
+        b.add_text("leaks", f"{crowd} about {topic}. The answer on {topic} comes in week {i + 20}.",
+                   item_id=f"decoy{i}")
+    index = BankIndex(db, emb, thresholds=replace(DEFAULT, max_candidates=2))
+    index.refresh(force=True)
+    rid = {m.item: r for r, m in index.items.items()}
+    query = f"{crowd} on Monday. " + re.sub(r"[\d$,.]+ ", "", DOSSIER)  # its figures left out
+    sk = sketch(query)
+    candidates = index.anchor_candidates(sk)
+    assert len(candidates) == 7
+    assert all(gate_value(candidates[rid[f"decoy{i}"]]) > gate_value(candidates[rid["dossier"]]) for i in range(6))
+    verified = {index.items[r].item: m for r, m, _ok in index.semantic_verdicts(sk, candidates)}
+    assert len(verified) == 2 and "dossier" in verified
+    assert verified["dossier"].details["document"] > max(m.details["document"] for k, m in verified.items()
+                                                         if k != "dossier")

@@ -101,14 +101,23 @@ def _span(text: str | None, start: int, end: int) -> dict[str, Any]:
     return {"start": start, "end": end, "text": text[start:end] if text is not None else None}
 
 
+def document_vector(vecs: np.ndarray, words: list[int]) -> np.ndarray:
+    """A text's passage vectors as one: their word-weighted mean, re-normalized."""
+    v = (vecs * np.asarray(words, dtype=np.float32)[:, None]).sum(axis=0)
+    n = float(np.linalg.norm(v))
+    return (v / n if n else v).astype(np.float32)
+
+
 class _Vectors:
-    """Passage vectors per item (centred), with their spans and passage row ids. Candidates come
-    from the anchors, so no nearest-neighbour index is kept."""
+    """Passage vectors per item (centred), with their spans and passage row ids, and each item's
+    document vector (:func:`document_vector`). Candidates come from the anchors, so no
+    nearest-neighbour index is kept."""
 
     def __init__(self) -> None:
         self.dim: int | None = None
         self.embedder: str | None = None
         self.by_item: dict[int, tuple[np.ndarray, list[tuple[int, int, int]], np.ndarray]] = {}
+        self.docs: dict[int, np.ndarray] = {}
 
     def add(self, item: int, embedder: str, pids: np.ndarray, vecs: np.ndarray,
             spans: list[tuple[int, int, int]]) -> None:
@@ -117,9 +126,11 @@ class _Vectors:
         if embedder != self.embedder or vecs.shape[1] != self.dim:
             return  # vectors from another embedder are never compared
         self.by_item[item] = (vecs, spans, pids)
+        self.docs[item] = document_vector(vecs, [w for _s, _e, w in spans])
 
     def remove(self, item: int) -> None:
         self.by_item.pop(item, None)
+        self.docs.pop(item, None)
 
     def __len__(self) -> int:
         return len(self.by_item)
@@ -474,25 +485,31 @@ class BankIndex:
                           ) -> list[tuple[int, Match, bool]]:
         """Stage 4 alone: (item row, match with its verification details, matched?) for the
         ``candidates`` (item row → crosswise anchor counts; None: every item with vectors, for
-        evaluation). The best ``max_candidates`` by anchors are verified."""
+        evaluation). The ``max_candidates`` whose document vectors are closest to the text's are
+        verified: the text is embedded once whatever their number, and the anchor counts tie
+        too often to rank (a text's rare Arabic words meet many items' words)."""
         if self.embedder is None or not len(self.vectors):
             return []
         ps = sk.passages()
         if not ps:
             return []
+        capped = candidates is not None
         if candidates is None:
             hits = self.anchor_candidates(sk)
             candidates = {rid: hits.get(rid, (0, 0, 0)) for rid in self.vectors.by_item}
-        else:
-            candidates = dict(sorted(candidates.items(), key=lambda kv: -gate_value(kv[1]))[: self.t.max_candidates])
         self.stats["semantic_run"] += 1
         qv = center(self.embedder.embed([p.text for p in ps]), sk.lang, self._means())
+        qwords = [p.words for p in ps]
+        qdoc = document_vector(qv, qwords)
+        docs = self.vectors.docs
+        closeness = {rid: float(docs[rid] @ qdoc) for rid in candidates if rid in docs}
+        if capped and len(closeness) > self.t.max_candidates:
+            closeness = dict(sorted(closeness.items(), key=lambda kv: -kv[1])[: self.t.max_candidates])
         q_values = values(sk.text)
         q_hashes = number_hashes(sk.numbers())
         n_names = len(sk.names())
-        qwords = [p.words for p in ps]
         out: list[tuple[int, Match, bool]] = []
-        for rid, (a, b, n) in candidates.items():
+        for rid, (a, b, n) in ((rid, candidates[rid]) for rid in closeness):
             meta = self._live(rid)
             if meta is None or rid not in self.vectors.by_item:
                 continue
@@ -507,7 +524,7 @@ class BankIndex:
                          "item": _span(text, spans[j0][0], spans[j1][1]), "score": round(s, 4)}
                         for i, j0, j1, s in v.pairs]
             m = self._mk(rid, "semantic", v.score, passages)
-            m.details = v.features()
+            m.details = {**v.features(), "document": round(closeness[rid], 4)}
             if v.tier != "none":
                 m.details["anchors"] = self._agreeing(sk, rid, text, q_values)
             out.append((rid, m, v.matched))
