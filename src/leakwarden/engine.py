@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from leakwarden import outbox
 from leakwarden.audit import log as audit
 from leakwarden.audit import signing
+from leakwarden.blocking import WouldBlock, on_event_loop
 from leakwarden.enforcement import actions as enforcement
 from leakwarden.enforcement.standing import active_strikes, ensure_account
 from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
@@ -177,6 +178,19 @@ class Engine:
         """Decide only: nothing is stored or enforced. Private values in hop texts and evidence
         come back masked (``signals.pii.atrest``)."""
         return atrest.seal(self._check(post, budget_s=budget_s), keep=False, scan=self._scan_pii)
+
+    def check_on_loop(self, post: Post, *, budget_s: float | None = None) -> Decision | None:
+        """:meth:`check` on the caller's event loop when the post can be decided without blocking:
+        no link to follow (none, or a budget of 0 asked for), no attachment to read, no embedding
+        and no database read due. None when it cannot: the caller decides it in a thread instead
+        (``leakwarden.blocking``)."""
+        if post.attachments or (budget_s != 0 and post_urls(post)):
+            return None
+        try:
+            with on_event_loop():
+                return self.check(post, budget_s=budget_s)
+        except WouldBlock:
+            return None
 
     def _check(self, post: Post, *, budget_s: float | None = None) -> Decision:
         """The decision with hop texts in clear: never stored or returned as it is."""

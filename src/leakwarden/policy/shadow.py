@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leakwarden.audit import log as audit
+from leakwarden.blocking import may_block
 from leakwarden.enforcement.actions import ladder_actions
 from leakwarden.enforcement.standing import aware
 from leakwarden.errors import NotFound, PolicyError
@@ -100,6 +101,7 @@ class Deployments:
         """Read the deployments again if they changed (one small read, at most once per interval)."""
         due = time.monotonic()
         if force or due - self._checked >= self.poll_interval:
+            may_block("database")  # before the poll is marked done: the thread that decides again polls
             with self._lock:
                 self._checked = due
                 self._load_if_changed()

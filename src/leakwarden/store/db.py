@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from leakwarden.blocking import may_block
 from leakwarden.errors import InvalidInput, NotFound
 
 DEFAULT_URL = "sqlite:///leakwarden.db"
@@ -158,6 +159,7 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        may_block("database")  # a pool checkout can wait: never on an event loop
         session = self._sessions()
         try:
             yield session

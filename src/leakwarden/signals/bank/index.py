@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
+from leakwarden.blocking import may_block
 from leakwarden.signals.bank import changes, excerpt
 from leakwarden.signals.bank.anchors import anchor_hashes, as_keys, skeletons
 from leakwarden.signals.bank.center import center, means_for
@@ -186,6 +187,7 @@ class BankIndex:
         local = changes.generation != self._generation
         if not force and not local and now - self._checked < self.poll_interval:
             return 0
+        may_block("database")  # before the poll is marked done: the thread that decides again polls
         with self._lock:
             self._checked = now
             self._generation = changes.generation
@@ -476,6 +478,7 @@ class BankIndex:
         cands = self._gated(sk)
         if not cands:
             return
+        may_block("embedding")  # tens to hundreds of milliseconds: not on an event loop
         for rid, m, _ok in self.semantic_verdicts(sk, cands):
             if (m.details["tier"] != "none") and rid not in found:
                 m.review = m.details["tier"] == "review"
