@@ -49,13 +49,13 @@ def decision_json(decision: Decision, status_code: int = 200) -> Response:
 async def check(post: Post, request: Request, engine: EngineDep, _: SubmitterDep, policy: PolicyParam = None,
                 budget: BudgetParam = None) -> Response:
     """Decide only: nothing is stored or enforced."""
-    chosen = engine_for(request, engine, policy)
-    decided = chosen.check_on_loop(post, budget_s=budget)  # most posts: no thread hop at all
-    if decided is not None:
-        return decision_json(decided)
+    if not policy or policy == engine.policy.name or policy in request.app.state.engines:  # made already
+        decided = engine_for(request, engine, policy).check_on_loop(post, budget_s=budget)
+        if decided is not None:  # most posts: no thread hop at all
+            return decision_json(decided)
 
     def decide() -> Response:  # one thread hop for the work that may block (links, embeddings, the database)
-        return decision_json(chosen.check(post, budget_s=budget))
+        return decision_json(engine_for(request, engine, policy).check(post, budget_s=budget))
 
     return await run_in_threadpool(decide)
 
