@@ -460,7 +460,7 @@ def profile_ingest(posts: list[dict[str, object]]) -> None:
         profile(f"Engine.ingest_many (a worker's batches of {BATCH}) on PostgreSQL, {len(parsed)} posts, one process",
                 lambda: [engine.ingest_many(b, actor="bench") for b in batches],
                 phases={"deciding (Engine._check)": ("leakwarden/engine.py", "_check"),
-                        "storing, one transaction a batch (ingest_batch._record)": ("ingest_batch.py", "_record"),
+                        "storing, one transaction a batch (ingest_batch.record)": ("ingest_batch.py", "record"),
                         "of which sealing the audit events (audit.log.seal)": ("audit/log.py", "seal")})
         spent = time.perf_counter() - started
         print(f"  {statements[0] / len(parsed):.2f} SQL statements per post ({len(batches)} commits); "

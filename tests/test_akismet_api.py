@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -276,3 +277,90 @@ def test_the_same_comment_at_once_and_again_is_recorded_once(any_db_url: str) ->
         assert [(r.post_id, r.site, r.author, r.email) for r in rows] == [
             (first.post_id, "news.example", "Reader", "r@example.org")]
         assert s.scalar(select(func.count()).select_from(SpamCommentRow)) == 1
+
+
+PLAIN_SPAM = "Earn $500 a day from home with my simple method, DM me on WhatsApp @cash_daily_99 and I will show you"
+
+
+@pytest.mark.parametrize(("content", "verdict", "actions"), [
+    (HAM, "allow", set()),
+    (PLAIN_SPAM, None, None),  # spam without a link: whatever the policy does with it, recorded in full
+    (BLATANT, "remove", {"remove"}),
+    (DOXXING, "remove", None),  # a strike, a case for a person: more events, one decision
+])
+def test_one_comment_check_records_one_post_one_decision_and_its_events(
+        any_db_url: str, content: str, verdict: str | None, actions: set[str] | None) -> None:
+    """One comment-check writes, in one transaction: one post, its author fields, its author's
+    account, one ``decision`` audit event and one ``decision.made`` outbox event, and for each action
+    its decision took one action row, one ``action.applied`` audit event and one outbox event (and
+    one ``rows.recorded`` event covering them); every event sealed into a chain that verifies."""
+    from sqlalchemy import func, select
+
+    from leakwarden.audit import log as audit
+    from leakwarden.outbox.tables import OutboxEvent
+    from leakwarden.service.auth import Principal
+    from leakwarden.service.compat.akismet import Incoming, check_comment
+    from leakwarden.signals.spam.tables import SpamCommentRow
+    from leakwarden.store.tables import Account, AuditEventRow, EnforcementAction, PostRow
+
+    db = Database(any_db_url)
+    engine = Engine(db, policy="strict", detectors=[PiiDetector(), SpamDetector(db)])
+    with db.session() as s:
+        events_before = s.scalar(select(func.count()).select_from(AuditEventRow)) or 0
+    fields = {"user_ip": "192.0.2.9", "comment_author": "Sam", "comment_author_email": "sam@example.org",
+              "comment_content": content}
+    decision = check_comment(engine, Incoming(Principal("key:1:test", "submitter"), "news.example", fields))
+    applied = {a.type.value for a in decision.actions}
+    assert verdict is None or decision.verdict.value == verdict
+    assert actions is None or applied == actions
+    with db.session() as s:
+        assert s.scalars(select(PostRow.id)).all() == [decision.post_id]
+        assert s.scalars(select(SpamCommentRow.author)).all() == ["Sam"]
+        assert s.scalars(select(Account.id)).all() == [decision.author]
+        rows = s.scalars(select(EnforcementAction)).all()
+        assert sorted(r.type for r in rows) == sorted(a.type.value for a in decision.actions)
+        events = s.scalars(select(AuditEventRow).where(AuditEventRow.id > events_before)).all()
+        kinds = Counter(e.kind for e in events)
+        assert kinds["decision"] == 1 and kinds["action.applied"] == len(decision.actions)
+        assert kinds["rows.recorded"] == (1 if decision.actions else 0)  # it covers the action rows
+        if not decision.actions:
+            assert set(kinds) == {"decision"}
+        assert all(e.seq is not None for e in events)
+        assert {e.subject_id for e in events if e.kind in ("decision", "action.applied")} == {decision.post_id}
+        outbox = Counter(e.type for e in s.scalars(select(OutboxEvent)).all())
+        assert outbox["decision.made"] == 1 and outbox["action.applied"] == len(decision.actions)
+        stored = s.get_one(PostRow, decision.post_id)
+        assert stored.verdict == decision.verdict.value
+        assert {a["type"] for a in stored.decision["actions"]} == applied
+        assert audit.verify(s).ok
+
+
+def test_a_comment_that_cannot_be_recorded_leaves_nothing_behind(any_db_url: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its author fields are written in the post's transaction: a failure on the way stores neither."""
+    from sqlalchemy import func, select
+
+    from leakwarden import ingest_batch
+    from leakwarden.service.auth import Principal
+    from leakwarden.service.compat.akismet import Incoming, check_comment
+    from leakwarden.signals.spam.tables import SpamCommentRow
+    from leakwarden.store.tables import PostRow
+
+    db = Database(any_db_url)
+    engine = Engine(db, policy="strict", detectors=[PiiDetector(), SpamDetector(db)])
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr(ingest_batch.outbox, "emit_many", broken)
+    comment = Incoming(Principal("key:1:test", "submitter"), "news.example",
+                       {"user_ip": "192.0.2.9", "comment_author": "Sam", "comment_content": HAM})
+    with pytest.raises(RuntimeError):
+        check_comment(engine, comment)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PostRow)) == 0
+        assert s.scalar(select(func.count()).select_from(SpamCommentRow)) == 0
+    monkeypatch.undo()
+    assert check_comment(engine, comment).verdict.value == "allow"
+    with db.session() as s:
+        assert s.scalars(select(SpamCommentRow.author)).all() == ["Sam"]

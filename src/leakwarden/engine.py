@@ -28,8 +28,9 @@ from leakwarden.audit import log as audit
 from leakwarden.audit import signing
 from leakwarden.blocking import WouldBlock, on_event_loop
 from leakwarden.enforcement import actions as enforcement
-from leakwarden.enforcement.standing import active_strikes, ensure_account
+from leakwarden.enforcement.standing import active_strikes
 from leakwarden.errors import Conflict, InvalidInput, InvalidURL, NotFound
+from leakwarden.ingest_batch import ingest_many, record
 from leakwarden.links.rules import UrlRule, decide
 from leakwarden.links.url import canonical_cache, extract_urls, host_of
 from leakwarden.model import (
@@ -51,7 +52,6 @@ from leakwarden.policy.load import load_policy
 from leakwarden.policy.schema import Policy
 from leakwarden.signals.base import Detector, SignalSpec
 from leakwarden.signals.catalog import register_signal
-from leakwarden.signals.images import evidence as image_evidence
 from leakwarden.signals.images import subjects as images
 from leakwarden.signals.pii import atrest
 from leakwarden.signals.pii.detector import PiiDetector
@@ -268,15 +268,17 @@ class Engine:
                         unfetched=not_fetched(chains))
 
     # -- ingesting -------------------------------------------------------------------------
-    def ingest(self, post: Post, *, actor: str = "api", budget_s: float | None = None) -> Decision:
+    def ingest(self, post: Post, *, actor: str = "api", budget_s: float | None = None,
+               also: Callable[[Session], object] | None = None) -> Decision:
         """Decide, enforce and record. The same post id with the same content returns the stored
         decision and applies nothing twice; with different content it is a conflict. Two writers
         racing on one post id (processes sharing the database) resolve it the same way: the loser
-        returns what the winner stored."""
-        return self.ingest_once(post, actor=actor, budget_s=budget_s)[0]
+        returns what the winner stored. ``also``: more writes to commit with the post, in its
+        transaction (not called when the post was stored before)."""
+        return self.ingest_once(post, actor=actor, budget_s=budget_s, also=also)[0]
 
-    def ingest_once(self, post: Post, *, actor: str = "api", budget_s: float | None = None
-                    ) -> tuple[Decision, bool]:
+    def ingest_once(self, post: Post, *, actor: str = "api", budget_s: float | None = None,
+                    also: Callable[[Session], object] | None = None) -> tuple[Decision, bool]:
         """:meth:`ingest`, and whether this call stored the post (False: it was stored before, or a
         concurrent writer stored it first)."""
         body = post.model_dump(mode="json")
@@ -286,7 +288,9 @@ class Engine:
         decision = atrest.seal(self._check(post, budget_s=budget_s), keep=True, scan=self._scan_pii)
         for attempt in range(_WRITE_ATTEMPTS):
             try:
-                self._record(post, body, decision, actor)
+                # one transaction: the post, its links, its audit and outbox events, and what its
+                # decision enforces (a decision that acts on nothing: five statements)
+                record(self, [(post, decision)], actor, also=also)
                 break
             except IntegrityError:
                 # a concurrent writer got there first (this post, or its author's new account);
@@ -309,8 +313,6 @@ class Engine:
         ingested one after another, or the exception it would raise (a conflict, an invalid post).
         ``run``: how to map the checks over the posts (a thread pool's ``map``, to follow links
         of several posts at once); in turn by default. See :mod:`leakwarden.ingest_batch`."""
-        from leakwarden.ingest_batch import ingest_many
-
         return ingest_many(self, posts, actor=actor, budget_s=budget_s, run=run)
 
     def _stored_decision(self, post_id: str, body: dict[str, object]) -> Decision | None:
@@ -319,17 +321,6 @@ class Engine:
             existing = s.get(PostRow, post_id)
             return None if existing is None else stored_decision(existing, body)
 
-    def _record(self, post: Post, body: dict[str, object], decision: Decision, actor: str) -> None:
-        with self.db.session() as s:
-            ensure_account(s, post.author)
-            s.add(self._post_row(post, decision, utcnow()))
-            s.flush()
-            self._store_links(s, post.id, decision.chains, new=True)
-            image_evidence.keep(s, post.id, decision)  # fetched images with private information, sealed
-            self._audit_decision(s, decision, actor, kind="decision")
-            decision.actions = self._enforce_beside_shadow(s, post.surface, decision)
-            s.get_one(PostRow, post.id).decision = atrest.stored_form(decision)
-            outbox.emit(s, "decision.made", ("post", post.id), outbox.decision_data(decision))
 
     def _post_row(self, post: Post, decision: Decision, now: datetime) -> PostRow:
         """The post's row, its private values masked; its decision is set once enforced."""

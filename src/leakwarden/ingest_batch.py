@@ -87,7 +87,7 @@ def ingest_many(engine: Engine, posts: Sequence[Post], *, actor: str, budget_s: 
             results[index] = decision if isinstance(decision, Exception) else TypeError("not a decision")
     if ready:
         try:
-            _record(engine, [(posts[i], d) for i, d in ready], actor)
+            record(engine, [(posts[i], d) for i, d in ready], actor)
         except Exception as exc:  # it wrote nothing: each post on its own, where each failure has its answer
             log.log(logging.INFO if isinstance(exc, DBAPIError) else logging.WARNING,
                     "a batch of %d posts is ingested one by one: %s", len(ready), type(exc).__name__)
@@ -110,13 +110,18 @@ def _one_by_one(engine: Engine, posts: Sequence[Post], indexes: Iterable[int], a
             results[index] = exc
 
 
-def _record(engine: Engine, batch: list[tuple[Post, Decision]], actor: str) -> None:
-    """Store, enforce and audit the new posts of a batch in one transaction."""
+def record(engine: Engine, batch: Sequence[tuple[Post, Decision]], actor: str, *,
+           also: Callable[[Session], object] | None = None) -> None:
+    """Store, enforce and audit new posts in one transaction: a worker's batch, or the one post
+    of :meth:`Engine.ingest_once`. ``also``: more writes that commit with the posts or not at all
+    (called first, in the same transaction)."""
     from leakwarden.engine import decision_event
 
     ordered = sorted(batch, key=lambda pair: pair[0].id)  # racing batches take their rows in one order
     shadow = engine.deployments.shadow
     with engine.db.session() as s:
+        if also is not None:
+            also(s)
         ensure_accounts(s, (post.author for post, _ in ordered))
         now = utcnow()
         rows = {post.id: engine._post_row(post, decision, now) for post, decision in ordered}

@@ -7,13 +7,14 @@ migrations form their own Alembic branch, and :meth:`Database.migrate` upgrades 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -69,10 +70,19 @@ class NoDatabase(NotFound):
 
 
 def insert_or_keep(session: Session, table: Any, rows: list[dict[str, Any]], key: str) -> None:
-    """Insert ``rows`` into ``table`` in one statement; a row whose ``key`` is stored already (or is
-    inserted by a concurrent writer) is kept as it is, without an error."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=[key]))
+    """Insert ``rows`` into ``table`` (a mapped class or a Table), each row with the same keys; a row
+    whose ``key`` is stored already (or is inserted by a concurrent writer) is kept as it is, without
+    an error. One prepared statement, built once per table (a statement with the rows' values in it
+    is compiled anew each time: 0.8 ms of an Akismet comment-check)."""
+    if rows:
+        session.execute(_insert_or_keep(session.get_bind().dialect.name, getattr(table, "__table__", table), key,
+                                        tuple(rows[0])), rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_or_keep(dialect: str, table: Table, key: str, columns: tuple[str, ...]) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing(index_elements=[key])
 
 
 def _short(exc: BaseException) -> str:

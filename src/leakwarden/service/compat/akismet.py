@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from leakwarden.engine import Engine
@@ -243,19 +244,27 @@ def is_spam(decision: Decision) -> bool:
 
 
 def check_comment(engine: Engine, comment: Incoming, intake: IntakeClient | None = None) -> Decision:
+    """Decide the comment and record it: a new comment's post, decision, audit and outbox events and
+    its author fields (``spam_comment``) in one transaction; a recheck of a stored one decided again."""
     post = comment.post()
     c = comment.comment
-    with engine.db.session() as s:  # one short transaction before the engine's own
-        stored = s.get(PostRow, post.id) is not None if comment.get("recheck_reason") else False
+
+    def keep_author(s: Session) -> None:
         # one statement, kept as first written when the comment comes again (or twice at once)
         insert_or_keep(s, SpamCommentRow, [{"post_id": post.id, "site": comment.site, "author": c.author[:300],
                                             "email": c.email[:300], "url": c.url[:2000], "created_at": utcnow()}],
                        key="post_id")
+
+    stored = False
+    if comment.get("recheck_reason"):
+        with engine.db.session() as s:
+            stored = s.get(PostRow, post.id) is not None
+            keep_author(s)
     with comment_context(c, comment.site):
         if stored:  # Akismet's recheck (an edited or re-queued comment): decide it again
             decision = engine.redecide(post.id, actor=comment.who.name, kind="decision.recheck")
         else:
-            decision = engine.ingest(post, actor=comment.who.name)
+            decision = engine.ingest(post, actor=comment.who.name, also=keep_author)
     if decision.partial:
         complete_later(intake, engine, post.id)
     return decision

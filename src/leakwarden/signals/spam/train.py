@@ -1,7 +1,7 @@
 """Train the shipped spam model from labelled comments (``bench/data/spam/comments_*.jsonl``).
 
-    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train Q,S,T,U,V,W,X,Y,Z] [--out DIR]
-    leakwarden spam train [--data bench/data/spam] [--train Q,S,T,U,V,W,X,Y,Z] [--out DIR]
+    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data bench/data/spam] [--train Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
 
 Each line of a comments file is ``{"id", "lang", "label": "spam"|"ham", "kind", "campaign",
 "comment_author", "comment_author_email", "comment_author_url", "article", "text"}``; the letter in
@@ -10,8 +10,8 @@ features of :mod:`.features`, trained on the comments with their author fields a
 them (so that it reads a bare post's text as well as an Akismet comment). The thresholds come from
 out-of-fold probabilities, one fold per writer (a writer's comments are never both trained on and
 scored: a model is used on comments written by other people): ``spam`` where F1 is best with a
-false-positive rate of at most 1 % (the largest setting whose leave-one-writer-out false-positive
-rate over the training writers stayed under the 1 % goal), ``review`` the lowest with a
+false-positive rate of at most 0.75 % (``MAX_FPR``: at 1 %, new writers' English false positives ran
+over the 1 % goal), ``review`` the lowest with a
 false-positive rate of at most 5 % (the band between is for a person to look at), ``blatant``
 above every ham's probability.
 The shipped model is trained on every writer; ``bench/bench_spam.py`` measures the same procedure
@@ -38,10 +38,12 @@ C = 20.0  # leave-one-writer-out over S-Z (thresholds on the pooled out-of-fold 
 # 0.962 / 0.955 at C = 2 ... 5, 0.968 / 0.962 at 10, 0.975 / 0.964 at 20, 0.974 / 0.963 at 40 (false positives
 # 0.99 % / 0.85 % at each); with 2,102 comments less regularisation pays (over S-W alone, 20 did no better than 5)
 HAM_WEIGHT = 2.0  # a false positive costs more than a miss
-MAX_FPR = 0.01  # the largest of 0.005, 0.01, 0.0125, 0.015, 0.02 whose leave-one-writer-out false-positive
-# rate over the training writers S, T, V, X, Y stayed under the 1 % goal (7/840; 0.0125: 9/840)
+MAX_FPR = 0.0075  # leave-one-writer-out over Q, S-Z (each writer's threshold chosen on the others): at 0.01
+# English false positives 8-10/667, at 0.0075 5/667 (F1 en 0.962, ar 0.953), at 0.005 5/667 at ~0.02 less F1.
+# Thresholds per language were no better for English (fewer ham to choose on); on writer R (fresh) 0.0075 cost
+# English recall (F1 0.931 -> 0.893) and left its 2/60 false positives as they were
 REVIEW_FPR = 0.05
-TRAIN_WRITERS = "Q,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
+TRAIN_WRITERS = "Q,R,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench/bench_spam.py holds writers out itself)
 BLATANT_FLOOR = 0.97
 BLATANT_MARGIN = 0.02
 
