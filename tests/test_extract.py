@@ -151,7 +151,8 @@ def test_a_pool_of_children_serves_threads_concurrently() -> None:
         (text_pdf("a"), PdfLimits(max_objects=2), "pdf_too_many_objects"),
         (page_tree_bomb_pdf(declared=1), PdfLimits(memory_mb=256), "pdf_too_large"),
         (page_tree_bomb_pdf(), PdfLimits(), "pdf_too_many_pages"),
-        (many_pages_pdf(250), PdfLimits(timeout_s=0.01), "pdf_timeout"),
+        # no child parses 250 pages and answers through a pipe within 0.1 ms (10 ms was met on a fast machine)
+        (many_pages_pdf(250), PdfLimits(timeout_s=0.0001), "pdf_timeout"),
     ],
 )
 def test_pdf_limits_give_error_codes(data: bytes, limits: PdfLimits, code: str) -> None:
