@@ -47,9 +47,11 @@ def test_the_english_rewrite_of_the_arabic_item_is_queued_for_review(tmp_path: P
     assert "200000000" in m.details["anchors"]["figures"]  # "over 200 million" = "201 مليون"
 
 
-def test_the_arabic_original_of_the_english_item_is_queued_for_review(tmp_path: Path) -> None:
-    """The other way round: the English rewrite is the banked item, the Arabic original the post."""
+def test_the_arabic_original_of_the_english_item_matches(tmp_path: Path) -> None:
+    """The other way round: the English rewrite is the banked item, the Arabic original the post.
+    The original keeps nearly all that the rewrite states (its figures, its names), so the evidence
+    reaches the match threshold (0.517 against 0.487 on 2026-12-01: a narrow margin)."""
     [m] = _match(tmp_path, ENGLISH, ARABIC)
-    assert (m.item, m.method, m.review) == ("report", "semantic", True)
-    assert DEFAULT.review <= m.score < DEFAULT.document
+    assert (m.item, m.method, m.review) == ("report", "semantic", False)
+    assert m.score >= DEFAULT.document
     assert "Klippenstein" in m.details["anchors"]["names"]

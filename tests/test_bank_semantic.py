@@ -259,3 +259,34 @@ def test_figures_that_contradict_the_item_veto_stage_4(figures: tuple[int, int],
     v = verify(iv.copy(), [10, 10, 10], iv, [10, 10, 10], DEFAULT, figures=Figures(None, *figures))
     assert v.tier == tier and v.matched is (tier == "match")
     assert v.features()["contradicted"] == pytest.approx(1 - figures[1] / figures[0] if figures[0] >= 2 else 0)
+
+
+_ITEM = ["The audit found only 11 of the 14 clinics operating.", "The foundation paid 380 thousand dollars.",
+         "Vaccinations fell short by 40 percent.", "The next payment is suspended."]
+
+
+@pytest.mark.parametrize(("query", "aligned", "clash"), [
+    # a rendering keeps each sentence's figures with it, rounded or reworded
+    (["The audit found eleven of fourteen clinics working.", "It paid $380,000.",
+      "Vaccinations were about 40% short.", "Payment stopped."], [(0, 0), (1, 1), (2, 2), (3, 3)], 0 / 4),
+    # a neighbouring sentence is still the same place (sentence splits differ)
+    (["11 of 14 clinics; 380 thousand dollars paid.", "Vaccinations were 40 percent short.", "Payment suspended."],
+     [(0, 0), (0, 1), (1, 2), (2, 3)], 0 / 4),
+    # the same document's figures, in other places: the claims are reversed
+    (["All 14 clinics were operating.", "A tender cost 190 thousand dollars.",
+      "Vaccinations were short by less than 1 percent.", "Payment released."], [(0, 0), (1, 1), (2, 2), (3, 3)],
+     3 / 4),
+    # a sentence that drops its counterpart's figure does not keep it
+    (["Most clinics were idle.", "It paid $380,000."], [(0, 0), (1, 1)], 1 / 3),
+    # sentences without figures say nothing either way
+    (["The audit went well.", "Payment released."], [(1, 3)], 0 / 1),
+])
+def test_figures_are_compared_where_the_passages_align(query: list[str], aligned: list[tuple[int, int]],
+                                                        clash: float) -> None:
+    """``clash``: a text that keeps the document's figures but not in the sentences that state
+    them in the item ("all 14 clinics were operating" for "only 9 of the 14") reverses its claims."""
+    from leakwarden.signals.bank.numbers import figures_in
+    from leakwarden.signals.bank.verify import clash as clash_of
+
+    got = clash_of([figures_in(p) for p in query], [figures_in(p) for p in _ITEM], aligned)
+    assert got == pytest.approx(clash)

@@ -38,6 +38,7 @@ from leakwarden.signals.bank.numbers import (
     Figures,
     agreeing,
     compare,
+    figures_in,
     number_agreement,
     number_hashes,
     numbers,
@@ -152,6 +153,7 @@ class BankIndex:
         self._lock = threading.RLock()
         self._texts: OrderedDict[int, str | None] = OrderedDict()
         self._figures: dict[int, set[float]] = {}  # item row -> its figures, for the items in _texts
+        self._passage_figures: dict[int, list[frozenset[float]]] = {}  # item row -> each passage's
         self._text_cache = text_cache
         self._checked = 0.0
         self._generation = -1
@@ -174,6 +176,7 @@ class BankIndex:
         self.vectors = _Vectors()
         self._texts.clear()
         self._figures.clear()
+        self._passage_figures.clear()
 
     def reload(self) -> None:
         """Drop everything and load the whole bank state again."""
@@ -275,12 +278,20 @@ class BankIndex:
         self.vectors.remove(rid)
         self._texts.pop(rid, None)
         self._figures.pop(rid, None)
+        self._passage_figures.pop(rid, None)
 
     def _values(self, rid: int, text: str) -> set[float]:
         """The item's figures (parsed once per cached text)."""
         got = self._figures.get(rid)
         if got is None:
             got = self._figures[rid] = values(text)
+        return got
+
+    def _passage_figs(self, rid: int, text: str, spans: list[tuple[int, int, int]]) -> list[frozenset[float]]:
+        """Each item passage's figures (``verify.clash``), parsed once per cached text."""
+        got = self._passage_figures.get(rid)
+        if got is None:
+            got = self._passage_figures[rid] = [figures_in(text[s:e]) for s, e, _w in spans]
         return got
 
     def _text(self, rid: int) -> str | None:
@@ -293,6 +304,7 @@ class BankIndex:
         if len(self._texts) > self._text_cache:
             old, _ = self._texts.popitem(last=False)
             self._figures.pop(old, None)
+            self._passage_figures.pop(old, None)
         return text
 
     # matching -----------------------------------------------------------------------------
@@ -511,6 +523,7 @@ class BankIndex:
         q_values = values(sk.text)
         q_hashes = number_hashes(sk.numbers())
         n_names = len(sk.names())
+        q_figs = [figures_in(p.text) for p in ps]
         out: list[tuple[int, Match, bool]] = []
         for rid, (a, b, n) in ((rid, candidates[rid]) for rid in closeness):
             meta = self._live(rid)
@@ -522,7 +535,8 @@ class BankIndex:
                        else Figures(number_agreement(q_hashes, meta.numbers), len(q_hashes), n,
                                     len(meta.numbers), n))
             v = verify(qv, qwords, iv, [w for _s, _e, w in spans], self.t, figures=figures,
-                       names=a / n_names if n_names else 0.0, names_i=b / meta.names if meta.names else 0.0)
+                       names=a / n_names if n_names else 0.0, names_i=b / meta.names if meta.names else 0.0,
+                       q_figs=q_figs, i_figs=None if text is None else self._passage_figs(rid, text, spans))
             passages = [{"query": _span(sk.text, ps[i].start, ps[i].end),
                          "item": _span(text, spans[j0][0], spans[j1][1]), "score": round(s, 4)}
                         for i, j0, j1, s in v.pairs]

@@ -164,6 +164,11 @@ class Figures:
         return (self.item_agree + 0.5) / (self.item_states + 1)
 
 
+def figures_in(text: str) -> frozenset[float]:
+    """The figures of ``text``: its numbers, years aside (:class:`Figures`)."""
+    return frozenset(v for v in values(text) if not _is_year(v))
+
+
 def compare(query: set[float], item: set[float], tolerance: float = TOLERANCE) -> Figures:
     agree = agreeing(query, item, tolerance)
     figures = {q for q in query if not _is_year(q)}

@@ -24,10 +24,18 @@ Soft evidence from anchors (``anchors``) and figures (``numbers``) joins the ali
 - ``figures_i``: the share of the *item's* figures that the query states (``Figures.covered``,
   0.5 when the item states none): a rendering keeps its source's specifics, a text that only
   shares the story's headline figure does not.
+- ``clash``: figures compared *where the passages align*. Of the aligned passage pairs that
+  state figures, the share (shrunk by one pair's weight) where one side states a figure that the
+  other side's passage and its neighbours do not. A rendering keeps each sentence's figures with
+  it; a text that reverses the claims ("all 14 clinics were operating" against "only 11 of the
+  14") keeps the document's figures but not in the same places, which the document-level counts
+  cannot see.
 
-:class:`Evidence` turns these into one **score, the estimated probability that the query is a
-rendering of the item** (a logistic model: ``data/verifier.json``, fitted by
-``bench/eval_bank.py`` on disjoint sources and cross-validated by writer). A candidate is a match
+:class:`Evidence` turns these into one **score: the estimated probability that the query is a
+rendering of the item, among texts that resemble it** (a logistic model, ``data/verifier.json``,
+fitted by ``bench/eval_bank.py`` on disjoint sources, cross-validated by writer, on the true
+renderings and the hard negatives, with both classes weighted equally: other texts on the same
+story, which a first model over all pairs took for renderings). A candidate is a match
 when the score reaches ``Thresholds.document``, and a *possible* rendering, for a reviewer, from
 ``Thresholds.review``; either is vetoed when most of the query's figures contradict the item's
 (``Thresholds.contradicted``).
@@ -38,6 +46,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -45,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from leakwarden.signals.bank.numbers import Figures
+from leakwarden.signals.bank.numbers import Figures, agreeing
 from leakwarden.signals.bank.thresholds import Thresholds
 
 NO_FIGURES = Figures(None, 0, 0)
@@ -54,7 +63,7 @@ DATA = Path(__file__).parent / "data"
 
 #: the features the evidence model reads, in order (``Verdict.vector``)
 FEATURES = ("q_mean", "i_mean", "peak", "csls", "mutual", "mutual_i", "names", "names_i", "figures",
-            "figures_i", "contradicted", "short")
+            "figures_i", "contradicted", "clash", "short")
 #: a passage pair this similar is a verbatim copy: the excerpt stage judges copies, so they are left
 #: out of the alignment features (a template's shared header must not make two documents alike)
 VERBATIM = 0.92
@@ -145,13 +154,14 @@ class Verdict:
     pairs: list[tuple[int, int, int, float]] = field(default_factory=list)
     figures: Figures = NO_FIGURES
     tier: str = "none"  # match | review (a possible rendering for a person) | none
+    clash: float = 0.0  # see :func:`clash`
 
     def vector(self) -> dict[str, float]:
         """The evidence model's inputs."""
         return {"q_mean": self.mean, "i_mean": self.i_mean, "peak": self.peak, "csls": self.csls,
                 "mutual": self.mutual, "mutual_i": self.mutual_i, "names": self.names, "names_i": self.names_i,
                 "figures": min(1.0, self.figures.agree / 4), "figures_i": self.figures.covered,
-                "contradicted": self.figures.contradicted,
+                "contradicted": self.figures.contradicted, "clash": self.clash,
                 "short": self.short}
 
     def features(self) -> dict[str, Any]:
@@ -178,10 +188,32 @@ def share(part: set[str] | frozenset[str], whole: set[str] | frozenset[str]) -> 
     return len(part & whole) / len(part) if part else 0.0
 
 
+def clash(q_figs: Sequence[frozenset[float]], i_figs: Sequence[frozenset[float]],
+          aligned: Sequence[tuple[int, int]]) -> float:
+    """Of the ``aligned`` (query passage, item passage) pairs that state figures, the share where
+    one side states a figure that the other's counterpart (the passage and its neighbours: sentence
+    splits differ) does not, shrunk towards 0 by one pair."""
+
+    def near(figs: Sequence[frozenset[float]], k: int) -> set[float]:
+        return set().union(*figs[max(0, k - 1) : k + 2])
+
+    stating = clashing = 0
+    for p, j in aligned:
+        if not q_figs[p] and not i_figs[j]:
+            continue
+        stating += 1
+        clashing += (len(agreeing(set(q_figs[p]), near(i_figs, j))) < len(q_figs[p])
+                     or len(agreeing(set(i_figs[j]), near(q_figs, p))) < len(i_figs[j]))
+    return clashing / (stating + 1)
+
+
 def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, i_words: list[int], t: Thresholds, *,
            figures: Figures = NO_FIGURES, names: float = 0.0, names_i: float = 0.0,
-           evidence: Evidence | None = None, windows: tuple[int, ...] = WINDOWS) -> Verdict:
-    """Align the query and the item both ways and weigh the evidence (see the module doc)."""
+           evidence: Evidence | None = None, windows: tuple[int, ...] = WINDOWS,
+           q_figs: Sequence[frozenset[float]] | None = None, i_figs: Sequence[frozenset[float]] | None = None
+           ) -> Verdict:
+    """Align the query and the item both ways and weigh the evidence (see the module doc).
+    ``q_figs`` / ``i_figs``: each passage's figures (for ``clash``; 0 without them)."""
     qw = np.asarray(q_words, dtype=np.float64)
     iw = np.asarray(i_words, dtype=np.float64)
     iu, ib = units(iv, windows)
@@ -193,8 +225,10 @@ def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, i_words: list[int
     pp = qv @ iv.T
     keep_q, keep_i = pp.max(axis=1) < VERBATIM, pp.max(axis=0) < VERBATIM
     verbatim = 1.0 - _weighted(keep_q.astype(np.float64), qw)
+    q_at, i_at = np.arange(len(qv)), np.arange(len(iv))  # kept passages' indices in the full lists
     if keep_q.any() and keep_i.any():  # judge what is not copied word for word
         qv, qw, iv, iw, pp = qv[keep_q], qw[keep_q], iv[keep_i], iw[keep_i], pp[np.ix_(keep_q, keep_i)]
+        q_at, i_at = q_at[keep_q], i_at[keep_i]
         iu, _ = units(iv, windows)
     qu, _ = units(qv, windows)
     q_best = (qv @ iu.T).max(axis=1)
@@ -219,6 +253,9 @@ def verify(qv: np.ndarray, q_words: list[int], iv: np.ndarray, i_words: list[int
                 float(row_best.max()), _weighted(i_best, iw), peak, csls, _weighted(mutual_q, qw),
                 _weighted(mutual_i, iw), names, names_i, max(0.0, min(1.0, short / math.log(8))), verbatim, pairs,
                 figures)
+    if q_figs is not None and i_figs is not None:
+        held = row_best >= t.passage
+        v.clash = clash(q_figs, i_figs, list(zip(q_at[held].tolist(), i_at[q_to_i[held]].tolist(), strict=True)))
     v.score = (evidence or shipped_evidence()).score(v.vector())
     # a rendering keeps the item's figures (rounded, reworded): most of the query's figures absent
     # from the item vetoes it, whatever the rest of the evidence says
