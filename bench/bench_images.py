@@ -165,6 +165,7 @@ def bench_bank(sets: str, degradations: list[str], max_others: int) -> None:
     print(f"\n## Known material: screenshots of {len(sources)} banked PDFs (en + ar), "
           f"{len(others)} other documents")
     print(f"{'screens':<10}{'recall':>8}{'by text':>9}{'by PDQ':>8}{'false':>7}{'PDQ false':>11}{'PDQ dist':>10}")
+    wrong: list[str] = []
     for how in degradations:
         found = by_text = by_pdq = 0
         distances: list[int] = []
@@ -180,11 +181,15 @@ def bench_bank(sets: str, degradations: list[str], max_others: int) -> None:
         for r in others:
             read = ocr.read_image(_viewer_shot(_pdf_page(r["text"]), how))
             pdq_hits = hash_index.match(read)
+            text_hits = text_index.match(read.text)
             pdq_false += bool(pdq_hits)
-            false += bool(pdq_hits or text_index.match(read.text))
+            false += bool(pdq_hits or text_hits)
+            wrong += [f"{how}: {r['id']} -> {m.item} ({m.method})" for m in pdq_hits]
+            wrong += [f"{how}: {r['id']} -> {m.item} ({m.method})" for m in text_hits]
         n = len(sources)
         print(f"{how:<10}{found / n:>8.3f}{by_text / n:>9.3f}{by_pdq / n:>8.3f}{false:>7}{pdq_false:>11}"
               f"{np.median(distances) if distances else float('nan'):>10.1f}")
+    print("false matches: " + ("; ".join(wrong) if wrong else "none"))
 
 
 def bench_pdq(sets: str, max_others: int) -> None:
