@@ -88,7 +88,7 @@ from leakwarden.signals.spam.features import _URL, Comment, Featurizer  # noqa: 
 from leakwarden.signals.spam.model import SpamModel  # noqa: E402
 
 LANGS = ("en", "ar")
-WRITERS = "QRSTUVWXYZ"
+WRITERS = "PQRSTUVWXYZ"
 
 
 Score = tuple[float, float, float, float]
@@ -446,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--held-out", default="U,W", help="writers to measure on; the others are trained on")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation by writer")
     parser.add_argument("--no-spamassassin", action="store_true")
-    parser.add_argument("--fresh", default="R", help="a writer to measure as fresh (trained on all others); '' skips")
+    parser.add_argument("--fresh", default="P", help="a writer to measure as fresh (trained on all others); '' skips")
     args = parser.parse_args(argv)
     held_out = args.held_out.split(",")
     held = T.load_comments(T.files(args.data, held_out))
