@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/bench_spam.py [--data bench/data/spam] [--held-out U,W] [--no-cv] [--no-spamassassin]
 
-Data: ``bench/data/spam/comments_{Q,R,S,T,U,V,W,X,Y,Z}.jsonl`` (one writer each). The bench trains a
+Data: ``bench/data/spam/comments_{P,Q,R,S,T,U,V,W,X,Y,Z}.jsonl`` (one writer each). The bench trains a
 model on the writers that are not held out (``train.build``: the shipped model's procedure,
 thresholds chosen by cross-validation over those writers only) and measures it on the held-out
-writers (U and W by default, trained on Q+R+S+T+V+X+Y+Z). The shipped model is the same procedure on
+writers (U and W by default, trained on P+Q+R+S+T+V+X+Y+Z). The shipped model is the same procedure on
 every writer (``leakwarden spam train``). S, T and U wrote comments under news articles; V under a
 sports forum, a recipe blog and local news; W under a tech forum and breach news (short comments
 both ways, typos, capitals, emoji, Arabizi, mixed Arabic-English, real phone numbers and prices,
@@ -19,8 +19,26 @@ forums, and Arabic economics, car, university, Egyptian football, Gulf property 
 R (written before any change after Q, measured blind first) under allotment, photography, cycling,
 guitar, legal-advice, book-club, DIY, astronomy, beekeeping, chess, hiking, history, knitting and
 plane-spotting blogs, and Arabic poetry, date-palm, falconry, camel-racing, oud, fishing, zellige,
-olive-oil, electricity, teachers', tatreez, coffee, calligraphy and weather pages. About half of
-each is Arabic (MSA, Gulf, Egyptian, Levantine, Maghrebi, Arabizi).
+olive-oil, electricity, teachers', tatreez, coffee, calligraphy and weather pages; P (written before
+any measurement, measured blind first) under pharmacy and insurance Q&A, peat-free compost, a
+second-hand phone marketplace, esports, freelancing, a hotel review, visa advice, medicine admissions
+and Islamic finance, and Arabic pharmacy, Gulf health-insurance, used-phone, Quran-circle, murabaha,
+Oujda, Algiers, Khartoum and Basra local news, New Cairo property, admissions, Riyadh esports, Sharm
+hotel, freelancing and Canada-immigration pages. About half of each is Arabic (MSA, Gulf, Egyptian,
+Levantine, Maghrebi, Sudanese, Iraqi, Arabizi).
+
+Measured 2026-12-01, writer P (``--no-spamassassin --fresh P``). Blind, the procedure as it stood
+(trained on Q-Z, threshold 0.73): F1 en 0.907, ar 0.937; false positives 0/76, 1/88; 0 ham discarded; 15
+spam missed, 14 of them in the review band. Tried by leave-one-writer-out over Q-Z (P only as the check)
+and not kept: no text-only copy of a spam comment whose text has no way out (its evidence is the
+author's URL): F1 en 0.955 -> 0.953, ar 0.946 -> 0.943, P 0.875 / 0.927; Arabizi digits read as letters
+and more currencies: LOWO alike (0.955 / 0.946, false positives 7/727, 2/712), P 0.896 / 0.937; C = 10:
+F1 0.956 / 0.947, false positives 7/727, 4/712, no English ham at the discard threshold (1 at C = 20), P
+0.907 / 0.946: within noise, not adopted in this session. After, P among the training writers (the
+procedure unchanged, so P's own figure is the blind one): leave-one-writer-out over eleven writers F1 en
+0.953, ar 0.940; false positives 7/803 (0.9 %), 6/800 (0.75 %); 1 English ham at the discard threshold
+(as over ten); U+W (trained with P) F1 en 0.951, ar 0.973, false positives 3/158, 1/151, 0 ham
+discarded. The goal (F1 ≥ 0.95 per language on a fresh writer) is unmet.
 
 Measured 2026-12-01 (``--no-spamassassin``, spam threshold at 0.75 % out-of-fold false positives):
 fresh writer R blind, with the model shipped before (trained on Q, S-Z): F1 en 0.931, ar 0.881, false
@@ -48,7 +66,7 @@ contact features (trained on S+T+V): F1 en 0.882, ar 0.850; false positives 0/15
 * Campaigns: for each campaign in U, a fresh detector is told 2 of its comments (``submit-spam``)
   and the rest are checked; the recall on the rest before and after, and the ham of U after every
   campaign was reported (false positives the reports caused).
-* A fresh writer (``--fresh``, Q by default): trained on every other writer, every error listed.
+* A fresh writer (``--fresh``, P by default): trained on every other writer, every error listed.
 * Cross-validation by writer: for each writer, train (and choose thresholds) on the others, test on it;
   every false positive and false negative listed.
 * Speed: ``comment-check`` latency (p50, p99) on the comments without links (goal p99 ≤ 20 ms),
@@ -88,7 +106,7 @@ from leakwarden.signals.spam.features import _URL, Comment, Featurizer  # noqa: 
 from leakwarden.signals.spam.model import SpamModel  # noqa: E402
 
 LANGS = ("en", "ar")
-WRITERS = "QRSTUVWXYZ"
+WRITERS = "PQRSTUVWXYZ"
 
 
 Score = tuple[float, float, float, float]
@@ -446,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--held-out", default="U,W", help="writers to measure on; the others are trained on")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation by writer")
     parser.add_argument("--no-spamassassin", action="store_true")
-    parser.add_argument("--fresh", default="R", help="a writer to measure as fresh (trained on all others); '' skips")
+    parser.add_argument("--fresh", default="P", help="a writer to measure as fresh (trained on all others); '' skips")
     args = parser.parse_args(argv)
     held_out = args.held_out.split(",")
     held = T.load_comments(T.files(args.data, held_out))
