@@ -27,9 +27,11 @@ ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70
 EASTERN_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
 #: Latin digits Tesseract's Arabic models give for Eastern Arabic ones, in a number of Eastern digits
 EASTERN_CONFUSIONS = {"0": "٥", "1": "٦"}
-#: a number in dash-separated groups ("012-0447-5282"): in a right-to-left line its groups are laid
-#: out right to left (the dashes are neutral), so Tesseract reads them in reverse order
-_DIGIT_GROUPS = re.compile(r"(\d+(?:[-—–]\d+)+)")
+#: a number in dash-separated groups ("012-0447-5282", or masked: "***-**-1547"): in a right-to-left
+#: line its groups are laid out right to left (the dashes are neutral), so Tesseract reads them in
+#: reverse order
+_GROUP = r"(?:\d+|[*•]+)"
+_DIGIT_GROUPS = re.compile(rf"({_GROUP}(?:[-—–]{_GROUP})+)")
 _ENDS = ".,:;،؛"
 #: letters of Persian, Urdu and Kurdish that Tesseract's Arabic script model gives for the Arabic
 #: letters drawn the same ("تاریخ" for "تاريخ", "مبنی" for "مبنى"); a yeh at a word's end is dotless
@@ -108,7 +110,7 @@ def undoubled(text: str) -> str:
 
 def _fix_number(text: str, eastern: bool) -> str:
     found = _DIGIT_GROUPS.search(text)
-    if found:
+    if found and any(c.isdigit() for c in found.group(1)):
         groups = "".join(reversed(re.split(r"([-—–])", found.group(1))))
         text = text[:found.start()] + groups + text[found.end():]
     return undoubled(eastern_digits(text)) if eastern else text
