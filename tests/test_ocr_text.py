@@ -72,7 +72,9 @@ def test_each_box_stays_with_its_word() -> None:
 
 @pytest.mark.parametrize(("number", "eastern", "fixed"), [
     ("٥٣١٤", True, "٥٣١٤"),
-    ("0۳1۷", False, "0۳1۷"),  # as many Eastern as Latin digits: Eastern wins only when more
+    ("0۳1۷", True, "٥۳٦۷"),  # as many Latin as Eastern digits, but only the look-alikes of Eastern ones
+    ("۷0۷0", True, "۷٥۷٥"),
+    ("2۳0۷", False, "2۳0۷"),  # a Latin digit that is no look-alike: as many of each, neither wins
     ("0۳1۷۹", True, "٥۳٦۷۹"),
     ("10/31/75", False, "10/31/75"),
     ("١0", False, "١0"),  # one Eastern digit is not enough to tell

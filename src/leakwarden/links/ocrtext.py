@@ -84,9 +84,12 @@ def _edges(text: str) -> str:
 
 
 def mostly_eastern(text: str) -> bool:
-    """Whether the digits of a number are mostly Eastern Arabic ones (at least two)."""
+    """Whether a number is one of Eastern Arabic digits (at least two): they are more than its
+    Latin digits, or its Latin digits are all look-alikes the Arabic models give for Eastern ones
+    ("۷0۷0" for "٧٥٧٥": a writer does not mix the two scripts in one number)."""
     eastern = sum(c in EASTERN_DIGITS for c in text)
-    return eastern >= 2 and eastern > sum(c in "0123456789" for c in text)
+    latin = [c for c in text if c in "0123456789"]
+    return eastern >= 2 and (eastern > len(latin) or all(c in EASTERN_CONFUSIONS for c in latin))
 
 
 def eastern_digits(text: str) -> str:
