@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/bench_spam.py [--data bench/data/spam] [--held-out U,W] [--no-cv] [--no-spamassassin]
 
-Data: ``bench/data/spam/comments_{P,Q,R,S,T,U,V,W,X,Y,Z}.jsonl`` (one writer each). The bench trains a
+Data: ``bench/data/spam/comments_{O,P,Q,R,S,T,U,V,W,X,Y,Z}.jsonl`` (one writer each). The bench trains a
 model on the writers that are not held out (``train.build``: the shipped model's procedure,
 thresholds chosen by cross-validation over those writers only) and measures it on the held-out
-writers (U and W by default, trained on P+Q+R+S+T+V+X+Y+Z). The shipped model is the same procedure on
+writers (U and W by default, trained on O+P+Q+R+S+T+V+X+Y+Z). The shipped model is the same procedure on
 every writer (``leakwarden spam train``). S, T and U wrote comments under news articles; V under a
 sports forum, a recipe blog and local news; W under a tech forum and breach news (short comments
 both ways, typos, capitals, emoji, Arabizi, mixed Arabic-English, real phone numbers and prices,
@@ -24,8 +24,32 @@ any measurement, measured blind first) under pharmacy and insurance Q&A, peat-fr
 second-hand phone marketplace, esports, freelancing, a hotel review, visa advice, medicine admissions
 and Islamic finance, and Arabic pharmacy, Gulf health-insurance, used-phone, Quran-circle, murabaha,
 Oujda, Algiers, Khartoum and Basra local news, New Cairo property, admissions, Riyadh esports, Sharm
-hotel, freelancing and Canada-immigration pages. About half of each is Arabic (MSA, Gulf, Egyptian,
+hotel, freelancing and Canada-immigration pages; O (written before any measurement, measured blind
+first) under rail-strike, bin-collection, Mumbai-monsoon, Lahore load-shedding, school-hours, library,
+storm, eclipse, TV-review, chess-club, pothole, Kerala boat-race, e-scooter, wildfire-smoke, IPL-auction,
+recipe, dog-fouling, heat-pump, lost-pet and bridge-closure news, and Arabic Beirut-generator, Amman bus,
+Dubai heat-ban, Casablanca tram, Tigris, Kuwait election, Tunis bread, Algiers derby, olive-harvest,
+Mosul, Oman flood, Ramadan-series, tawjihi, Riyadh Season, refugee-return, Eid-sheep, Doha marathon,
+Basra water, desalination and stray-animal pages. About half of each is Arabic (MSA, Gulf, Egyptian,
 Levantine, Maghrebi, Sudanese, Iraqi, Arabizi).
+
+Measured 2026-12-01, writer O (``--no-spamassassin --fresh O``). Blind, the procedure as it stood
+(trained on P-Z, threshold 0.8): F1 en 0.835 (recall 38/52), ar 0.809 (36/52); false positives 1/79,
+1/79, both a lost pet's owner giving a WhatsApp number and a reward, the English one at p = 1.00, so 1
+ham discarded; 30 spam missed, 22 of them in the review band: author-URL-only praise (8), referral
+codes, obfuscated and t.me links, spells and cures without a link, a Darija fortune-teller's number,
+and one forex testimonial held as private information (p = 0.96). Tried by leave-one-writer-out over
+P-Z (O only as the check), both kept (neither lowered F1 nor raised the false positives): links
+written so as not to look like links (``t.me/`` and ``wa.me/`` with a path, ``h t t p s : / /``,
+``hxxps://``, ``x (dot) shop`` with a space after the bracket, ``www(.)``, ``دوت``, more TLDs spelt
+apart): F1 en 0.953 -> 0.953, ar 0.939 -> 0.940, false positives 7/803, 6/800 both times, O 0.884 /
+0.835; a promotion or referral code beside its word (``m_promo_code``: "code KAVYA250", "كود الدعوة
+RAKAN50"): 0.953 / 0.941, 7/803, 6/800, O 0.872 / 0.835. After, O among the training writers
+(3,127 comments, 1,366 spam; shipped spam threshold 0.73):
+leave-one-writer-out over twelve writers F1 en 0.945, ar 0.935 (recall 623/688, 600/678); false
+positives 7/882 (0.8 %), 6/879 (0.7 %); 1 ham at the discard threshold (O's lost cat); U+W (trained
+with O) F1 en 0.950, ar 0.964, false positives 2/158, 1/151, 0 ham discarded. The goal (F1 ≥ 0.95 per
+language on a fresh writer, no ham discarded) is unmet.
 
 Measured 2026-12-01, writer P (``--no-spamassassin --fresh P``). Blind, the procedure as it stood
 (trained on Q-Z, threshold 0.73): F1 en 0.907, ar 0.937; false positives 0/76, 1/88; 0 ham discarded; 15
@@ -66,7 +90,7 @@ contact features (trained on S+T+V): F1 en 0.882, ar 0.850; false positives 0/15
 * Campaigns: for each campaign in U, a fresh detector is told 2 of its comments (``submit-spam``)
   and the rest are checked; the recall on the rest before and after, and the ham of U after every
   campaign was reported (false positives the reports caused).
-* A fresh writer (``--fresh``, P by default): trained on every other writer, every error listed.
+* A fresh writer (``--fresh``, O by default): trained on every other writer, every error listed.
 * Cross-validation by writer: for each writer, train (and choose thresholds) on the others, test on it;
   every false positive and false negative listed.
 * Speed: ``comment-check`` latency (p50, p99) on the comments without links (goal p99 ≤ 20 ms),
@@ -464,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--held-out", default="U,W", help="writers to measure on; the others are trained on")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation by writer")
     parser.add_argument("--no-spamassassin", action="store_true")
-    parser.add_argument("--fresh", default="P", help="a writer to measure as fresh (trained on all others); '' skips")
+    parser.add_argument("--fresh", default="O", help="a writer to measure as fresh (trained on all others); '' skips")
     args = parser.parse_args(argv)
     held_out = args.held_out.split(",")
     held = T.load_comments(T.files(args.data, held_out))

@@ -93,6 +93,12 @@ def test_one_pass_equals_hashing_vectorizer() -> None:
     ("زوروا pills نقطه com", "زوروا pills.com"),
     ("the dot com bubble", "the dot com bubble"),  # no name before the dot: not a link
     ("see page 4. com­ments below", "see page 4. com­ments below"),
+    ("replica watches >> watches-replica (dot) shop", "replica watches >> watches-replica.shop"),
+    ("www(.)iptv-gulf(.)store", "www.iptv-gulf.store"),
+    ("visit h t t p s : / / boostgram . pro", "visit https://boostgram.pro"),
+    ("hxxps://bit[.]ly/3xRamad4n", "https://bit.ly/3xRamad4n"),
+    ("our group t dot me / hdmovies", "our group t.me/hdmovies"),
+    ("موقعنا shop دوت com", "موقعنا shop.com"),
 ])
 def test_obfuscated_links_are_made_plain(text: str, plain: str) -> None:
     assert unobfuscated(fold(text))[0] == fold(plain)
@@ -102,6 +108,15 @@ def test_an_obfuscated_link_is_a_link_and_says_so() -> None:
     _, tokens = masked(fold("best prices at w w w . rx-cheap . top"))
     assert tokens[:3] == ["lwobfuscated", "lwurl", "lwtld_top"]
     assert "lwobfuscated" not in masked(fold("https://rx-cheap.top"))[1]
+
+
+@pytest.mark.parametrize("text", ["join t.me/IPL_sure_tips now", "wa.me/971501234567", "our group t dot me / hdmovies"])
+def test_a_one_letter_host_with_a_path_is_a_link(text: str) -> None:
+    assert "lwurl" in masked(fold(text))[1]
+
+
+def test_a_one_letter_host_without_a_path_is_not_a_link() -> None:
+    assert "lwurl" not in masked(fold("plan b.co is not a site, nor is t.me alone"))[1]
 
 
 @pytest.mark.parametrize("text,present,absent", [
@@ -151,3 +166,16 @@ def test_contact_tokens(text: str, present: set[str], absent: set[str]) -> None:
 ])
 def test_bare_domains_are_links(text: str, links: list[str]) -> None:
     assert [m[0] for m in _URL.finditer(text)] == links
+
+
+@pytest.mark.parametrize("text,present", [
+    ("Use my code KAVYA250 on the app and get a bonus", True),
+    ("سجل في التطبيق بكود الدعوة RAKAN50 واحصل على رصيد", True),
+    ("كود خصم فعال 100% : NOON7 على كل الطلبات", True),
+    ("my postcode is LS6 1AB and the bus is the X43", False),  # no word that names a code
+    ("zip code 43215", False),  # digits alone
+    ("use code kavya250", False),  # as written, a code is in capitals
+])
+def test_a_promotion_code_beside_its_word_is_a_meta_token(text: str, present: bool) -> None:
+    _, _, meta = Featurizer()._prepare(Comment(text))
+    assert ("m_promo_code" in meta) is present

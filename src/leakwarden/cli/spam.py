@@ -4,7 +4,7 @@
     leakwarden spam check --jsonl IN.jsonl  one {"id", "text", "author"?, "email"?, "url"?} a line
     leakwarden spam feedback --spam ID      a stored post is spam (--ham: it is not); learnt at once
     leakwarden spam feedback --ham --text FILE [--site S]   a comment that was never stored
-    leakwarden spam train [--data DIR] [--train P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data DIR] [--train O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
     leakwarden spam model [--dir DIR]       the model's settings, thresholds and training figures
 
 With ``--db``, ``check`` first learns every report stored there (as the server does); without it,

@@ -16,7 +16,8 @@ Three blocks of features, each hashed (scikit-learn's ``HashingVectorizer``):
   the words: how many links, where they point (and whether one was written as ``x dot com``), the
   author's fields, length, capitals, repeated punctuation, the script, and the ways spam asks to
   be found without a link (:func:`contact_tokens`: a messaging platform, a handle, "DM me" or
-  "بالخاص", "reply 'INFO'" or "اكتب 'مهتم'", an income per day or week, "earn from home");
+  "بالخاص", "reply 'INFO'" or "اكتب 'مهتم'", an income per day or week, "earn from home"), and a
+  promotion or referral code beside its word ("code KAVYA250", "كود الدعوة RAKAN50");
 * for the campaign memory only (:mod:`leakwarden.signals.spam.memory`): character 3-5-grams of
   the text with links and numbers masked, so a reworded copy with new domains stays close.
 """
@@ -92,7 +93,8 @@ def _alternation(words: set[str]) -> str:
 
 _BARE_TLDS = _alternation({*generic_tlds(), *_COUNTRY_TLDS})
 _URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"'()\[\]]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:" + _BARE_TLDS + r")\b(?:/[^\s<>\"']*)?",
+    r"(?:https?://|www\.)[^\s<>\"'()\[\]]+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:" + _BARE_TLDS + r")\b(?:/[^\s<>\"']*)?"
+    r"|\b(?:t|wa|x)\.(?:me|com)/[^\s<>\"']+",  # one-letter hosts (a Telegram or WhatsApp link) with a path
     re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+|00)?\d[\d\s().-]{7,}\d")
@@ -109,6 +111,12 @@ _HANDLE = re.compile(r"(?<![\w.])@[a-z_][\w.]{2,}|\bt\.me/|\bwa\.me/", re.IGNORE
 _MONEY = re.compile(r"[$€£₹]\s?\d|\d[\d,.]*\s?(?:k\b|usd|aed|sar|egp|inr|dollars?|pounds?|rs\.?|دولار|ريال|"
                     r"جنيه|درهم|الف|ألف)")
 _PERCENT = re.compile(r"\d+\s?%")
+# A promotion or referral code beside the word that names it ("use my code KAVYA250", "كود الدعوة RAKAN50"):
+# a token of capitals with a digit, read on the text as written (before folding lower-cases it).
+_CODE_WORD = r"(?i:\b(?:code|promo|coupon|voucher|referral|invite)\b|كود|كوبون|رمز|الإحالة|الاحالة|الدعوة|الدعوه|برومو)"
+_CODE_TOKEN = r"(?<![\w@./#-])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{3,16}(?![\w@./-])"
+_PROMO_CODE = re.compile(_CODE_WORD + r"\W{0,3}(?:\S+\s+){0,6}?\W{0,3}" + _CODE_TOKEN + "|" + _CODE_TOKEN
+                         + r"\W{0,3}(?:\S+\s+){0,2}?\W{0,3}" + _CODE_WORD)
 _FREE_MAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "mail.ru", "yandex.ru",
                         "protonmail.com", "icloud.com", "aol.com", "gmx.com", "live.com"})
 
@@ -182,10 +190,16 @@ def _url_tokens(url: str) -> list[str]:
     return tokens
 
 
-_TLDS = r"(?:com|net|org|info|biz|xyz|top|online|site|club|shop|store|live|io|co|me|ru|cn|pw|ly|sa|ae|eg|us|uk|in|pk)"
-_SPACED_WWW = re.compile(r"\bw\s+w\s+w\s*(?:\.|\s+dot\s+|\[\.\]|\(\.\))\s*")
-_SPELT_DOT = re.compile(r"\b([a-z0-9][a-z0-9-]*)\s*(?:\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|"
-                        r"\{\s*(?:\.|dot)\s*\}|\s+dot\s+|\s+\.\s*|\s*\.\s+|\s+نقطه\s+)(?=" + _TLDS + r"\b)")
+_TLDS = (r"(?:com|net|org|info|biz|xyz|top|online|site|club|shop|store|live|io|co|me|ru|cn|pw|ly|sa|ae|eg|us|uk|in|pk|"
+         r"pro|vip|click|bet|cc|tk|dz|kw|qa|iq|lb)")
+_SPACED_WWW = re.compile(r"\bw\s+w\s+w\s*(?:\.|\s+dot\s+|\[\.\]|\(\.\))\s*|\bwww\s*(?:\s+dot\s+|\[\.\]|\(\.\))\s*")
+# "h t t p s : / /", "hxxps://", "https : //": a scheme written so as not to look like one
+_SPELT_SCHEME = re.compile(r"\bh\s*(?:t\s*t|xx)\s*p(\s*s)?\s*:\s*/\s*/\s*")
+_SPELT_DOT = re.compile(r"\b([a-z0-9][a-z0-9-]*)\s*(?:\[\s*(?:\.|dot)\s*\]\s*|\(\s*(?:\.|dot)\s*\)\s*|"
+                        r"\{\s*(?:\.|dot)\s*\}\s*|\s+dot\s+|\s+\.\s*|\s*\.\s+|\s+(?:نقطه|دوت)\s+)(?=" + _TLDS
+                        + r"\b)")
+# "t dot me / name", "t.me / name": a one-letter host's link, the path written apart
+_SPELT_SHORT = re.compile(r"\b(t|wa)\s*(?:\.|\[\.\]|\(\.\)|\s+dot\s+)\s*me\s*/\s*(?=[a-z0-9_+])")
 
 
 _NOT_A_NAME = frozenset({"the", "a", "an", "of", "and", "or", "to", "in", "on", "at", "its", "this", "that"})
@@ -193,8 +207,11 @@ _NOT_A_NAME = frozenset({"the", "a", "an", "of", "and", "or", "to", "in", "on", 
 
 def unobfuscated(folded: str) -> tuple[str, bool]:
     """Links written to slip past filters made plain again: ``w w w . x . com``, ``x dot com``,
-    ``x[.]com``, ``x (dot) com``, ``x نقطه com``. The flag says whether there was one."""
+    ``x[.]com``, ``x (dot) com``, ``x نقطه com``, ``x دوت com``, ``h t t p s : / /``, ``hxxps://``,
+    ``t dot me / name``. The flag says whether there was one."""
     text = _SPACED_WWW.sub("www.", folded)
+    text = _SPELT_SCHEME.sub(lambda m: "https://" if m[1] else "http://", text)
+    text = _SPELT_SHORT.sub(lambda m: f"{m[1]}.me/", text)
     text = _SPELT_DOT.sub(lambda m: m[0] if m[1] in _NOT_A_NAME else f"{m[1]}.", text)
     return text, text != folded
 
@@ -327,6 +344,8 @@ def meta_tokens(comment: Comment, folded: str, text: str, url_tokens: list[str])
     tokens += [token for pattern, token in ((_MONEY, "m_money"), (_PERCENT, "m_percent")) if pattern.search(folded)]
     if _REPEAT.search(raw):
         tokens.append("m_repeat_punct")
+    if _PROMO_CODE.search(raw):
+        tokens.append("m_promo_code")
     tokens += contact_tokens(folded)
     if raw.count("\n") >= 3:
         tokens.append("m_many_lines")

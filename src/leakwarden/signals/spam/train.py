@@ -1,7 +1,7 @@
 """Train the shipped spam model from labelled comments (``bench/data/spam/comments_*.jsonl``).
 
-    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
-    leakwarden spam train [--data bench/data/spam] [--train P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data bench/data/spam] [--train O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
 
 Each line of a comments file is ``{"id", "lang", "label": "spam"|"ham", "kind", "campaign",
 "comment_author", "comment_author_email", "comment_author_url", "article", "text"}``; the letter in
@@ -46,7 +46,7 @@ MAX_FPR = 0.0075  # leave-one-writer-out over Q, S-Z (each writer's threshold ch
 # Thresholds per language were no better for English (fewer ham to choose on); on writer R (fresh) 0.0075 cost
 # English recall (F1 0.931 -> 0.893) and left its 2/60 false positives as they were
 REVIEW_FPR = 0.05
-TRAIN_WRITERS = "P,Q,R,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench_spam.py holds writers out itself)
+TRAIN_WRITERS = "O,P,Q,R,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench_spam.py holds writers out itself)
 BLATANT_FLOOR = 0.97
 BLATANT_MARGIN = 0.02
 
