@@ -188,10 +188,8 @@ def build(data: Path, embedder: Any) -> tuple[list[dict[str, Any]], dict[str, An
         rows.append(("negative", {**r, "kind": kind}))
     for r in load(data, "unrelated_*.jsonl"):
         rows.append(("unrelated", {**r, "kind": "unrelated"}))
-    for _typ, r in list(rows):
-        if r["kind"] == "same_template":
-            rows.append(("screen", {**r, "id": f"{r['id']}-screen", "kind": "first_screen",
-                                    "text": first_screen(r["text"])}))
+    rows += [("screen", {**r, "id": f"{r['id']}-screen", "kind": "first_screen", "text": first_screen(r["text"])})
+             for _typ, r in rows if r["kind"] == "same_template"]
     queries = []
     t0 = time.perf_counter()
     for typ, r in rows:
