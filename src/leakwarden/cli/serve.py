@@ -102,6 +102,9 @@ def run_server(*, db: str | None, create: bool, policy: str | None, follow: bool
                                 log_config=None, log_level="warning", access_log=False)
     typer.echo(listening_line(sock, workers))
     if workers == 1:
+        from leakwarden.service.app import settle_heap
+
+        settle_heap()
         uvicorn.Server(config).run(sockets=[sock])
     else:
         from uvicorn.supervisors import Multiprocess
