@@ -126,7 +126,7 @@ from scipy.stats import binomtest  # noqa: E402
 
 from leakwarden.signals.spam import train as T  # noqa: E402
 from leakwarden.signals.spam.detector import SpamDetector  # noqa: E402
-from leakwarden.signals.spam.features import _URL, Comment, Featurizer  # noqa: E402
+from leakwarden.signals.spam.features import _URL, Comment  # noqa: E402
 from leakwarden.signals.spam.model import SpamModel  # noqa: E402
 
 LANGS = ("en", "ar")
@@ -410,16 +410,15 @@ def cross_validation(data: Path) -> None:
     if len(writers) < 3:
         print("cross-validation by writer: needs three writers or more")
         return
-    featurizer = Featurizer()
     predicted: list[bool] = []
     tested: list[T.Labelled] = []
     probability: list[float] = []
     for held in writers:
         train = T.load_comments(T.files(data, [w for w in writers if w != held]))
         test = T.load_comments(T.files(data, [held]))
-        built = T.build(train)
-        th = built.thresholds
-        p = 1 / (1 + np.exp(-(featurizer.transform([r.comment for r in test]) @ built.weights + built.intercept)))
+        model = SpamModel(T.build(train))
+        th = model.thresholds
+        p = model.probability(model.features([r.comment for r in test]), [r.comment.text for r in test])
         res = scores(test, list(p >= th.spam))
         cells = "  ".join(f"{lang} F1 {res[lang][2]:.3f} FPR {res[lang][3]:.3f}" for lang in LANGS)
         blatant_ham = int(sum(1 for r, q in zip(test, p, strict=True) if not r.spam and q >= th.blatant))

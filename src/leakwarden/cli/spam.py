@@ -4,7 +4,7 @@
     leakwarden spam check --jsonl IN.jsonl  one {"id", "text", "author"?, "email"?, "url"?} a line
     leakwarden spam feedback --spam ID      a stored post is spam (--ham: it is not); learnt at once
     leakwarden spam feedback --ham --text FILE [--site S]   a comment that was never stored
-    leakwarden spam train [--data DIR] [--train O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data DIR] [--train L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
     leakwarden spam model [--dir DIR]       the model's settings, thresholds and training figures
 
 With ``--db``, ``check`` first learns every report stored there (as the server does); without it,
@@ -13,6 +13,7 @@ the shipped model reads the comment alone.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -158,6 +159,7 @@ def model(
 ) -> None:
     """The model: its thresholds, what it was trained on and how it measured; with --db, the reports learnt."""
     from leakwarden.signals.spam.model import DATA, MODEL_JSON, load
+    from leakwarden.signals.spam.semantic import BAND, Meaning
 
     folder = directory or DATA
     if not (folder / MODEL_JSON).is_file():
@@ -167,10 +169,17 @@ def model(
     except (ValueError, OSError, KeyError) as exc:
         raise InvalidInput(f"{folder}: not a spam model this version reads ({type(exc).__name__})",
                            code="invalid_model") from None
+    second = loaded.semantic
+    meaning = Meaning.from_env() if second is not None else None
+    reads = second is not None and meaning is not None and meaning.name == second.embedder
+    in_force = second.thresholds if reads and second is not None else loaded.thresholds
     info: dict[str, Any] = {"dir": str(folder), "intercept": round(loaded.intercept, 6),
                             "weights": int((loaded.weights != 0).sum()),
-                            "thresholds": {"review": loaded.thresholds.review, "spam": loaded.thresholds.spam,
-                                           "blatant": loaded.thresholds.blatant}, **loaded.info}
+                            "thresholds": dataclasses.asdict(in_force), **loaded.info}
+    if second is not None:
+        info["second_reading"] = {"embedder": second.embedder, "active": reads, "band": list(BAND),
+                                  "weights": int((second.weights != 0).sum()),
+                                  "first_reading_thresholds": dataclasses.asdict(loaded.thresholds)}
     if db is not None:
         info["reports_learnt"] = _detector(db).reports_learnt
     echo_json(info)

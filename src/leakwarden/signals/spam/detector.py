@@ -109,7 +109,7 @@ class SpamDetector:
     def score(self, comment: Comment, site: str = "") -> SpamScore:
         self.refresh()
         rows = self.model.featurizer.rows([comment])
-        p_model = float(self.model.probability(rows.model)[0])
+        p_model = float(self.model.probability(rows.model, [comment.text])[0])
         spam_match, ham_match = self.memory.nearest(rows.memory, site)
         p = p_model
         th = self.model.thresholds

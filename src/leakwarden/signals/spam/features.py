@@ -24,6 +24,7 @@ Three blocks of features, each hashed (scikit-learn's ``HashingVectorizer``):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -97,6 +98,10 @@ _URL = re.compile(
     r"|\b(?:t|wa|x)\.(?:me|com)/[^\s<>\"']+",  # one-letter hosts (a Telegram or WhatsApp link) with a path
     re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# a quotation of 12+ characters on one line: straight, curly or angle quotes; a single quote only
+# where no letter touches it from outside ("don't ... it's" is not a quotation)
+_QUOTED = re.compile(r'"[^"\n]{12,}"|“[^”\n]{12,}”|«[^»\n]{12,}»|‘[^’\n]{12,}’|'
+                     r"(?<!\w)'[^'\n]{12,}'(?!\w)")
 _PHONE = re.compile(r"(?:\+|00)?\d[\d\s().-]{7,}\d")
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+", re.UNICODE)
@@ -447,7 +452,19 @@ class Featurizer:
         text = _DIGITS.sub("0", text)
         words = _WORD.findall(text)
         tokens = words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
-        return self._char_ngrams(text), tokens, url_tokens + meta_tokens(comment, folded, text, url_tokens)
+        meta = url_tokens + meta_tokens(comment, folded, text, url_tokens)
+        return self._char_ngrams(text), tokens, self._quoted(comment, meta)
+
+    def _quoted(self, comment: Comment, meta: list[str]) -> list[str]:
+        """A comment that quotes another text (a scam it warns of, a claim it answers): the meta
+        tokens that only the quotation gives it (a link, a phone number, "DM me") are marked
+        ``q_``, so that they weigh as what the commenter quotes, not what the commenter offers."""
+        quotes = _QUOTED.findall(comment.text[:MAX_FEATURE_CHARS])
+        if sum(len(q.split()) for q in quotes) < 3:
+            return meta
+        _, _, own = self._prepare(dataclasses.replace(comment, text=_QUOTED.sub(" ", comment.text)))
+        kept = set(own)
+        return [m if m in kept else f"q_{m}" for m in meta] + ["m_quote"]
 
     def rows(self, comments: list[Comment]) -> Rows:
         model, memory = [], []

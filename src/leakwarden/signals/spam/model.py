@@ -3,9 +3,14 @@
 
 The shipped model is plain data beside this file (no pickle): ``data/model.json`` (settings,
 thresholds, how it was trained and measured) and ``data/weights.npy`` (the non-zero weights as a
-float64 array of ``[index, weight]`` rows) with the intercept in the JSON. :class:`SpamModel`
-loads them into an ``SGDClassifier`` (logistic loss), whose ``partial_fit`` learns each report at
-once; the offline weights come from a ``LogisticRegression`` (``train.py``).
+float64 array of ``[index, weight]`` rows) with the intercept in the JSON. The second reading
+(:mod:`.semantic`: the same features and the comment's sentence vector) has its own weights,
+``data/semantic.npy``, and its own intercept and thresholds under ``"semantic"`` in the JSON, with
+the name of the embedder whose vectors it read. :class:`SpamModel` loads each into an
+``SGDClassifier`` (logistic loss), whose ``partial_fit`` learns each report at once; the offline
+weights come from ``LogisticRegression`` (``train.py``). When the active embedder is not the one
+the second reading was trained with (or is ``none``), the first reading alone decides, at its own
+thresholds.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ import scipy.sparse as sp
 from sklearn.linear_model import SGDClassifier
 
 from leakwarden.signals.spam.features import N_FEATURES, Comment, Featurizer
+from leakwarden.signals.spam.semantic import BAND, WEIGHT, Meaning, in_band, with_meaning
 
 DATA = Path(__file__).parent / "data"
 MODEL_JSON = "model.json"
 WEIGHTS_NPY = "weights.npy"
+SEMANTIC_NPY = "semantic.npy"
 
 
 @dataclass
@@ -42,22 +49,55 @@ class Thresholds:
 
 
 @dataclass
+class SecondReading:
+    """The second reading's linear model (:mod:`.semantic`) and the thresholds in force with it."""
+
+    embedder: str  # the name of the embedder whose vectors it was trained on
+    dim: int
+    intercept: float
+    weights: np.ndarray  # dense, N_FEATURES + dim
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+@dataclass
 class ModelFile:
     intercept: float
     weights: np.ndarray  # dense, N_FEATURES
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the first reading's alone
     info: dict[str, Any] = field(default_factory=dict)
+    semantic: SecondReading | None = None
 
 
-def save(directory: Path, coef: np.ndarray, intercept: float, thresholds: Thresholds,
-         info: dict[str, Any]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
+def _nonzero(coef: np.ndarray) -> np.ndarray:
     nz = np.flatnonzero(np.abs(coef) > 1e-6)
-    np.save(directory / WEIGHTS_NPY, np.stack([nz.astype(np.float64), coef[nz].astype(np.float64)], axis=1),
-            allow_pickle=False)
-    meta = {"format": 1, "n_features": N_FEATURES, "intercept": float(intercept),
-            "thresholds": dataclasses.asdict(thresholds), **info}
+    return np.stack([nz.astype(np.float64), coef[nz].astype(np.float64)], axis=1)
+
+
+def _dense(rows: np.ndarray, n: int) -> np.ndarray:
+    weights = np.zeros(n, dtype=np.float64)
+    if rows.size:
+        weights[rows[:, 0].astype(np.int64)] = rows[:, 1]
+    return weights
+
+
+def save(directory: Path, model: ModelFile) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    np.save(directory / WEIGHTS_NPY, _nonzero(model.weights), allow_pickle=False)
+    meta: dict[str, Any] = {"format": 1, "n_features": N_FEATURES, "intercept": float(model.intercept),
+                            "thresholds": dataclasses.asdict(model.thresholds), **model.info}
+    second = model.semantic
+    if second is not None:
+        np.save(directory / SEMANTIC_NPY, _nonzero(second.weights), allow_pickle=False)
+        meta["semantic"] = {"embedder": second.embedder, "dim": second.dim, "intercept": float(second.intercept),
+                            "weight": WEIGHT, "band": list(BAND), "thresholds": dataclasses.asdict(second.thresholds)}
+    else:
+        (directory / SEMANTIC_NPY).unlink(missing_ok=True)
     (directory / MODEL_JSON).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _thresholds(th: dict[str, Any]) -> Thresholds:
+    return Thresholds(spam=float(th.get("spam", 0.5)), blatant=float(th.get("blatant", 0.97)),
+                      review=float(th.get("review", th.get("spam", 0.5))))
 
 
 def load(directory: Path = DATA) -> ModelFile:
@@ -70,15 +110,20 @@ def _load(directory: Path) -> ModelFile:
     meta = json.loads((directory / MODEL_JSON).read_text(encoding="utf-8"))
     if meta.get("format") != 1 or meta.get("n_features") != N_FEATURES:
         raise ValueError(f"{directory / MODEL_JSON}: not a spam model this version reads")
-    rows = np.load(directory / WEIGHTS_NPY, allow_pickle=False)
-    weights = np.zeros(N_FEATURES, dtype=np.float64)
-    if rows.size:
-        weights[rows[:, 0].astype(np.int64)] = rows[:, 1]
-    th = meta.get("thresholds", {})
+    weights = _dense(np.load(directory / WEIGHTS_NPY, allow_pickle=False), N_FEATURES)
+    second = None
+    part = meta.get("semantic")
+    if isinstance(part, dict):
+        if part.get("weight") != WEIGHT or part.get("band") != list(BAND):
+            raise ValueError(f"{directory / MODEL_JSON}: a second reading of another weight or band")
+        dim = int(part["dim"])
+        second = SecondReading(embedder=str(part["embedder"]), dim=dim, intercept=float(part["intercept"]),
+                               weights=_dense(np.load(directory / SEMANTIC_NPY, allow_pickle=False), N_FEATURES + dim),
+                               thresholds=_thresholds(part.get("thresholds", {})))
     return ModelFile(intercept=float(meta["intercept"]), weights=weights,
-                     thresholds=Thresholds(spam=float(th.get("spam", 0.5)), blatant=float(th.get("blatant", 0.97)),
-                                           review=float(th.get("review", th.get("spam", 0.5)))),
-                     info={k: v for k, v in meta.items() if k not in ("intercept", "thresholds")})
+                     thresholds=_thresholds(meta.get("thresholds", {})),
+                     info={k: v for k, v in meta.items() if k not in ("intercept", "thresholds", "semantic")},
+                     semantic=second)
 
 
 def sgd_from(weights: np.ndarray, intercept: float, *, eta0: float = 0.5, alpha: float = 1e-6) -> SGDClassifier:
@@ -86,38 +131,77 @@ def sgd_from(weights: np.ndarray, intercept: float, *, eta0: float = 0.5, alpha:
     ``partial_fit``: one call on one dummy row sets its classes up, then the weights are put in."""
     clf = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=eta0, alpha=alpha, penalty="l2",
                         average=False)
-    clf.partial_fit(sp.csr_matrix((1, N_FEATURES)), np.array([0]), classes=np.array([0, 1]))
+    clf.partial_fit(sp.csr_matrix((1, len(weights))), np.array([0]), classes=np.array([0, 1]))
     clf.coef_ = weights.reshape(1, -1).copy()
     clf.intercept_ = np.array([intercept], dtype=np.float64)
     return clf
 
 
-class SpamModel:
-    """The classifier and its featurizer; thread-safe. ``learn`` applies reports at once."""
+_FROM_ENV = object()
 
-    def __init__(self, model: ModelFile | None = None, *, learn_weight: float = 2.0) -> None:
+
+class SpamModel:
+    """The classifier and its featurizer; thread-safe. ``learn`` applies reports at once.
+
+    ``meaning``: the embedder's vectors for the second reading; by default the active embedder's
+    (``LEAKWARDEN_EMBEDDER``), used only when it is the one the file's second reading was trained
+    with. Without a second reading, the first decides at its own thresholds."""
+
+    def __init__(self, model: ModelFile | None = None, *, learn_weight: float = 2.0,
+                 meaning: Meaning | object | None = _FROM_ENV) -> None:
         self.file = model or load()
         self.featurizer = Featurizer()
-        self.thresholds = dataclasses.replace(self.file.thresholds)  # a copy: the loaded file is shared
+        second = self.file.semantic
+        if meaning is _FROM_ENV:
+            meaning = Meaning.from_env() if second is not None else None
+        self.meaning = meaning if isinstance(meaning, Meaning) and second is not None \
+            and meaning.name == second.embedder and meaning.dim == second.dim else None
+        # a copy: the loaded file is shared
+        self.thresholds = dataclasses.replace(second.thresholds if self.meaning is not None and second is not None
+                                              else self.file.thresholds)
         self.learn_weight = learn_weight
         self.ham_weight = 0.2
         self._clf = sgd_from(self.file.weights, self.file.intercept)
+        self._second = sgd_from(second.weights, second.intercept) if self.meaning is not None and second else None
         self._lock = threading.Lock()
+
+    @property
+    def reads_meaning(self) -> bool:
+        return self._second is not None
 
     def features(self, comments: list[Comment]) -> sp.csr_matrix:
         return self.featurizer.transform(comments)
 
-    def probability(self, rows: sp.csr_matrix) -> np.ndarray:
-        with self._lock:
-            margin = rows @ self._clf.coef_[0] + self._clf.intercept_[0]
+    @staticmethod
+    def _sigmoid(margin: np.ndarray) -> np.ndarray:
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(margin, -40, 40))), dtype=np.float64)
 
+    def probability(self, rows: sp.csr_matrix, texts: list[str] | None = None) -> np.ndarray:
+        """Each row's spam probability: the first reading's, or the second's (given the rows'
+        ``texts``) where the first falls in the band it is unsure of."""
+        with self._lock:
+            p = self._sigmoid(rows @ self._clf.coef_[0] + self._clf.intercept_[0])
+        if self._second is None or texts is None or self.meaning is None:
+            return p
+        again = np.flatnonzero(in_band(p))
+        if len(again):
+            both = with_meaning(rows[again], self.meaning.vectors([texts[i] for i in again]))
+            with self._lock:
+                p[again] = self._sigmoid(both @ self._second.coef_[0] + self._second.intercept_[0])
+        return p
+
     def learn(self, rows: sp.csr_matrix, labels: list[int], *, repeat: int = 3) -> None:
-        """A few passes of ``partial_fit`` over the reported comments (1 spam, 0 ham). A ham report
-        weighs ``ham_weight`` of a spam report here: one site's "not spam" must not whitelist a
-        campaign for every site (it counts in full on its own site, in the campaign memory)."""
+        """A few passes of ``partial_fit`` over the reported comments (1 spam, 0 ham), by both
+        readings. The second learns them as the first does, through their features alone: a
+        report moves the weights of its own n-grams, never the direction of meaning that every
+        comment is read by. A ham report weighs ``ham_weight`` of a spam report here: one site's
+        "not spam" must not whitelist a campaign for every site (it counts in full on its own
+        site, in the campaign memory)."""
         y = np.asarray(labels, dtype=np.int64)
         weight = np.where(y == 1, self.learn_weight, self.learn_weight * self.ham_weight)
         with self._lock:
             for _ in range(repeat):
                 self._clf.partial_fit(rows, y, sample_weight=weight)
+                if self._second is not None and self.meaning is not None:
+                    self._second.partial_fit(with_meaning(rows, np.zeros((rows.shape[0], self.meaning.dim))), y,
+                                             sample_weight=weight)

@@ -1,7 +1,7 @@
 """Train the shipped spam model from labelled comments (``bench/data/spam/comments_*.jsonl``).
 
-    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
-    leakwarden spam train [--data bench/data/spam] [--train O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    python -m leakwarden.signals.spam.train [--data bench/data/spam] [--train L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
+    leakwarden spam train [--data bench/data/spam] [--train L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z] [--out DIR]
 
 Each line of a comments file is ``{"id", "lang", "label": "spam"|"ham", "kind", "campaign",
 "comment_author", "comment_author_email", "comment_author_url", "article", "text"}``; the letter in
@@ -32,7 +32,8 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from leakwarden.signals.spam.features import Comment, Featurizer
-from leakwarden.signals.spam.model import DATA, ModelFile, Thresholds, save
+from leakwarden.signals.spam.model import DATA, ModelFile, SecondReading, Thresholds, save
+from leakwarden.signals.spam.semantic import Meaning, combine, with_meaning
 
 C = 20.0  # leave-one-writer-out over S-Z (thresholds on the pooled out-of-fold probabilities): F1 en / ar
 # 0.962 / 0.955 at C = 2 ... 5, 0.968 / 0.962 at 10, 0.975 / 0.964 at 20, 0.974 / 0.963 at 40 (false positives
@@ -46,7 +47,7 @@ MAX_FPR = 0.0075  # leave-one-writer-out over Q, S-Z (each writer's threshold ch
 # Thresholds per language were no better for English (fewer ham to choose on); on writer R (fresh) 0.0075 cost
 # English recall (F1 0.931 -> 0.893) and left its 2/60 false positives as they were
 REVIEW_FPR = 0.05
-TRAIN_WRITERS = "O,P,Q,R,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench_spam.py holds writers out itself)
+TRAIN_WRITERS = "L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z"  # the shipped model: every writer (bench_spam.py holds writers out itself)
 BLATANT_FLOOR = 0.97
 BLATANT_MARGIN = 0.02
 
@@ -93,11 +94,21 @@ def bare(c: Comment) -> Comment:
     return Comment(text=c.text)
 
 
-def fit(records: Sequence[Labelled], *, c: float = C, featurizer: Featurizer | None = None) -> LogisticRegression:
-    featurizer = featurizer or Featurizer()
+def _training_rows(records: Sequence[Labelled], featurizer: Featurizer, meaning: Meaning | None
+                   ) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Every comment twice, with its author fields and without (as a bare post is read); with the
+    sentence vectors of their texts appended when ``meaning`` is given (the second reading)."""
     comments = [r.comment for r in records] + [bare(r.comment) for r in records]
-    y = np.array([int(r.spam) for r in records] * 2)
     x = featurizer.transform(comments)
+    if meaning is not None:
+        x = with_meaning(x, meaning.vectors([c.text for c in comments]))
+    return x, np.array([int(r.spam) for r in records] * 2)
+
+
+def fit(records: Sequence[Labelled], *, c: float = C, featurizer: Featurizer | None = None,
+        meaning: Meaning | None = None) -> LogisticRegression:
+    """The first reading's model, or the second's (``meaning``: its sentence vectors)."""
+    x, y = _training_rows(records, featurizer or Featurizer(), meaning)
     clf = LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight={0: HAM_WEIGHT, 1: 1.0},
                              random_state=0)
     clf.fit(x, y)
@@ -108,9 +119,15 @@ def probabilities(clf: LogisticRegression, x: sp.csr_matrix) -> np.ndarray:
     return np.asarray(clf.predict_proba(x)[:, 1])
 
 
-def out_of_fold(records: Sequence[Labelled], *, c: float = C, folds: int = 5, by_writer: bool = True
-                ) -> np.ndarray:
-    """Each record's probability from a model that did not see it: one fold per writer
+@dataclass(frozen=True)
+class OutOfFold:
+    first: np.ndarray  # the first reading's probability
+    final: np.ndarray  # the probability a comment gets: the second reading's where the first is unsure
+
+
+def out_of_fold(records: Sequence[Labelled], *, c: float = C, folds: int = 5, by_writer: bool = True,
+                meaning: Meaning | None = None) -> OutOfFold:
+    """Each record's probability from models that did not see it: one fold per writer
     (``by_writer``, when there are two writers or more), else ``folds`` interleaved folds."""
     featurizer = Featurizer()
     writers = sorted({r.writer for r in records})
@@ -119,15 +136,17 @@ def out_of_fold(records: Sequence[Labelled], *, c: float = C, folds: int = 5, by
     else:
         groups = [list(range(k, len(records), folds)) for k in range(folds)]
     x = featurizer.transform([r.comment for r in records])
-    p = np.zeros(len(records))
+    both = with_meaning(x, meaning.vectors([r.comment.text for r in records])) if meaning is not None else None
+    first, second = np.zeros(len(records)), np.zeros(len(records))
     for held in groups:
         held_set = set(held)
         train = [r for i, r in enumerate(records) if i not in held_set]
         if not any(r.spam for r in train) or all(r.spam for r in train):
             continue
-        clf = fit(train, c=c, featurizer=featurizer)
-        p[held] = probabilities(clf, x[held])
-    return p
+        first[held] = probabilities(fit(train, c=c, featurizer=featurizer), x[held])
+        if both is not None:
+            second[held] = probabilities(fit(train, c=c, featurizer=featurizer, meaning=meaning), both[held])
+    return OutOfFold(first, combine(first, second) if both is not None else first)
 
 
 def _counts(p: np.ndarray, y: np.ndarray, t: float) -> tuple[int, int, int]:
@@ -173,20 +192,33 @@ def measured(records: Sequence[Labelled], p: np.ndarray, th: Thresholds) -> dict
     return out
 
 
-def build(records: Sequence[Labelled], *, c: float = C) -> ModelFile:
-    """A model trained on ``records``, its thresholds from their out-of-fold probabilities."""
+def build(records: Sequence[Labelled], *, c: float = C, meaning: Meaning | bool | None = True) -> ModelFile:
+    """A model trained on ``records``, its thresholds from their out-of-fold probabilities: the
+    first reading's alone, and with the second (``meaning``: the active embedder's by default,
+    ``False`` for none)."""
+    if meaning is True:
+        meaning = Meaning.from_env()
+    reader = meaning if isinstance(meaning, Meaning) else None
     y = np.array([int(r.spam) for r in records])
-    oof = out_of_fold(records, c=c)
-    thresholds = choose_thresholds(oof, y)
+    oof = out_of_fold(records, c=c, meaning=reader)
+    plain = choose_thresholds(oof.first, y)
     clf = fit(records, c=c)
+    second = None
+    if reader is not None:
+        both = fit(records, c=c, meaning=reader)
+        second = SecondReading(embedder=reader.name, dim=reader.dim, intercept=float(both.intercept_[0]),
+                               weights=np.asarray(both.coef_[0], dtype=np.float64),
+                               thresholds=choose_thresholds(oof.final, y))
     writers = sorted({r.writer for r in records})
     info = {"trained_on": [f"comments_{w}.jsonl" for w in writers], "comments": len(records), "spam": int(y.sum()),
             "c": c, "thresholds_from": "out-of-fold probabilities, one fold per writer" if len(writers) > 1
             else "out-of-fold probabilities, interleaved folds",
-            "out_of_fold": measured(records, oof, thresholds),
+            "out_of_fold": measured(records, oof.final, second.thresholds if second else plain),
             "by_lang": {lang: sum(1 for r in records if r.lang == lang) for lang in sorted({r.lang for r in records})}}
+    if second is not None:
+        info["out_of_fold_first_reading"] = measured(records, oof.first, plain)
     return ModelFile(intercept=float(clf.intercept_[0]), weights=np.asarray(clf.coef_[0], dtype=np.float64),
-                     thresholds=thresholds, info=info)
+                     thresholds=plain, info=info, semantic=second)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,8 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"not enough labelled comments in {[str(p) for p in paths]}", file=sys.stderr)
         return 2
     model = build(records, c=args.c)
-    th = model.thresholds
-    save(args.out, model.weights, model.intercept, th, model.info)
+    th = model.semantic.thresholds if model.semantic else model.thresholds
+    save(args.out, model)
     print(f"trained on {len(records)} comments ({model.info['spam']} spam) from {', '.join(p.name for p in paths)}; "
           f"thresholds review={th.review} spam={th.spam} blatant={th.blatant}; "
           f"out of fold: {model.info['out_of_fold']}; wrote {args.out}")

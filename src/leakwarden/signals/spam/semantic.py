@@ -1,0 +1,94 @@
+"""The spam model's second reading: what a comment means, for the comments the first is unsure of.
+
+The first reading (:mod:`.features`: hashed character n-grams, words and meta tokens, read by a
+linear model) is cheap, and it reads the words that the training writers used; a new writer uses
+others ("my cat is lost, WhatsApp me" against "the sheikh brings him back, WhatsApp him"). The
+second reading appends the comment's sentence vector, from the bank's embedder
+(``LEAKWARDEN_EMBEDDER``: multilingual-e5-small, bundled, by default), to the same features, and a
+second linear model reads them. Leave-one-writer-out over fifteen writers (``bench/bench_spam.py``)
+is where its weight and band were measured.
+
+A sentence vector costs ~40 ms of a core, against ~0.3 ms for the first reading, so only the
+comments whose first probability falls in ``BAND`` pay for it; the others keep the first reading.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from leakwarden.signals.bank.embed import Embedder, embedder_from_env
+
+#: the sentence vector's scale beside the hashed features (unit vector x WEIGHT): leave-one-writer-out
+#: over fifteen writers, pooled thresholds at 0.75 % false positives, F1 en / ar 0.934 / 0.945 at 1,
+#: 0.954 / 0.954 at 2, 0.962 / 0.955 at 3 (n-grams alone 0.918 / 0.919)
+WEIGHT = 2.0
+#: first-reading probabilities read again: the n-gram model's review threshold up to near-certain.
+#: Measured the same way: [0.05, 0.999] and [0.2, 0.98] gave the same F1 (11.8 % of comments, 4.1 %
+#: of ham read twice at [0.2, 0.98]); [0.3, 0.95] lost English F1 (0.946)
+BAND = (0.2, 0.98)
+MAX_CHARS = 2_000  # the head of a long comment: the encoder reads 512 tokens at most anyway
+_CACHE = 4_096  # vectors kept by text: training reads each comment in every fold
+_SHARED: dict[str, Meaning] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+class Meaning:
+    """An embedder's unit vectors of comments' texts, cached by text."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.name, self.dim = embedder.name, int(embedder.dim)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.embedded = 0  # texts embedded (not found in the cache)
+
+    @classmethod
+    def from_env(cls) -> Meaning | None:
+        """The active embedder's (``LEAKWARDEN_EMBEDDER``), one per process and embedder (its
+        cache shared by every model); ``None`` when it is ``none``."""
+        embedder = embedder_from_env()
+        if embedder is None:
+            return None
+        with _SHARED_LOCK:
+            return _SHARED.setdefault(embedder.name, cls(embedder))
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        heads = [t[:MAX_CHARS] for t in texts]
+        with self._lock:
+            missing = list(dict.fromkeys(h for h in heads if h not in self._cache))
+        if missing:
+            got = np.asarray(self.embedder.embed(missing), dtype=np.float64)
+            with self._lock:
+                self.embedded += len(missing)
+                for text, vector in zip(missing, got, strict=True):
+                    self._cache[text] = vector
+                while len(self._cache) > max(_CACHE, len(heads)):
+                    self._cache.popitem(last=False)
+        with self._lock:
+            return (np.stack([self._cache[h] for h in heads]) if heads
+                    else np.zeros((0, self.dim), dtype=np.float64))
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Vectors computed elsewhere (a bench's cache) for these texts."""
+        with self._lock:
+            for text, vector in zip(texts, vectors, strict=True):
+                self._cache[text[:MAX_CHARS]] = np.asarray(vector, dtype=np.float64)
+
+
+def with_meaning(rows: sp.csr_matrix, vectors: np.ndarray) -> sp.csr_matrix:
+    """The first reading's rows with the sentence vectors appended (x ``WEIGHT``)."""
+    return sp.hstack([rows, sp.csr_matrix(vectors * WEIGHT)], format="csr")
+
+
+def in_band(p: np.ndarray) -> np.ndarray:
+    return (p >= BAND[0]) & (p <= BAND[1])
+
+
+def combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The probability a comment gets: the second reading's where the first is in ``BAND``."""
+    return np.where(in_band(first), second, first)

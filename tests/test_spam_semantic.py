@@ -1,0 +1,103 @@
+"""The spam model's second reading (``signals/spam/semantic.py``): a comment's sentence vector,
+read only for the comments whose first reading is unsure; another embedder leaves the first alone."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from leakwarden.signals.spam import train as T
+from leakwarden.signals.spam.features import N_FEATURES, Comment
+from leakwarden.signals.spam.model import ModelFile, SecondReading, SpamModel, Thresholds, load, save
+from leakwarden.signals.spam.semantic import BAND, Meaning
+
+DIM = 8
+
+
+class Counting:
+    """A stand-in embedder: a unit vector from each text's hash, and every text it was asked for."""
+
+    dim = DIM
+
+    def __init__(self, name: str = "test:counting") -> None:
+        self.name = name
+        self.asked: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.asked += texts
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:DIM], dtype=np.uint8).astype(np.float32) - 127.5
+                for t in texts]
+        v = np.array(rows, dtype=np.float32).reshape(len(texts), DIM)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def model_file(first_intercept: float, embedder: str = "test:counting") -> ModelFile:
+    """A first reading that gives every comment the same probability, and a second reading whose
+    probability is its sentence vector's first component, scaled."""
+    second = np.zeros(N_FEATURES + DIM)
+    second[N_FEATURES] = 3.0
+    return ModelFile(intercept=first_intercept, weights=np.zeros(N_FEATURES),
+                     thresholds=Thresholds(spam=0.6, blatant=0.99, review=0.3),
+                     semantic=SecondReading(embedder=embedder, dim=DIM, intercept=0.0, weights=second,
+                                            thresholds=Thresholds(spam=0.7, blatant=0.995, review=0.2)))
+
+
+@pytest.mark.parametrize("first_intercept,embedded", [
+    (0.0, True),  # first reading 0.5: unsure, read again
+    (-8.0, False),  # ~0.0003: sure it is ham
+    (8.0, False),  # ~0.9997: sure it is spam
+])
+def test_only_comments_the_first_reading_is_unsure_of_are_embedded(first_intercept: float, embedded: bool) -> None:
+    embedder = Counting()
+    model = SpamModel(model_file(first_intercept), meaning=Meaning(embedder))
+    text = "a comment to read"
+    p = float(model.probability(model.features([Comment(text)]), [text])[0])
+    first = 1 / (1 + np.exp(-first_intercept))
+    assert bool(BAND[0] <= first <= BAND[1]) is embedded
+    assert embedder.asked == ([text] if embedded else [])
+    vector = Counting().embed([text])[0]
+    assert p == pytest.approx(1 / (1 + np.exp(-3.0 * 2.0 * vector[0])) if embedded else first)
+
+
+def test_the_thresholds_follow_the_reading_in_force() -> None:
+    assert SpamModel(model_file(0.0), meaning=Meaning(Counting())).thresholds.spam == 0.7
+    other = SpamModel(model_file(0.0), meaning=Meaning(Counting("test:another")))
+    assert not other.reads_meaning and other.thresholds.spam == 0.6
+    text = "a comment to read"
+    assert float(other.probability(other.features([Comment(text)]), [text])[0]) == pytest.approx(0.5)
+    assert SpamModel(model_file(0.0), meaning=None).thresholds.spam == 0.6
+
+
+def test_reports_move_the_features_weights_not_the_meaning() -> None:
+    model = SpamModel(model_file(0.0), meaning=Meaning(Counting()))
+    before = model._second.coef_[0][N_FEATURES:].copy()  # type: ignore[union-attr]
+    model.learn(model.features([Comment("buy cheap pills at pills.top")]), [1])
+    after = model._second.coef_[0]  # type: ignore[union-attr]
+    assert np.allclose(after[N_FEATURES:], before, atol=1e-4)
+    assert np.abs(after[:N_FEATURES]).sum() > 0
+
+
+def test_a_second_reading_is_saved_and_loaded(tmp_path: Path) -> None:
+    save(tmp_path, model_file(-1.0))
+    loaded = load(tmp_path)
+    assert loaded.semantic is not None and loaded.semantic.embedder == "test:counting"
+    assert loaded.semantic.weights[N_FEATURES] == 3.0 and loaded.semantic.thresholds.spam == 0.7
+    assert loaded.thresholds.spam == 0.6 and loaded.intercept == -1.0
+    save(tmp_path / "plain", model_file(-1.0))
+    save(tmp_path / "plain", ModelFile(intercept=0.0, weights=np.zeros(N_FEATURES)))  # written over: no stale weights
+    assert load(tmp_path / "plain").semantic is None and not (tmp_path / "plain" / "semantic.npy").exists()
+
+
+def test_training_with_an_embedder_gives_both_readings() -> None:
+    records = [T.Labelled(id=f"{w}{i}", writer=w, lang="en", spam=bool(i % 2), kind="", campaign=None,
+                          comment=Comment(f"cheap pills online now {i} https://pills-{i}.top" if i % 2
+                                          else f"I disagree with the council about the library, point {i}"))
+               for w in "AB" for i in range(20)]
+    embedder = Counting()
+    built = T.build(records, meaning=Meaning(embedder))
+    assert built.semantic is not None and built.semantic.embedder == "test:counting"
+    assert sorted(embedder.asked) == sorted({r.comment.text for r in records})  # once each, whatever the folds
+    assert T.build(records, meaning=False).semantic is None
