@@ -101,3 +101,11 @@ def test_training_with_an_embedder_gives_both_readings() -> None:
     assert built.semantic is not None and built.semantic.embedder == "test:counting"
     assert sorted(embedder.asked) == sorted({r.comment.text for r in records})  # once each, whatever the folds
     assert T.build(records, meaning=False).semantic is None
+
+
+@pytest.mark.parametrize("value,reads", [("0", False), ("off", False), ("1", True), ("", True)])
+def test_a_site_may_switch_the_second_reading_off(monkeypatch: pytest.MonkeyPatch, value: str, reads: bool) -> None:
+    monkeypatch.setattr(Meaning, "from_env", classmethod(lambda cls: cls(Counting())))
+    monkeypatch.setenv("LEAKWARDEN_SPAM_SECOND_READING", value)
+    model = SpamModel(model_file(0.0))
+    assert model.reads_meaning is reads and model.thresholds.spam == (0.7 if reads else 0.6)

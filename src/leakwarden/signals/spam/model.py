@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ DATA = Path(__file__).parent / "data"
 MODEL_JSON = "model.json"
 WEIGHTS_NPY = "weights.npy"
 SEMANTIC_NPY = "semantic.npy"
+SECOND_READING_ENV = "LEAKWARDEN_SPAM_SECOND_READING"
 
 
 @dataclass
@@ -145,7 +147,8 @@ class SpamModel:
 
     ``meaning``: the embedder's vectors for the second reading; by default the active embedder's
     (``LEAKWARDEN_EMBEDDER``), used only when it is the one the file's second reading was trained
-    with. Without a second reading, the first decides at its own thresholds."""
+    with, and unless ``LEAKWARDEN_SPAM_SECOND_READING=0`` (a site that needs every answer within
+    ~20 ms). Without a second reading, the first decides at its own thresholds."""
 
     def __init__(self, model: ModelFile | None = None, *, learn_weight: float = 2.0,
                  meaning: Meaning | object | None = _FROM_ENV) -> None:
@@ -153,7 +156,8 @@ class SpamModel:
         self.featurizer = Featurizer()
         second = self.file.semantic
         if meaning is _FROM_ENV:
-            meaning = Meaning.from_env() if second is not None else None
+            wanted = os.environ.get(SECOND_READING_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+            meaning = Meaning.from_env() if second is not None and wanted else None
         self.meaning = meaning if isinstance(meaning, Meaning) and second is not None \
             and meaning.name == second.embedder and meaning.dim == second.dim else None
         # a copy: the loaded file is shared
