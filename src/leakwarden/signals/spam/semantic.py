@@ -14,6 +14,7 @@ comments whose first probability falls in ``BAND`` pay for it; the others keep t
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -43,7 +44,7 @@ class Meaning:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.name, self.dim = embedder.name, int(embedder.dim)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.embedded = 0  # texts embedded (not found in the cache)
 
@@ -57,27 +58,32 @@ class Meaning:
         with _SHARED_LOCK:
             return _SHARED.setdefault(embedder.name, cls(embedder))
 
+    @staticmethod
+    def _key(text: str) -> bytes:
+        """A text's cache key: its digest, so that the cache holds no comment's words."""
+        return hashlib.blake2b(text[:MAX_CHARS].encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        heads = [t[:MAX_CHARS] for t in texts]
+        keys = [self._key(t) for t in texts]
         with self._lock:
-            missing = list(dict.fromkeys(h for h in heads if h not in self._cache))
+            missing = {k: t[:MAX_CHARS] for k, t in zip(keys, texts, strict=True) if k not in self._cache}
         if missing:
-            got = np.asarray(self.embedder.embed(missing), dtype=np.float64)
+            got = np.asarray(self.embedder.embed(list(missing.values())), dtype=np.float64)
             with self._lock:
                 self.embedded += len(missing)
-                for text, vector in zip(missing, got, strict=True):
-                    self._cache[text] = vector
-                while len(self._cache) > max(_CACHE, len(heads)):
+                for key, vector in zip(missing, got, strict=True):
+                    self._cache[key] = vector
+                while len(self._cache) > max(_CACHE, len(keys)):
                     self._cache.popitem(last=False)
         with self._lock:
-            return (np.stack([self._cache[h] for h in heads]) if heads
+            return (np.stack([self._cache[k] for k in keys]) if keys
                     else np.zeros((0, self.dim), dtype=np.float64))
 
     def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Vectors computed elsewhere (a bench's cache) for these texts."""
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):
-                self._cache[text[:MAX_CHARS]] = np.asarray(vector, dtype=np.float64)
+                self._cache[self._key(text)] = np.asarray(vector, dtype=np.float64)
 
 
 def with_meaning(rows: sp.csr_matrix, vectors: np.ndarray) -> sp.csr_matrix:
