@@ -106,14 +106,17 @@ def _training_rows(records: Sequence[Labelled], featurizer: Featurizer, meaning:
     return x, np.array([int(r.spam) for r in records] * 2)
 
 
+def _regression(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
+    clf = LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight={0: HAM_WEIGHT, 1: 1.0},
+                             random_state=0)
+    return clf.fit(x, y)
+
+
 def fit(records: Sequence[Labelled], *, c: float = C, featurizer: Featurizer | None = None,
         meaning: Meaning | None = None) -> LogisticRegression:
     """The first reading's model, or the second's (``meaning``: its sentence vectors)."""
     x, y = _training_rows(records, featurizer or Featurizer(), meaning)
-    clf = LogisticRegression(C=c, solver="liblinear", max_iter=2000, class_weight={0: HAM_WEIGHT, 1: 1.0},
-                             random_state=0)
-    clf.fit(x, y)
-    return clf
+    return _regression(x, y, c)
 
 
 def probabilities(clf: LogisticRegression, x: sp.csr_matrix) -> np.ndarray:
@@ -129,24 +132,25 @@ class OutOfFold:
 def out_of_fold(records: Sequence[Labelled], *, c: float = C, folds: int = 5, by_writer: bool = True,
                 meaning: Meaning | None = None) -> OutOfFold:
     """Each record's probability from models that did not see it: one fold per writer
-    (``by_writer``, when there are two writers or more), else ``folds`` interleaved folds."""
-    featurizer = Featurizer()
+    (``by_writer``, when there are two writers or more), else ``folds`` interleaved folds. The
+    comments are featurized (and embedded) once; each fold trains on its rows of that."""
     writers = sorted({r.writer for r in records})
     if by_writer and len(writers) >= 2:
         groups = [[i for i, r in enumerate(records) if r.writer == w] for w in writers]
     else:
         groups = [list(range(k, len(records), folds)) for k in range(folds)]
-    x = featurizer.transform([r.comment for r in records])
-    both = with_meaning(x, meaning.vectors([r.comment.text for r in records])) if meaning is not None else None
-    first, second = np.zeros(len(records)), np.zeros(len(records))
+    n = len(records)
+    x, y = _training_rows(records, Featurizer(), None)  # rows i: with author fields (as scored), n + i: bare
+    both = with_meaning(x, meaning.vectors([r.comment.text for r in records] * 2)) if meaning is not None else None
+    first, second = np.zeros(n), np.zeros(n)
     for held in groups:
-        held_set = set(held)
-        train = [r for i, r in enumerate(records) if i not in held_set]
-        if not any(r.spam for r in train) or all(r.spam for r in train):
+        kept = np.setdiff1d(np.arange(n), held)
+        if not y[kept].any() or y[kept].all():
             continue
-        first[held] = probabilities(fit(train, c=c, featurizer=featurizer), x[held])
+        rows = np.concatenate([kept, kept + n])
+        first[held] = probabilities(_regression(x[rows], y[rows], c), x[held])
         if both is not None:
-            second[held] = probabilities(fit(train, c=c, featurizer=featurizer, meaning=meaning), both[held])
+            second[held] = probabilities(_regression(both[rows], y[rows], c), both[held])
     return OutOfFold(first, combine(first, second) if both is not None else first)
 
 
