@@ -8,7 +8,7 @@ second reading appends the comment's sentence vector, from the bank's embedder
 second linear model reads them. Leave-one-writer-out over fifteen writers (``bench/bench_spam.py``)
 is where its weight and band were measured.
 
-A sentence vector costs ~40 ms of a core, against ~0.3 ms for the first reading, so only the
+A sentence vector costs ~40 ms of a core, against under 1 ms for the first reading, so only the
 comments whose first probability falls in ``BAND`` pay for it; the others keep the first reading.
 """
 
@@ -33,13 +33,13 @@ WEIGHT = 2.0
 #: of ham read twice at [0.2, 0.98]); [0.3, 0.95] lost English F1 (0.946)
 BAND = (0.2, 0.98)
 MAX_CHARS = 2_000  # the head of a long comment: the encoder reads 512 tokens at most anyway
-_CACHE = 4_096  # vectors kept by text: training reads each comment in every fold
+_CACHE = 4_096  # vectors kept, by the text's digest: training reads each comment in every fold
 _SHARED: dict[str, Meaning] = {}
 _SHARED_LOCK = threading.Lock()
 
 
 class Meaning:
-    """An embedder's unit vectors of comments' texts, cached by text."""
+    """An embedder's unit vectors of comments' texts, cached by the texts' digests."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
