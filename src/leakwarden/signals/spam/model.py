@@ -158,20 +158,20 @@ class SpamModel:
         if meaning is _FROM_ENV:
             wanted = os.environ.get(SECOND_READING_ENV, "1").strip().lower() not in ("0", "off", "false", "no")
             meaning = Meaning.from_env() if second is not None and wanted else None
-        self.meaning = meaning if isinstance(meaning, Meaning) and second is not None \
-            and meaning.name == second.embedder and meaning.dim == second.dim else None
+        active = (second if second is not None and isinstance(meaning, Meaning)
+                  and (meaning.name, meaning.dim) == (second.embedder, second.dim) else None)
+        self.meaning = meaning if active is not None and isinstance(meaning, Meaning) else None
         # a copy: the loaded file is shared
-        self.thresholds = dataclasses.replace(second.thresholds if self.meaning is not None and second is not None
-                                              else self.file.thresholds)
+        self.thresholds = dataclasses.replace(active.thresholds if active is not None else self.file.thresholds)
         self.learn_weight = learn_weight
         self.ham_weight = 0.2
         self._clf = sgd_from(self.file.weights, self.file.intercept)
-        self._second = sgd_from(second.weights, second.intercept) if self.meaning is not None and second else None
+        self._second = sgd_from(active.weights, active.intercept) if active is not None else None
         self._lock = threading.Lock()
 
     @property
     def reads_meaning(self) -> bool:
-        return self._second is not None
+        return self.meaning is not None
 
     def features(self, comments: list[Comment]) -> sp.csr_matrix:
         return self.featurizer.transform(comments)
@@ -185,7 +185,7 @@ class SpamModel:
         ``texts``) where the first falls in the band it is unsure of."""
         with self._lock:
             p = self._sigmoid(rows @ self._clf.coef_[0] + self._clf.intercept_[0])
-        if self._second is None or texts is None or self.meaning is None:
+        if self.meaning is None or self._second is None or texts is None:
             return p
         again = np.flatnonzero(in_band(p))
         if len(again):
@@ -203,9 +203,10 @@ class SpamModel:
         site, in the campaign memory)."""
         y = np.asarray(labels, dtype=np.int64)
         weight = np.where(y == 1, self.learn_weight, self.learn_weight * self.ham_weight)
+        both = (with_meaning(rows, np.zeros((rows.shape[0], self.meaning.dim)))
+                if self.meaning is not None and self._second is not None else None)
         with self._lock:
             for _ in range(repeat):
                 self._clf.partial_fit(rows, y, sample_weight=weight)
-                if self._second is not None and self.meaning is not None:
-                    self._second.partial_fit(with_meaning(rows, np.zeros((rows.shape[0], self.meaning.dim))), y,
-                                             sample_weight=weight)
+                if both is not None and self._second is not None:
+                    self._second.partial_fit(both, y, sample_weight=weight)
