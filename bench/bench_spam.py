@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/bench_spam.py [--data bench/data/spam] [--held-out U,W] [--no-cv] [--no-spamassassin]
 
-Data: ``bench/data/spam/comments_{L,M,...,Z}.jsonl`` (one writer each). The bench trains a
+Data: ``bench/data/spam/comments_{J,K,...,Z}.jsonl`` (one writer each). The bench trains a
 model on the writers that are not held out (``train.build``: the shipped model's procedure,
 thresholds chosen by cross-validation over those writers only) and measures it on the held-out
-writers (U and W by default, trained on the thirteen others). The shipped model is the same procedure on
+writers (U and W by default, trained on the fifteen others). The shipped model is the same procedure on
 every writer (``leakwarden spam train``). S, T and U wrote comments under news articles; V under a
 sports forum, a recipe blog and local news; W under a tech forum and breach news (short comments
 both ways, typos, capitals, emoji, Arabizi, mixed Arabic-English, real phone numbers and prices,
@@ -40,7 +40,12 @@ posts (music, football transfers, gaming, exams, weddings), emoji, hashtags, cod
 Jordanian and Lebanese Arabic, follower sellers, betting channels and dating bots. All three wrote
 hard ham with phone numbers for real reasons (blood donors, lost pets, missing relatives, neighbourhood
 groups, sellers answering a buyer) and scam warnings that quote the scam. About half of each is
-Arabic (MSA, Gulf, Egyptian, Levantine, Maghrebi, Sudanese, Iraqi, Arabizi).
+Arabic (MSA, Gulf, Egyptian, Levantine, Maghrebi, Sudanese, Iraqi, Arabizi). J and K (written
+together by two helpers told to read nothing of the project, measured blind first): J under cooking,
+car-repair and science video pages, a podcast, property listings, shop Q&A, a council consultation,
+open-day, mosque and church pages, and Moroccan, Algerian, Syrian, Iraqi and Omani pages; K under
+hack-and-leak, election, resignation, press-freedom, breach, fact-check and moderation stories in both
+languages, with "the full leaked files here" links among the spam.
 
 Measured 2026-12-01, writer O (``--no-spamassassin --fresh O``). Blind, the procedure as it stood
 (trained on P-Z, threshold 0.8): F1 en 0.835 (recall 38/52), ar 0.809 (36/52); false positives 1/79,
