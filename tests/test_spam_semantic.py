@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from leakwarden.signals.spam import semantic as S
 from leakwarden.signals.spam import train as T
 from leakwarden.signals.spam.features import N_FEATURES, Comment
 from leakwarden.signals.spam.model import ModelFile, SecondReading, SpamModel, Thresholds, load, save
@@ -56,6 +57,21 @@ def test_a_long_comment_is_read_by_its_head_and_tail(text: str, read: str) -> No
     embedder = Tokenizing()
     Meaning(embedder).vectors([text])
     assert embedder.asked == [read]
+
+
+def test_a_full_cache_keeps_answering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts asked for together, some in the cache and some not, each get their own vector, even
+    when the new ones push the old ones out; a text asked for again is kept longest."""
+    monkeypatch.setattr(S, "_CACHE", 3)
+    embedder = Counting()
+    meaning = Meaning(embedder)
+    first = meaning.vectors(["a", "b", "c"])
+    meaning.vectors(["a"])  # "a" used again: "b" is now the oldest
+    again = meaning.vectors(["a", "d", "e", "a"])
+    assert np.array_equal(again[[0, 3]], first[[0, 0]]) and np.array_equal(again[1:3], embedder.embed(["d", "e"]))
+    embedder.asked.clear()
+    meaning.vectors(["a", "c", "b"])
+    assert embedder.asked == ["c", "b"]  # the two oldest were let go, not the one used again
 
 
 def test_an_embedder_that_does_not_count_reads_the_whole_comment() -> None:

@@ -45,7 +45,7 @@ EMBEDDER_ENV = "LEAKWARDEN_SPAM_EMBEDDER"
 #: 0.966 / 0.960, 64: 0.968 / 0.960, 32: 0.963 / 0.953 (all of it: 0.967 / 0.960); the head alone, 48
 #: tokens 0.963 / 0.957, 32: 0.958 / 0.948. 48 is the 90th percentile of the writers' comments.
 MAX_TOKENS = 48
-_CACHE = 4_096  # vectors kept, by the text's digest: training reads each comment in every fold
+_CACHE = 8_192  # vectors kept (float32, 12 MiB), by the text's digest: training reads each comment more than once
 _GAP = " … "
 _SHARED: dict[str, Meaning] = {}
 _SHARED_LOCK = threading.Lock()
@@ -77,20 +77,27 @@ class Meaning:
         return hashlib.blake2b(text[:MAX_CHARS].encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts' vectors, in order: those in the cache, and the others embedded at once. The
+        answer is built from the vectors in hand, so a full cache may evict any of them meanwhile."""
         keys = [self._key(t) for t in texts]
+        found: dict[bytes, np.ndarray] = {}
         with self._lock:
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+            for key in keys:
+                if key in self._cache:
+                    self._cache.move_to_end(key)  # least recently used goes first
+                    found[key] = self._cache[key]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
         if missing:
-            got = np.asarray(self.embedder.embed([self.gist(t) for t in missing.values()]), dtype=np.float64)
+            got = np.asarray(self.embedder.embed([self.gist(t) for t in missing.values()]), dtype=np.float32)
             with self._lock:
                 self.embedded += len(missing)
                 for key, vector in zip(missing, got, strict=True):
-                    self._cache[key] = vector
-                while len(self._cache) > max(_CACHE, len(keys)):
+                    found[key] = self._cache[key] = vector
+                while len(self._cache) > _CACHE:
                     self._cache.popitem(last=False)
-        with self._lock:
-            return (np.stack([self._cache[k] for k in keys]) if keys
-                    else np.zeros((0, self.dim), dtype=np.float64))
+        if not keys:
+            return np.zeros((0, self.dim), dtype=np.float64)
+        return np.stack([found[k] for k in keys]).astype(np.float64)
 
     def gist(self, text: str) -> str:
         """What the encoder reads of a comment: all of it, or its head and tail (``MAX_TOKENS``),
@@ -111,7 +118,9 @@ class Meaning:
         """Vectors computed elsewhere (a bench's cache) for these texts."""
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):
-                self._cache[self._key(text)] = np.asarray(vector, dtype=np.float64)
+                self._cache[self._key(text)] = np.asarray(vector, dtype=np.float32)
+            while len(self._cache) > _CACHE:
+                self._cache.popitem(last=False)
 
 
 def _fitting(pieces: list[str], count: Callable[[str], int], budget: int, sep: str = " ") -> int:
