@@ -38,7 +38,6 @@ def _engine() -> tuple[ctypes.CDLL, str]:
     lib = ctypes.CDLL(_core._find_engine())
     lib.e5_load_mem.restype = ctypes.c_void_p
     lib.e5_load_mem.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-    lib.e5_free.argtypes = [ctypes.c_void_p]
     lib.e5_embed.restype = ctypes.c_int
     lib.e5_embed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_float)]
     lib.e5_token_count.restype = ctypes.c_int
