@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +15,9 @@ REQUIRE_SERVICES = os.environ.get("LEAKWARDEN_REQUIRE_SERVICES") == "1"
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from leakwarden.signals.spam import SpamDetector
+    from leakwarden.store.db import Database
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +145,21 @@ def cheap_argon2() -> Iterator[None]:
     users.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield
     users.use_hasher(saved)
+
+
+@pytest.fixture
+def discarding_spam() -> Callable[[Database], SpamDetector]:
+    """A spam detector on the shipped model that discards from 0.999, for the tests of what a discard
+    does: the shipped model's threshold sits above every ham's out-of-fold probability (0.9999977),
+    and the tests' canonical spam reach 0.9996-0.99999."""
+    from leakwarden.signals.spam import SpamDetector
+
+    def make(db: Database) -> SpamDetector:
+        detector = SpamDetector(db)
+        detector.model.thresholds.blatant = 0.999
+        return detector
+
+    return make
 
 
 @pytest.fixture

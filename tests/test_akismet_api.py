@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import akismet
@@ -46,13 +46,9 @@ class Site:
 
 
 @pytest.fixture
-def site(db_url: str) -> Iterator[Site]:
+def site(db_url: str, discarding_spam: Callable[[Database], SpamDetector]) -> Iterator[Site]:
     db = Database(db_url)
-    spam = SpamDetector(db)
-    # the route's discard, at a threshold of this test's: the shipped model's sits above every ham's
-    # out-of-fold probability (0.9999977), and the canonical spam here reach 0.9996-0.99999
-    spam.model.thresholds.blatant = 0.999
-    engine = Engine(db, policy="strict", detectors=[PiiDetector(), spam])
+    engine = Engine(db, policy="strict", detectors=[PiiDetector(), discarding_spam(db)])
     keys = {role: create_key(db, role)[1] for role in ("submitter", "moderator")}
     # the client asks https://rest.akismet.com/1.1/...: the test client's transport takes it to the app
     with TestClient(create_app(engine), base_url="https://rest.akismet.com", raise_server_exceptions=False) as http:
@@ -293,7 +289,8 @@ PLAIN_SPAM = "Earn $500 a day from home with my simple method, DM me on WhatsApp
     (DOXXING, "remove", None),  # a strike, a case for a person: more events, one decision
 ])
 def test_one_comment_check_records_one_post_one_decision_and_its_events(
-        any_db_url: str, content: str, verdict: str | None, actions: set[str] | None) -> None:
+        any_db_url: str, content: str, verdict: str | None, actions: set[str] | None,
+        discarding_spam: Callable[[Database], SpamDetector]) -> None:
     """One comment-check writes, in one transaction: one post, its author fields, its author's
     account, one ``decision`` audit event and one ``decision.made`` outbox event, and for each action
     its decision took one action row, one ``action.applied`` audit event and one outbox event (and
@@ -308,9 +305,7 @@ def test_one_comment_check_records_one_post_one_decision_and_its_events(
     from leakwarden.store.tables import Account, AuditEventRow, EnforcementAction, PostRow
 
     db = Database(any_db_url)
-    spam = SpamDetector(db)
-    spam.model.thresholds.blatant = 0.999  # as the site fixture: BLATANT is discarded
-    engine = Engine(db, policy="strict", detectors=[PiiDetector(), spam])
+    engine = Engine(db, policy="strict", detectors=[PiiDetector(), discarding_spam(db)])
     with db.session() as s:
         events_before = s.scalar(select(func.count()).select_from(AuditEventRow)) or 0
     fields = {"user_ip": "192.0.2.9", "comment_author": "Sam", "comment_author_email": "sam@example.org",

@@ -4,6 +4,7 @@ per site and globally, across processes), the policy acting on it, and the model
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -144,13 +145,9 @@ def test_author_fields_are_read_in_a_comment_context(detector: SpamDetector) -> 
     ("strict", Surface.POST, Verdict.ALLOW, True),
 ])
 def test_policies_act_on_comment_spam(db_url: str, policy: str, surface: Surface, verdict: Verdict,
-                                      discard: bool) -> None:
+                                      discard: bool, discarding_spam: Callable[[Database], SpamDetector]) -> None:
     db = Database(db_url)
-    detector = SpamDetector(db)
-    # the route's discard, at a threshold of this test's: the shipped model's sits above every ham's
-    # out-of-fold probability (0.9999977), and the canonical spam here reach 0.9996-0.99999
-    detector.model.thresholds.blatant = 0.999
-    engine = Engine(db, policy=policy, detectors=[detector])
+    engine = Engine(db, policy=policy, detectors=[discarding_spam(db)])
     decision = engine.check(Post(id="c1", author="a", text=SPAM[1].text, surface=surface))
     assert decision.verdict is verdict
     spam = [s for s in decision.signals if s.kind == "spam"]

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 
 from leakwarden.signals.spam.features import Comment, Featurizer
@@ -195,8 +196,7 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray) -> Thresholds:
 
 def _above(p: float, margin: float) -> float:
     """The probability ``margin`` log-odds above ``p``."""
-    p = min(max(p, 1e-12), 1 - 1e-12)
-    return float(1 / (1 + np.exp(-(np.log(p / (1 - p)) + margin))))
+    return float(expit(logit(min(max(p, 1e-12), 1 - 1e-12)) + margin))
 
 
 def measured(records: Sequence[Labelled], p: np.ndarray, th: Thresholds) -> dict[str, dict[str, float]]:
