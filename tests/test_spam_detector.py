@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from scipy.special import logit
 
 from leakwarden import Engine, Post
 from leakwarden.errors import InvalidInput
@@ -97,6 +98,22 @@ def test_a_campaign_is_learnt_from_two_reports(detector: SpamDetector) -> None:
     after = [detector.score(Comment(t), "other.example") for t in texts[2:]]
     assert all(s.spam and s.campaign is not None for s in after), [s.probability for s in after]
     assert detector.score(HAM[0]).spam is False  # the rest of the world is unchanged
+
+
+def test_reports_move_what_is_particular_to_them(detector: SpamDetector) -> None:
+    """The model itself learns the campaign (the memory aside), and the rest of the world does not
+    move: a report steps through the features particular to its comment, never the common ones
+    ("no link", the script, function words) that every comment shares."""
+    texts = [Comment(t.format(n=i)) for i, t in enumerate(CAMPAIGN)]
+    ham_before = [detector.score(c).model for c in HAM]
+    rest_before = [detector.score(c).model for c in texts[2:]]
+    for comment in texts[:2]:
+        detector.report(comment, "spam", site="news.example", source="api", actor="test")
+    ham_after = [detector.score(c).model for c in HAM]
+    rest_after = [detector.score(c).model for c in texts[2:]]
+    moved = np.abs(logit(np.array(ham_after)) - logit(np.array(ham_before)))
+    assert moved.max() < 0.5, dict(zip([c.text[:30] for c in HAM], moved.round(2), strict=True))
+    assert min(rest_after) > max(rest_before) and np.mean(rest_after) >= detector.model.thresholds.review
 
 
 def test_ham_reports_count_on_their_site_only(detector: SpamDetector) -> None:

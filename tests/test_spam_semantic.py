@@ -3,6 +3,7 @@ read only for the comments whose first reading is unsure; another embedder leave
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def test_only_comments_the_first_reading_is_unsure_of_are_embedded(first_interce
     embedder = Counting()
     model = SpamModel(model_file(first_intercept), meaning=Meaning(embedder))
     text = "a comment to read"
-    p = float(model.probability(model.features([Comment(text)]), [text])[0])
+    p = float(model.probability(model.features([Comment(text)]), [Comment(text)])[0])
     first = 1 / (1 + np.exp(-first_intercept))
     assert bool(BAND[0] <= first <= BAND[1]) is embedded
     assert embedder.asked == ([text] if embedded else [])
@@ -113,22 +114,23 @@ def test_the_thresholds_follow_the_reading_in_force() -> None:
     other = SpamModel(model_file(0.0), meaning=Meaning(Counting("test:another")))
     assert not other.reads_meaning and other.thresholds.spam == 0.6
     text = "a comment to read"
-    assert float(other.probability(other.features([Comment(text)]), [text])[0]) == pytest.approx(0.5)
+    assert float(other.probability(other.features([Comment(text)]), [Comment(text)])[0]) == pytest.approx(0.5)
     assert SpamModel(model_file(0.0), meaning=None).thresholds.spam == 0.6
 
 
 def test_reports_move_the_features_weights_not_the_meaning() -> None:
     model = SpamModel(model_file(0.0), meaning=Meaning(Counting()))
-    before = model._second.coef_[0][N_FEATURES:].copy()  # type: ignore[union-attr]
+    before = model._second.weights[N_FEATURES:].copy()  # type: ignore[union-attr]
     model.learn(model.features([Comment("buy cheap pills at pills.top")]), [1])
-    after = model._second.coef_[0]  # type: ignore[union-attr]
+    after = model._second.weights  # type: ignore[union-attr]
     assert np.allclose(after[N_FEATURES:], before, atol=1e-4)
     assert np.abs(after[:N_FEATURES]).sum() > 0
 
 
 def test_a_second_reading_is_saved_and_loaded(tmp_path: Path) -> None:
-    save(tmp_path, model_file(-1.0))
+    save(tmp_path, dataclasses.replace(model_file(-1.0), common=np.array([3, 5, 8])))
     loaded = load(tmp_path)
+    assert loaded.common.tolist() == [3, 5, 8]
     assert loaded.semantic is not None and loaded.semantic.embedder == "test:counting"
     assert loaded.semantic.weights[N_FEATURES] == 3.0 and loaded.semantic.thresholds.spam == 0.7
     assert loaded.thresholds.spam == 0.6 and loaded.intercept == -1.0

@@ -109,7 +109,7 @@ class SpamDetector:
     def score(self, comment: Comment, site: str = "") -> SpamScore:
         self.refresh()
         rows = self.model.featurizer.rows([comment])
-        p_model = float(self.model.probability(rows.model, [comment.text])[0])
+        p_model = float(self.model.probability(rows.model, [comment])[0])
         spam_match, ham_match = self.memory.nearest(rows.memory, site)
         p = p_model
         th = self.model.thresholds
@@ -209,7 +209,7 @@ class SpamDetector:
         comments = [c for _, _, _, c in reports]
         labels = [1 if label == "spam" else 0 for _, _, label, _ in reports]
         rows = self.model.featurizer.rows(comments)
-        self.model.learn(rows.model, labels)
+        self.model.learn(rows.model, labels, comments)
         for i, (feedback_id, site, _, _) in enumerate(reports):
             self.memory.add(feedback_id, site, labels[i], rows.memory[i])
         log.info("spam: learnt %d reports", len(reports))

@@ -29,11 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 
 from leakwarden.signals.spam.features import Comment, Featurizer
 from leakwarden.signals.spam.model import DATA, ModelFile, SecondReading, Thresholds, save
+from leakwarden.signals.spam.passages import Passages
 from leakwarden.signals.spam.semantic import Meaning, combine, with_meaning
 
 C = 20.0  # leave-one-writer-out over S-Z (thresholds on the pooled out-of-fold probabilities): F1 en / ar
@@ -48,10 +50,17 @@ MAX_FPR = 0.0075  # leave-one-writer-out over Q, S-Z (each writer's threshold ch
 # Thresholds per language were no better for English (fewer ham to choose on); on writer R (fresh) 0.0075 cost
 # English recall (F1 0.931 -> 0.893) and left its 2/60 false positives as they were
 REVIEW_FPR = 0.05
+#: folds trained at once, one per core, in worker processes (joblib maps the matrices to them; in threads,
+#: two folds took as long as one after the other)
+JOBS = -1
 # the shipped model: every writer (bench_spam.py holds writers out itself)
 TRAIN_WRITERS = ("A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z,"
-                 "AA,AB,AC,AD,AE,AF,AG,AH,AI,AJ,AK,AL")
+                 "AA,AB,AC,AD,AE,AF,AG,AH,AI,AJ,AK,AL,AM,AN,AO,AP,AQ,AR")
 BLATANT_FLOOR = 0.97
+#: a feature found in at least this share of the training comments is common (5,565 of the 44 writers'
+#: features: function words' n-grams, the script, "no link"; 72 % of a median comment's squared norm),
+#: and a report does not move its weight (``SpamModel.learn``)
+COMMON_SHARE = 0.01
 #: ``blatant`` (Akismet's "discard": deleted unseen) sits this far above the most spam-like ham of the
 #: out-of-fold probabilities, in log-odds (1.0: e times the odds). It used to be capped at 0.995, and
 #: overconfident hard ham passes that: twenty writers' out-of-fold ham reached 0.99997 (a warning that
@@ -129,39 +138,68 @@ def fit(records: Sequence[Labelled], *, c: float = C, featurizer: Featurizer | N
     return _regression(x, y, c)
 
 
+def common_features(x: sp.csr_matrix) -> np.ndarray:
+    """The columns of ``x`` that are non-zero in at least ``COMMON_SHARE`` of its rows."""
+    share = np.asarray((x != 0).sum(axis=0)).ravel() / max(1, x.shape[0])
+    return np.flatnonzero(share >= COMMON_SHARE)
+
+
 def probabilities(clf: LogisticRegression, x: sp.csr_matrix) -> np.ndarray:
     return np.asarray(clf.predict_proba(x)[:, 1])
 
 
 @dataclass(frozen=True)
 class OutOfFold:
-    first: np.ndarray  # the first reading's probability
+    first: np.ndarray  # the first reading's probability, as it decides alone
     final: np.ndarray  # the probability a comment gets: the second reading's where the first is unsure
+    # (both at least the comment's most spam-like passage's, :mod:`.passages`)
 
 
 def out_of_fold(records: Sequence[Labelled], *, c: float = C, folds: int = 5, by_writer: bool = True,
-                meaning: Meaning | None = None) -> OutOfFold:
+                meaning: Meaning | None = None, jobs: int = JOBS) -> OutOfFold:
     """Each record's probability from models that did not see it: one fold per writer
     (``by_writer``, when there are two writers or more), else ``folds`` interleaved folds. The
-    comments are featurized (and embedded) once; each fold trains on its rows of that."""
+    comments are featurized (and embedded) once; the folds train on their rows of that, ``jobs``
+    at a time, and the first reading's also reads their passages."""
     writers = sorted({r.writer for r in records})
     if by_writer and len(writers) >= 2:
         groups = [[i for i, r in enumerate(records) if r.writer == w] for w in writers]
     else:
         groups = [list(range(k, len(records), folds)) for k in range(folds)]
     n = len(records)
-    x, y = _training_rows(records, Featurizer(), None)  # rows i: with author fields (as scored), n + i: bare
+    featurizer = Featurizer()
+    x, y = _training_rows(records, featurizer, None)  # rows i: with author fields (as scored), n + i: bare
     both = with_meaning(x, meaning.vectors([r.comment.text for r in records] * 2)) if meaning is not None else None
-    first, second = np.zeros(n), np.zeros(n)
+    found = Passages.of([r.comment for r in records])
+    passages = featurizer.transform(found.comments) if found.comments else sp.csr_matrix((0, x.shape[1]))
+    readings = [x] if both is None else [x, both]
+    tasks = []
     for held in groups:
         kept = np.setdiff1d(np.arange(n), held)
         if not y[kept].any() or y[kept].all():
             continue
         rows = np.concatenate([kept, kept + n])
-        first[held] = probabilities(_regression(x[rows], y[rows], c), x[held])
-        if both is not None:
-            second[held] = probabilities(_regression(both[rows], y[rows], c), both[held])
-    return OutOfFold(first, combine(first, second) if both is not None else first)
+        tasks += [(k, np.asarray(held), rows) for k in range(len(readings))]
+    done = Parallel(n_jobs=jobs)(
+        delayed(_fold)(readings[k], y, ids, rows, c, None if k else passages[np.isin(found.owner, ids)])
+        for k, ids, rows in tasks)
+    out = [np.zeros(n) for _ in readings]
+    read = np.zeros(len(found.owner))
+    for (k, ids, _), (p, p_passages) in zip(tasks, done, strict=True):
+        out[k][ids] = p
+        if not k:
+            read[np.isin(found.owner, ids)] = p_passages
+    highest = found.highest(read, n)
+    final = combine(out[0], out[1]) if both is not None else out[0]
+    return OutOfFold(np.maximum(out[0], highest), np.maximum(final, highest))
+
+
+def _fold(x: sp.csr_matrix, y: np.ndarray, held: np.ndarray, rows: np.ndarray, c: float,
+          passages: sp.csr_matrix | None) -> tuple[np.ndarray, np.ndarray]:
+    """The held rows' probabilities from a model trained on ``rows``, and their ``passages``'."""
+    clf = _regression(x[rows], y[rows], c)
+    return probabilities(clf, x[held]), probabilities(clf, passages) if passages is not None and passages.shape[0] \
+        else np.zeros(0)
 
 
 def _counts(p: np.ndarray, y: np.ndarray, t: float) -> tuple[int, int, int]:
@@ -238,7 +276,8 @@ def build(records: Sequence[Labelled], *, c: float = C, meaning: Meaning | bool 
     if second is not None:
         info["out_of_fold_first_reading"] = measured(records, oof.first, plain)
     return ModelFile(intercept=float(clf.intercept_[0]), weights=np.asarray(clf.coef_[0], dtype=np.float64),
-                     thresholds=plain, info=info, semantic=second)
+                     thresholds=plain, info=info, semantic=second,
+                     common=common_features(Featurizer().transform([r.comment for r in records])))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
