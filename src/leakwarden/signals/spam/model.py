@@ -183,9 +183,8 @@ class SpamModel:
         self.ham_weight = 0.2
         self._first_reading = Linear.of(self.file.weights, self.file.intercept)
         self._second = Linear.of(active.weights, active.intercept) if active is not None else None
-        particular = np.ones(N_FEATURES)
-        particular[self.file.common] = 0.0
-        self._particular = sp.diags(particular, format="csr")
+        self._common = np.zeros(N_FEATURES, dtype=bool)
+        self._common[self.file.common] = True
         self._lock = threading.Lock()
 
     @property
@@ -238,7 +237,9 @@ class SpamModel:
         campaign memory)."""
         y = np.asarray(labels, dtype=np.float64)
         weight = np.where(y == 1, self.learn_weight, self.learn_weight * self.ham_weight)
-        own = rows @ self._particular
+        own = sp.csr_matrix(rows, copy=True)
+        own.data[self._common[own.indices]] = 0.0  # the common features: the offline model's alone
+        own.eliminate_zeros()
         step = RATE * weight / np.maximum(np.asarray(own.multiply(own).sum(axis=1)).ravel(), MIN_NORM)
         readings: list[tuple[Linear, sp.csr_matrix]] = [(self._first_reading, rows)]
         if self.meaning is not None and self._second is not None:
