@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from leakwarden.signals.spam import train as T
-from leakwarden.signals.spam.features import N_FEATURES, Comment, Featurizer
+from leakwarden.signals.spam.features import MAX_FEATURE_CHARS, N_FEATURES, Comment, Featurizer
 from leakwarden.signals.spam.model import ModelFile, SpamModel, Thresholds
-from leakwarden.signals.spam.passages import MIN_WORDS, SPAN, Passages, passages
+from leakwarden.signals.spam.passages import MAX_PASSAGES, MIN_WORDS, SPAN, Passages, passages
 
 ON_TOPIC = [
     "The council voted to close the library branch on Tuesday after a long debate.",
@@ -41,6 +41,17 @@ def words(n: int) -> str:
 def test_a_long_comment_is_cut_into_runs_of_sentences(text: str, expected: list[str]) -> None:
     assert SPAN == 2
     assert passages(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Buy now. " * 7_000,  # 63,000 characters of short sentences
+    "a. " * 20_000,
+    "word " * 60 + ". x" * 20_000,
+])
+def test_a_huge_comment_is_read_by_a_bounded_number_of_passages_in_its_head(text: str) -> None:
+    found = passages(text)
+    assert 0 < len(found) <= MAX_PASSAGES
+    assert all(p in text[:MAX_FEATURE_CHARS] for p in found)
 
 
 def test_each_passage_keeps_its_comment_and_author_fields() -> None:
