@@ -55,10 +55,10 @@ REVIEW_FPR = 0.05
 JOBS = -1
 # the shipped model: every writer (bench_spam.py holds writers out itself)
 TRAIN_WRITERS = ("A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z,"
-                 "AA,AB,AC,AD,AE,AF,AG,AH,AI,AJ,AK,AL,AM,AN,AO,AP,AQ,AR")
+                 "AA,AB,AC,AD,AE,AF,AG,AH,AI,AJ,AK,AL,AM,AN,AO,AP,AQ,AR,AS,AT,AU,AV,AW,AX")
 BLATANT_FLOOR = 0.97
-#: a feature found in at least this share of the training comments is common (5,565 of the 44 writers'
-#: features: function words' n-grams, the script, "no link"; 72 % of a median comment's squared norm),
+#: a feature found in at least this share of the training comments is common (5,617 of the 50 writers'
+#: features: function words' n-grams, the script, "no link"; 72 % of a median comment's squared norm over 44),
 #: and a report does not move its weight (``SpamModel.learn``)
 COMMON_SHARE = 0.01
 #: ``blatant`` (Akismet's "discard": deleted unseen) sits this far above the most spam-like ham of the
@@ -179,16 +179,15 @@ def out_of_fold(records: Sequence[Labelled], *, c: float = C, folds: int = 5, by
         if not y[kept].any() or y[kept].all():
             continue
         rows = np.concatenate([kept, kept + n])
-        tasks += [(k, np.asarray(held), rows) for k in range(len(readings))]
-    done = Parallel(n_jobs=jobs)(
-        delayed(_fold)(readings[k], y, ids, rows, c, None if k else passages[np.isin(found.owner, ids)])
-        for k, ids, rows in tasks)
+        tasks += [(k, np.asarray(held), rows, np.isin(found.owner, held)) for k in range(len(readings))]
+    done = Parallel(n_jobs=jobs)(delayed(_fold)(readings[k], y, ids, rows, c, None if k else passages[theirs])
+                                 for k, ids, rows, theirs in tasks)
     out = [np.zeros(n) for _ in readings]
     read = np.zeros(len(found.owner))
-    for (k, ids, _), (p, p_passages) in zip(tasks, done, strict=True):
+    for (k, ids, _, theirs), (p, p_passages) in zip(tasks, done, strict=True):
         out[k][ids] = p
         if not k:
-            read[np.isin(found.owner, ids)] = p_passages
+            read[theirs] = p_passages
     highest = found.highest(read, n)
     final = combine(out[0], out[1]) if both is not None else out[0]
     return OutOfFold(np.maximum(out[0], highest), np.maximum(final, highest))
@@ -198,8 +197,8 @@ def _fold(x: sp.csr_matrix, y: np.ndarray, held: np.ndarray, rows: np.ndarray, c
           passages: sp.csr_matrix | None) -> tuple[np.ndarray, np.ndarray]:
     """The held rows' probabilities from a model trained on ``rows``, and their ``passages``'."""
     clf = _regression(x[rows], y[rows], c)
-    return probabilities(clf, x[held]), probabilities(clf, passages) if passages is not None and passages.shape[0] \
-        else np.zeros(0)
+    read = probabilities(clf, passages) if passages is not None and passages.shape[0] else np.zeros(0)
+    return probabilities(clf, x[held]), read
 
 
 def _counts(p: np.ndarray, y: np.ndarray, t: float) -> tuple[int, int, int]:
