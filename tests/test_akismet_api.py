@@ -34,6 +34,15 @@ CAMPAIGN = [
     "Moringa Calm tea from my aunt's shop honestly helped my sleep more than anything, my whole family drinks it now",
 ]
 
+# hard ham, written for these tests: a report of another comment must leave each where it was
+HARD_HAM = [
+    HAM,
+    "Honestly the council's new bin schedule helped nobody, my whole street still waits two weeks for a pickup",
+    "My brother lost his savings to a forex scam last year. Please do not send money to strangers on WhatsApp.",
+    "أنا أستخدم واتساب للتواصل مع أهلي في الخارج، وقطع الخدمة أثر علينا كثيراً",
+    "شكراً على التقرير، لكن الأرقام التي ذكرتموها عن البطالة غير دقيقة",
+]
+
 
 @dataclass
 class Site:
@@ -116,6 +125,15 @@ def test_submit_spam_teaches_a_campaign_at_once(site: Site) -> None:
     with site.engine.db.session() as s:
         rows = s.query(SpamFeedbackRow).all()
     assert [(r.label, r.site, r.source) for r in rows] == [("spam", "news.example", "akismet")] * 2
+
+
+def test_submit_spam_leaves_other_comments_alone(site: Site) -> None:
+    before = site.akismet(blog="https://before.example")
+    assert [before.comment_check("192.0.2.20", comment_content=t) for t in HARD_HAM] == [akismet.CheckResponse.HAM] * 5
+    for text in CAMPAIGN[:2]:
+        assert site.akismet().submit_spam("192.0.2.9", comment_content=text) is True
+    after = site.akismet(blog="https://after.example")
+    assert [after.comment_check("192.0.2.21", comment_content=t) for t in HARD_HAM] == [akismet.CheckResponse.HAM] * 5
 
 
 def test_submit_ham_and_is_test(site: Site) -> None:
