@@ -131,13 +131,6 @@ def _regression(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression
     return clf.fit(x, y)
 
 
-def fit(records: Sequence[Labelled], *, c: float = C, featurizer: Featurizer | None = None,
-        meaning: Meaning | None = None) -> LogisticRegression:
-    """The first reading's model, or the second's (``meaning``: its sentence vectors)."""
-    x, y = _training_rows(records, featurizer or Featurizer(), meaning)
-    return _regression(x, y, c)
-
-
 def common_features(x: sp.csr_matrix) -> np.ndarray:
     """The columns of ``x`` that are non-zero in at least ``COMMON_SHARE`` of its rows."""
     share = np.asarray((x != 0).sum(axis=0)).ravel() / max(1, x.shape[0])
@@ -259,10 +252,11 @@ def build(records: Sequence[Labelled], *, c: float = C, meaning: Meaning | bool 
     y = np.array([int(r.spam) for r in records])
     oof = out_of_fold(records, c=c, meaning=reader)
     plain = choose_thresholds(oof.first, y)
-    clf = fit(records, c=c)
+    x, rows_y = _training_rows(records, Featurizer(), None)  # featurized once: both readings, common features
+    clf = _regression(x, rows_y, c)
     second = None
     if reader is not None:
-        both = fit(records, c=c, meaning=reader)
+        both = _regression(with_meaning(x, reader.vectors([r.comment.text for r in records] * 2)), rows_y, c)
         second = SecondReading(embedder=reader.name, dim=reader.dim, intercept=float(both.intercept_[0]),
                                weights=np.asarray(both.coef_[0], dtype=np.float64),
                                thresholds=choose_thresholds(oof.final, y))
@@ -275,8 +269,7 @@ def build(records: Sequence[Labelled], *, c: float = C, meaning: Meaning | bool 
     if second is not None:
         info["out_of_fold_first_reading"] = measured(records, oof.first, plain)
     return ModelFile(intercept=float(clf.intercept_[0]), weights=np.asarray(clf.coef_[0], dtype=np.float64),
-                     thresholds=plain, info=info, semantic=second,
-                     common=common_features(Featurizer().transform([r.comment for r in records])))
+                     thresholds=plain, info=info, semantic=second, common=common_features(x[:len(records)]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
