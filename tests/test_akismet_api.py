@@ -34,6 +34,16 @@ CAMPAIGN = [
     "Moringa Calm tea from my aunt's shop honestly helped my sleep more than anything, my whole family drinks it now",
 ]
 
+# a loan pitch hidden inside a long on-topic comment (signals/spam/passages.py), written for these tests
+HIDDEN_PITCH = " ".join([
+    "The council voted to close the library branch on Tuesday after a long debate that ran past midnight.",
+    "Several residents spoke against the plan and asked for a delay until the spring budget is known.",
+    "The budget gap is real, but the branch is the only one within walking distance for many families on the estate.",
+    "Need a personal loan without a guarantor? WhatsApp Mr Karim on +44 7700 900123, approval in one hour.",
+    "Nobody on the council explained why the reading room could not share the building with the clinic next door.",
+    "My mother has used that library every week for thirty years and she is heartbroken.",
+    "I hope the local paper keeps following this story when the contracts are signed and the land is sold.",
+])
 # hard ham, written for these tests: a report of another comment must leave each where it was
 HARD_HAM = [
     HAM,
@@ -134,6 +144,10 @@ def test_submit_spam_leaves_other_comments_alone(site: Site) -> None:
         assert site.akismet().submit_spam("192.0.2.9", comment_content=text) is True
     after = site.akismet(blog="https://after.example")
     assert [after.comment_check("192.0.2.21", comment_content=t) for t in HARD_HAM] == [akismet.CheckResponse.HAM] * 5
+
+
+def test_a_pitch_hidden_in_a_long_comment_is_spam(site: Site) -> None:
+    assert site.akismet().comment_check("192.0.2.30", comment_content=HIDDEN_PITCH) == akismet.CheckResponse.SPAM
 
 
 def test_submit_ham_and_is_test(site: Site) -> None:
