@@ -408,3 +408,34 @@ def test_rule_changes_and_decisions_at_once_never_deadlock(any_db_url: str) -> N
     assert errors == []
     with deciding.db.session() as s:
         assert s.scalar(select(func.count()).select_from(PostRow)) == 60
+
+
+def test_a_new_post_is_enforced_once_without_asking_for_its_earlier_actions(engine: Engine) -> None:
+    """A new post has no actions or strike yet: they are recorded without looking them up, once
+    each; decided again, the stored post's are looked up, and nothing doubles."""
+    from sqlalchemy import event
+
+    from leakwarden.store.tables import EnforcementAction
+
+    asked: list[str] = []
+
+    def listen(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and ("actions.post_id =" in statement
+                                                                 or "strikes.post_id =" in statement):
+            asked.append(statement)  # the post's own actions or strike (the account's are counted)
+
+    event.listen(engine.db.engine, "before_cursor_execute", listen)
+    try:
+        decision = engine.ingest(post("p1", "https://newsletter.example/p/dossier"))
+        assert asked == []
+        engine.redecide("p1")
+        assert asked  # a stored post: its actions are looked up
+    finally:
+        event.remove(engine.db.engine, "before_cursor_execute", listen)
+    done = sorted(a.type.value for a in decision.actions)
+    assert {"remove", "strike", "suspend"} <= set(done)
+    with engine.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Strike)) == 1
+        assert s.scalar(select(func.count()).select_from(Sanction)) == 1
+        assert sorted(s.scalars(select(EnforcementAction.type))) == done  # each once
+        assert standing_of(s, "journo").state is StandingState.SUSPENDED

@@ -330,17 +330,19 @@ class Engine:
                        decision={}, partial=decision.partial, created_at=post.created_at, ingested_at=now,
                        decided_at=decision.decided_at)
 
-    def _enforce(self, s: Session, decision: Decision) -> list[Action]:
-        result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto")
+    def _enforce(self, s: Session, decision: Decision, *, new_post: bool = False) -> list[Action]:
+        result = enforcement.apply(s, decision, self.policy, self.rules, actor="auto", new_post=new_post)
         skipped = {a.key() for a in result.skipped}
         ladder = [a for a in result.applied if a.clause == "strike-ladder"]
         return [a for a in decision.actions if a.clause != "strike-ladder" and a.key() not in skipped] + ladder
 
-    def _enforce_beside_shadow(self, s: Session, surface: Surface, decision: Decision) -> list[Action]:
-        """Enforce the live decision; a deployed shadow policy decides too: stored, never enforced."""
+    def _enforce_beside_shadow(self, s: Session, surface: Surface, decision: Decision, *,
+                               new_post: bool = False) -> list[Action]:
+        """Enforce the live decision; a deployed shadow policy decides too: stored, never enforced.
+        ``new_post``: the post was stored in this transaction (see ``enforcement.apply``)."""
         shadow = self.deployments.shadow
         before = active_strikes(s, decision.author) if shadow is not None else 0
-        actions = self._enforce(s, decision)
+        actions = self._enforce(s, decision, new_post=new_post)
         if shadow is not None:
             shadows.record(s, surface, decision.model_copy(update={"actions": actions}), shadow, before)
         return actions

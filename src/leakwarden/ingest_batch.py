@@ -144,7 +144,7 @@ def record(engine: Engine, batch: Sequence[tuple[Post, Decision]], actor: str, *
                 continue
             _recount_ladder(engine, s, decision)
             engine._audit_decision(s, decision, actor, kind="decision")
-            decision.actions = engine._enforce_beside_shadow(s, post.surface, decision)
+            decision.actions = engine._enforce_beside_shadow(s, post.surface, decision, new_post=True)
             rows[post.id].decision = atrest.stored_form(decision)
             outbox.emit(s, "decision.made", ("post", post.id), outbox.decision_data(decision))
 

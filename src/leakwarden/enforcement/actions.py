@@ -59,12 +59,22 @@ def _rung_action(rung: Rung) -> Action:
     return Action(type=ActionType.LIMIT, clause="strike-ladder", note=f"strike {rung.count}")
 
 
-def _record(session: Session, decision: Decision, action: Action, actor: str, automatic: bool) -> bool:
-    """Insert the action row; False if this exact action was already applied to this post."""
+def _record(session: Session, decision: Decision, action: Action, actor: str, automatic: bool,
+            recorded: set[tuple[str, str, str]] | None = None) -> bool:
+    """Insert the action row; False if this exact action was already applied to this post.
+    ``recorded``: the post was stored in this transaction, so its only action rows are the ones in
+    this set (type, clause, target), which the database need not be asked for."""
     target = action.url or action.label or ""
-    existing = session.scalar(select(EnforcementAction).where(
-        EnforcementAction.post_id == decision.post_id, EnforcementAction.type == action.type.value,
-        EnforcementAction.clause == (action.clause or ""), EnforcementAction.target == target))
+    key = (action.type.value, action.clause or "", target)
+    if recorded is not None:
+        if key in recorded:
+            return False
+        recorded.add(key)
+        existing = None
+    else:
+        existing = session.scalar(select(EnforcementAction).where(
+            EnforcementAction.post_id == decision.post_id, EnforcementAction.type == key[0],
+            EnforcementAction.clause == key[1], EnforcementAction.target == target))
     if existing is not None:
         if existing.reversed_at is None or automatic:
             return False  # applied already; or reversed by a person, which no automatic act undoes
@@ -94,8 +104,10 @@ class Enforced:
 
 
 def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook, *, actor: str = "auto",
-          automatic: bool = True) -> Enforced:
-    """Apply what the decision says, once."""
+          automatic: bool = True, new_post: bool = False) -> Enforced:
+    """Apply what the decision says, once. ``new_post``: the post was stored in this transaction, so
+    no action or strike rests on it yet (a new post's enforcement asks the database nothing about
+    its earlier actions: 4 statements fewer for a removal with a strike and a suspension)."""
     account = ensure_account(session, decision.author, lock=True)  # strikes are counted in turn
     cleared = set(account.cleared_evidence or [])
     marks = fingerprints(decision.post_id, decision.reasons)
@@ -107,6 +119,7 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
     same_evidence = automatic and bool(evidence) and evidence <= cleared
     result = Enforced()
     new_strikes = 0
+    recorded: set[tuple[str, str, str]] | None = set() if new_post else None
     strikes_before = active_strikes(session, decision.author)
     for action in decision.actions:
         if action.clause == "strike-ladder":
@@ -117,16 +130,16 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
                          subject_id=decision.post_id, payload={"action": action.type.value, "why": why})
             result.skipped.append(action)
             continue
-        if action.type is ActionType.STRIKE and _has_strike(session, decision):
+        if action.type is ActionType.STRIKE and (new_strikes if new_post else _has_strike(session, decision)):
             continue  # one post, one strike, however many clauses it breaks or re-decisions it gets
-        if not _record(session, decision, action, actor, automatic):
+        if not _record(session, decision, action, actor, automatic, recorded):
             continue
         result.applied.append(action)
         _effect(session, decision, action, policy, rules, actor, automatic)
         if action.type is ActionType.STRIKE:
             new_strikes += 1
     for sanction in ladder_actions(policy, strikes_before, new_strikes):
-        if _record(session, decision, sanction, actor, automatic):
+        if _record(session, decision, sanction, actor, automatic, recorded):
             result.applied.append(sanction)
             _effect(session, decision, sanction, policy, rules, actor, automatic)
     if any(a.type in _SANCTIONS for a in result.applied):
