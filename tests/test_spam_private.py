@@ -16,6 +16,7 @@ from leakwarden.service.auth import create_key
 from leakwarden.signals.pii.detector import PiiDetector
 from leakwarden.signals.spam import Comment, SpamDetector
 from leakwarden.signals.spam.features import has_bait
+from leakwarden.signals.spam.model import SpamModel
 from leakwarden.signals.spam.private import exposed_person
 from leakwarden.store.db import Database
 
@@ -45,11 +46,23 @@ def detector() -> SpamDetector:
 
 @pytest.mark.parametrize("text,label", DOXXING)
 def test_doxxing_is_private_not_spam(detector: SpamDetector, text: str, label: str) -> None:
+    """Never spam, however spam-like the model finds it. A lone phone number said to be someone's
+    is left to a person (``review``) when the model finds it spam-like: no policy acts on a phone
+    number alone, and a testimonial's contact bait says the same words."""
     assert exposed_person(text) == label
     result = detector.score(Comment(text))
     assert not result.spam and not result.review and not result.blatant
     subject = Subject(kind=SubjectKind.POST_TEXT, text=text, surface=Surface.COMMENT)
     assert detector.detect(subject) == []
+    # the same comment, had the model found it spam (thresholds under its probability)
+    doubtful = SpamDetector(model=SpamModel(detector.model.file))
+    p = result.probability
+    doubtful.model.thresholds = dataclasses.replace(doubtful.model.thresholds, review=p / 3, spam=p / 2,
+                                                    blatant=p * 0.9)
+    again = doubtful.score(Comment(text))
+    assert not again.spam and not again.blatant
+    assert again.review is (label == "PHONE")
+    assert [s.attrs["review"] for s in doubtful.detect(subject)] == ([True] if label == "PHONE" else [])
 
 
 @pytest.mark.parametrize("text", BAIT)
@@ -66,6 +79,22 @@ def test_doxxing_comment_is_held_as_private_information(db_url: str) -> None:
         decision = engine.check(Post(id=f"d{i}", author="a", text=text, surface=Surface.COMMENT))
         kinds = {s.kind for s in decision.signals}
         assert "pii" in kinds and "spam" not in kinds, text
+
+
+def test_a_testimonial_offering_a_third_partys_number_is_not_cleared(db_url: str) -> None:
+    """Contact bait in doxxing's words ("whoever wants his number, here it is"): not called spam
+    (it might be doxxing), and not shown as clean either (no policy acts on a lone phone number):
+    a person sees it. Written for this test."""
+    db = Database(db_url)
+    engine = Engine(db, policy="strict", detectors=[PiiDetector(), SpamDetector(db)])
+    text = ("زوجي كان بعيد عني سنة كاملة، ودلتني جارتي على الشيخ أبو سالم وعمل لي عمل محبة، والحين زوجي ما يطلع "
+            "من البيت. اللي يبي رقمه هذا 0097455123377 الله يجزاه خير")
+    assert exposed_person(text) == "PHONE"
+    decision = engine.check(Post(id="t1", author="a", text=text, surface=Surface.COMMENT))
+    assert decision.verdict is Verdict.ALLOW
+    assert [r.clause for r in decision.reasons] == ["uncertain-comment-spam"]
+    assert any(a.type.value == "queue_review" for a in decision.actions)
+
 
 
 def test_uncertain_band_is_held_for_review_not_spam(db_url: str) -> None:

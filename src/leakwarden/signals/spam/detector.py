@@ -30,7 +30,7 @@ from leakwarden.signals.base import Attr, SignalSpec
 from leakwarden.signals.spam.features import Comment, has_bait, lang_of
 from leakwarden.signals.spam.memory import CampaignMemory, Match
 from leakwarden.signals.spam.model import SpamModel
-from leakwarden.signals.spam.private import exposed_person
+from leakwarden.signals.spam.private import PHONE_ONLY, exposed_person
 from leakwarden.signals.spam.tables import SpamFeedbackRow
 from leakwarden.store.db import Database
 
@@ -74,7 +74,7 @@ class SpamScore:
     lang: str
     campaign: Match | None = None  # the reported spam it is close to
     ham: Match | None = None  # the reported ham (this site) it is close to
-    review: bool = False  # uncertain: in the band under the spam threshold
+    review: bool = False  # uncertain: in the band under the spam threshold, or a phone said to be someone's
     private: str | None = None  # the label of a person's private information it exposes (not spam)
 
 
@@ -122,9 +122,12 @@ class SpamDetector:
             spam_match = None
         private = exposed_person(comment.text) if p >= min(th.review, th.spam) else None
         flagged = private is None
+        # a phone number said to be someone else's is doxxing or a testimonial's contact bait ("whoever
+        # wants his number"); the policy does not act on a lone number, so a person tells them apart
+        unsure = private == PHONE_ONLY or (flagged and p < th.spam)
         return SpamScore(probability=p, model=p_model, spam=flagged and p >= th.spam,
                          blatant=flagged and p >= th.blatant, lang=lang_of(comment.text), campaign=spam_match,
-                         ham=ham_match, review=flagged and th.review <= p < th.spam, private=private)
+                         ham=ham_match, review=unsure and p >= th.review, private=private)
 
     def detect(self, subject: Subject) -> list[Signal]:
         """Comments always; a post or message only when it has a way out (:func:`has_bait`: a
@@ -140,7 +143,10 @@ class SpamDetector:
         if not (result.spam or result.review):
             return []
         summary = f"spam probability {result.probability:.2f} (model {result.model:.2f})"
-        if result.review:
+        if result.private == PHONE_ONLY:
+            summary = (f"uncertain: {summary}; it gives a phone number said to be someone else's (doxxing, or "
+                       "a testimonial's contact bait)")
+        elif result.review:
             summary = f"uncertain: {summary}, under the spam threshold {self.model.thresholds.spam:.2f}"
         data: dict[str, object] = {"probability": round(result.probability, 4), "model": round(result.model, 4),
                                    "lang": result.lang, "site": site}

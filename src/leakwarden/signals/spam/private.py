@@ -9,7 +9,10 @@ do not count):
 * a home address, a date of birth, a government ID number or a card number: always;
 * a phone number: only when the text says it is someone else's ("his number", "call her",
   "رقمه", "جوالها") and asks no one to get in touch ("WhatsApp", "للتواصل"): a testimonial that
-  gives "his WhatsApp" is how contact-bait spam works.
+  gives "his WhatsApp" is how contact-bait spam works. Such a comment (``PHONE_ONLY``) is still
+  not called spam, but it is not cleared either: a policy does not act on a lone phone number, and
+  "whoever wants his number, here it is" is a testimonial's bait in doxxing's words, so the
+  detector marks it for review (a person tells them apart).
 
 The search runs only on the comments the model doubts or flags, so a plain comment pays nothing.
 """
@@ -24,6 +27,8 @@ from leakwarden.signals.spam.features import asks_contact
 
 #: Labels that are a person's, whatever the text around them says.
 PERSONAL_LABELS = frozenset({"STREET_ADDRESS", "DATE_OF_BIRTH", "CREDIT_CARD", *ID_LABELS})
+#: the label of a phone number that the text says is someone else's (and nothing more personal)
+PHONE_ONLY = "PHONE"
 
 _THIRD_PERSON_PHONE = re.compile(
     r"\b(?:his|her|their)\s+(?:(?:personal|private|home|mobile|cell|work)\s+)?(?:phone|number|cell|mobile|"
@@ -43,5 +48,5 @@ def exposed_person(text: str) -> str | None:
             return finding.label
         phone = phone or finding.label == "PHONE"
     if phone and _THIRD_PERSON_PHONE.search(text) and not asks_contact(text):
-        return "PHONE"
+        return PHONE_ONLY
     return None
