@@ -65,7 +65,11 @@ exams and admissions (tutoring, essay and fake-certificate spam), AT cars, used-
 fines (parts sellers, plate brokers), AU jobs, layoffs and work visas (fake recruiters, CV writing), AV
 weather, climate and disasters (real and fake donation appeals, chain messages), AW local business
 reviews (owners replying, fake-review sellers, competitors), AX pets and animals (pet-selling scams,
-lost and found).
+lost and found). AY to BD (a seventh round, the same way): AY health and medicine (miracle cures, fake
+clinics, patients comparing treatments), AZ education (essay mills, fake scholarships, exam leaks), BA
+travel, visas and Umrah packages, BB charity and community drives (fake charities, real volunteer
+groups' numbers), BC gaming and esports (gold and account sellers, top-up scams, developers replying),
+BD family life, weddings and nannies (wedding-service and maid-agency spam, sheikh spells).
 
 Measured 2026-12-01 (latest): the rounds blind (``/tmp`` scripts through ``SpamDetector``, the shipped
 procedure; F1 en / ar pooled over the round; the README's comment-spam section has the rest):

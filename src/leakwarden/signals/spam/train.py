@@ -55,7 +55,7 @@ REVIEW_FPR = 0.05
 JOBS = -1
 # the shipped model: every writer (bench_spam.py holds writers out itself)
 TRAIN_WRITERS = ("A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,Q,R,S,T,U,V,W,X,Y,Z,"
-                 "AA,AB,AC,AD,AE,AF,AG,AH,AI,AJ,AK,AL,AM,AN,AO,AP,AQ,AR,AS,AT,AU,AV,AW,AX")
+                 "AA,AB,AC,AD,AE,AF,AG,AH,AI,AJ,AK,AL,AM,AN,AO,AP,AQ,AR,AS,AT,AU,AV,AW,AX,AY,AZ,BA,BB,BC,BD")
 BLATANT_FLOOR = 0.97
 #: a feature found in at least this share of the training comments is common (5,617 of the 50 writers'
 #: features: function words' n-grams, the script, "no link"; 72 % of a median comment's squared norm over 44),
