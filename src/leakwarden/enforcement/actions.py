@@ -120,7 +120,9 @@ def apply(session: Session, decision: Decision, policy: Policy, rules: RuleBook,
     result = Enforced()
     new_strikes = 0
     recorded: set[tuple[str, str, str]] | None = set() if new_post else None
-    strikes_before = active_strikes(session, decision.author)
+    # the ladder counts only when this decision strikes: no strike, no count of the account's strikes
+    striking = any(action.type is ActionType.STRIKE for action in decision.actions)
+    strikes_before = active_strikes(session, decision.author) if striking else 0
     for action in decision.actions:
         if action.clause == "strike-ladder":
             continue  # recomputed below from the strikes actually added
