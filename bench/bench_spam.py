@@ -1,6 +1,12 @@
 """Comment spam, quality and speed in one run: leakwarden beside SpamAssassin and a trivial baseline.
 
     .venv/bin/python bench/bench_spam.py [--data bench/data/spam] [--held-out U,W] [--no-cv] [--no-spamassassin]
+                                         [--model DIR]
+
+``--model DIR`` measures a model already trained (``leakwarden spam train --out DIR``, or the shipped
+one) instead of training on the writers that are not held out: a new round of writers, blind, is
+``--model DIR --held-out AY,AZ,... --no-cv --fresh ''`` with a model that never read them (refused
+otherwise).
 
 Data: ``bench/data/spam/comments_<WRITER>.jsonl`` (one writer each: ``train.TRAIN_WRITERS``). The
 bench trains a model on the writers that are not held out (``train.build``: the shipped model's
@@ -199,6 +205,7 @@ from leakwarden.signals.spam import train as T  # noqa: E402
 from leakwarden.signals.spam.detector import SpamDetector  # noqa: E402
 from leakwarden.signals.spam.features import _URL, Comment  # noqa: E402
 from leakwarden.signals.spam.model import SpamModel  # noqa: E402
+from leakwarden.signals.spam.model import load as load_model  # noqa: E402
 from leakwarden.signals.spam.semantic import Meaning  # noqa: E402
 
 LANGS = ("en", "ar")
@@ -557,6 +564,20 @@ def listed(records: Sequence[T.Labelled], answers: Sequence[Answer], detector: S
         print(f"  {what:10} p={p:.2f} {r.id} {r.lang} {r.kind:14} {a.reasons or '-':28} {text[:100]}")
 
 
+def given_model(directory: Path, held_out: Sequence[str]) -> tuple[SpamModel | None, str]:
+    """The model in ``directory`` and how it was made, or None and why it cannot be measured on
+    ``held_out`` (it is not a model, or it was trained on one of them)."""
+    try:
+        file = load_model(directory)
+    except (OSError, ValueError) as exc:
+        return None, f"{directory}: not a spam model ({exc})"
+    read = {Path(name).stem.rsplit("_", 1)[-1] for name in file.info.get("trained_on", [])}
+    seen = sorted(read & set(held_out))
+    if seen:
+        return None, f"{directory} was trained on {', '.join(seen)}: not blind on them"
+    return SpamModel(file), f"the model in {directory} ({file.info.get('comments', '?')} comments, never these)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data" / "spam")
@@ -564,20 +585,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation by writer")
     parser.add_argument("--no-spamassassin", action="store_true")
     parser.add_argument("--fresh", default="O", help="a writer to measure as fresh (trained on all others); '' skips")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="measure this trained model's directory (blind: it must not have read the held-out "
+                             "writers) instead of training one")
     args = parser.parse_args(argv)
     held_out = args.held_out.split(",")
     held = T.load_comments(T.files(args.data, held_out))
-    trainers = [w for w in WRITERS if w not in held_out]
-    train = T.load_comments(T.files(args.data, trainers))
-    if not held or not train:
-        print(f"no comments for {held_out} or for {trainers} in {args.data}", file=sys.stderr)
+    if not held:
+        print(f"no comments for {held_out} in {args.data}", file=sys.stderr)
         return 2
     by_lang = {lang: sum(1 for r in held if r.lang == lang) for lang in LANGS}
-    model = SpamModel(T.build(train))
+    if args.model is not None:
+        model, source = given_model(args.model, held_out)
+        if model is None:
+            print(source, file=sys.stderr)
+            return 2
+    else:
+        trainers = [w for w in WRITERS if w not in held_out]
+        train = T.load_comments(T.files(args.data, trainers))
+        if not train:
+            print(f"no comments for {trainers} in {args.data}", file=sys.stderr)
+            return 2
+        model, source = SpamModel(T.build(train)), f"trained on {'+'.join(trainers)} ({len(train)})"
     th = model.thresholds
     print(f"held-out writers {'+'.join(held_out)}: {len(held)} comments ({sum(r.spam for r in held)} spam; "
-          f"{by_lang['en']} English, {by_lang['ar']} Arabic); trained on {'+'.join(trainers)} ({len(train)}), "
-          f"thresholds chosen on them: review {th.review}, spam {th.spam}, blatant {th.blatant}\n")
+          f"{by_lang['en']} English, {by_lang['ar']} Arabic); {source}, "
+          f"thresholds chosen on its writers: review {th.review}, spam {th.spam}, blatant {th.blatant}\n")
 
     answers = through_the_route(held, model)
     reference = through_the_route(held, None)
