@@ -261,3 +261,74 @@ def test_a_writer_seals_with_one_connection_at_a_time(any_db_url: str) -> None:
     with engine.db.session() as s:
         assert s.get_one(AuditHead, 1).seq == s.query(AuditEventRow).count()  # all sealed meanwhile
     assert most[0] == 1
+
+
+def _unsealed(engine: Engine) -> int:
+    with engine.db.session() as s:
+        return sum(1 for e in audit.events(s) if e.seq is None)
+
+
+def _until_sealed(engine: Engine, timeout: float = 20.0) -> int:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (left := _unsealed(engine)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
+def test_a_background_sealer_chains_what_writers_commit(any_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writers of a process with a background sealer only wake it: four threads ingest, the
+    sealer's thread (and no writer) chains every event in commit order, and the chain verifies.
+    Stopped, it seals what is left itself; the writers seal after their commits again."""
+    import threading
+
+    engine = busy_engine(any_db_url)
+    sealed_by: list[str] = []
+    seal = audit.seal
+
+    def watched(*args: object, **kwargs: object) -> int:
+        sealed_by.append(threading.current_thread().name)
+        return seal(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "seal", watched)
+    sealer = audit.BackgroundSealer(engine.db.engine).start()
+    try:
+        with pytest.raises(RuntimeError):
+            audit.BackgroundSealer(engine.db.engine).start()  # one a database
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda i: engine.ingest(Post(id=f"bg{i}", author=f"w{i % 3}",
+                                                        text=f"https://newsletter.example/bg{i}")), range(24)))
+        assert _until_sealed(engine) == 0
+        assert sealed_by and set(sealed_by) == {"leakwarden-audit-sealer"}
+        assert audit.seal_and_verify(engine.db.engine).ok
+        with audit.deferred_sealing(engine.db.engine):  # the sealer's thread is not woken inside it
+            engine.ingest(Post(id="late", author="w", text="https://newsletter.example/late"))
+    finally:
+        sealer.stop()
+    assert _unsealed(engine) == 0
+    engine.ingest(Post(id="after", author="w", text="https://newsletter.example/after"))
+    assert _unsealed(engine) == 0  # sealed by the writer, after its commit, as before
+    assert audit.seal_and_verify(engine.db.engine).ok
+
+
+def test_the_server_seals_in_the_background_while_it_runs(db_url: str) -> None:
+    """``create_app(seal_in_background=True)`` (``leakwarden serve``): requests commit, the app's
+    sealer chains their events; at shutdown nothing is left unsealed."""
+    from fastapi.testclient import TestClient
+
+    from leakwarden.service.app import create_app
+    from leakwarden.service.auth import create_key
+
+    engine = busy_engine(db_url)
+    key = create_key(engine.db, "submitter")[1]
+    with TestClient(create_app(engine, seal_in_background=True)) as http:
+        assert engine.db.engine in audit._BACKGROUND
+        for i in range(5):
+            answer = http.post("/v1/posts", json={"id": f"api{i}", "author": "w", "text": f"note {i}"},
+                               headers={"Authorization": f"Bearer {key}"})
+            assert answer.status_code in (200, 201), answer.text
+        assert _until_sealed(engine) == 0
+    assert engine.db.engine not in audit._BACKGROUND
+    assert _unsealed(engine) == 0
+    assert audit.seal_and_verify(engine.db.engine).ok

@@ -12,7 +12,9 @@ How events get into the chain, as a transparency log does it:
    ``hash = sha256(prev_hash || canonical_json([seq, at, actor, kind, subject_type, subject_id,
    payload]))``, and moves the head to the last one, signed with the audit key (Ed25519, kept in a
    file outside the database, :mod:`leakwarden.audit.signing`). The writer seals right after its
-   own commit; ``leakwarden audit seal``, ``audit verify`` and ``audit checkpoint`` seal first too.
+   own commit, or, in a process that runs a :class:`BackgroundSealer` (the API server), wakes it to
+   seal in a thread of its own; ``leakwarden audit seal``, ``audit verify`` and ``audit checkpoint``
+   seal first too.
    Chain order is seal order, which follows commit order: an event is never sealed before it is
    committed, so nothing is ever inserted behind a sealed event. The sealer chains only events
    whose MAC holds, each nonce once (a row forged or replayed with plain SQL stays unsealed and
@@ -38,6 +40,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -245,11 +248,73 @@ def _seal_after_commit(session: Session) -> None:
 def _seal_once_released(session: Session, transaction: SessionTransaction) -> None:
     """The seal runs once the committed transaction has given its connection back to the pool: a
     writer never holds two connections, so N threads writing at once need N, not 2N (which ran a
-    pool of 15 dry with 8 writers, each waiting for a second connection for 30 s)."""
+    pool of 15 dry with 8 writers, each waiting for a second connection for 30 s). Where a
+    :class:`BackgroundSealer` runs for the database, the writer only wakes it."""
     if transaction.parent is None:
         bind = session.info.pop(_SEAL_DUE, None)
         if bind is not None:
-            _seal_quietly(bind)
+            sealer = _BACKGROUND.get(bind)
+            if sealer is not None:
+                sealer.wake()
+            else:
+                _seal_quietly(bind)
+
+
+class BackgroundSealer:
+    """Seals a database's committed events from a thread of its own, for the writers of this
+    process (the API server): a request does not wait for the seal after its commit, and one seal
+    chains what every request committed meanwhile, in a single short transaction (one take of the
+    chain head's lock instead of one per request).
+
+    The chain's guarantees do not change: events are sealed in commit order, only once committed,
+    and an event left unsealed (the process killed before the thread got to it) is sealed by the
+    next seal, whoever runs it. :meth:`stop` seals what is left; ``audit verify`` and ``audit
+    checkpoint`` seal first, as before."""
+
+    def __init__(self, bind: Engine) -> None:
+        self.bind = bind
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> BackgroundSealer:
+        with _BACKGROUND_LOCK:
+            if self.bind in _BACKGROUND:
+                raise RuntimeError("a background sealer already runs for this database")
+            _BACKGROUND[self.bind] = self
+        self._thread = threading.Thread(target=self._run, name="leakwarden-audit-sealer", daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Events were committed: seal them soon."""
+        self._due.set()
+
+    def stop(self) -> None:
+        """Stop the thread, then seal what is left, here."""
+        with _BACKGROUND_LOCK:
+            if _BACKGROUND.get(self.bind) is self:
+                del _BACKGROUND[self.bind]
+        self._stopping = True
+        self._due.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        _seal_quietly(self.bind)
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            if self._stopping:
+                return
+            self._due.clear()  # commits after this point wake the next round
+            try:
+                _seal_quietly(self.bind)
+            except Exception as exc:  # the thread must outlive any one failure; the next seal retries
+                log.warning("the background sealer's seal failed (the next one retries): %s", type(exc).__name__)
+
+
+_BACKGROUND: dict[Engine | Connection, BackgroundSealer] = {}
+_BACKGROUND_LOCK = threading.Lock()
 
 
 def _seal_quietly(bind: Engine | Connection) -> None:

@@ -75,7 +75,7 @@ def run_server(*, db: str | None, create: bool, policy: str | None, follow: bool
     if workers == 1:
         from leakwarden.service.app import create_app
 
-        app = create_app(open_engine(db, policy, follow, create), access_log=access_log)
+        app = create_app(open_engine(db, policy, follow, create), access_log=access_log, seal_in_background=True)
         sock = bind(host, port)
         config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False)
     else:

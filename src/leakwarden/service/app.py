@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from leakwarden.audit.log import BackgroundSealer
 from leakwarden.engine import Engine
 from leakwarden.errors import LeakwardenError
 from leakwarden.intake.client import IntakeClient
@@ -31,11 +34,15 @@ def error(status: int, code: str, message: str, details: object = None) -> JSONR
 
 
 def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_log: bool = False,
-               intake: IntakeClient | None = None, sso: SsoSettings | None = None) -> FastAPI:
+               intake: IntakeClient | None = None, sso: SsoSettings | None = None,
+               seal_in_background: bool = False) -> FastAPI:
     """The API over ``engine``. ``access_log``: one line per request to ``leakwarden.access``.
     ``intake``: the broker that ``?async=true``, batches and partial decisions publish to (default:
     ``LEAKWARDEN_BROKER_URL``'s, if set; else posts are ingested in this process).
-    ``sso``: the console's OIDC sign-on (default: from the environment, ``SsoSettings.from_env``)."""
+    ``sso``: the console's OIDC sign-on (default: from the environment, ``SsoSettings.from_env``).
+    ``seal_in_background``: while the app runs (its lifespan), the audit events its requests commit
+    are sealed by a thread of their own (``audit.log.BackgroundSealer``), not by each request after
+    its commit; what is left is sealed at shutdown. ``leakwarden serve`` runs it so."""
     from leakwarden.service import metrics
     from leakwarden.service.compat import akismet, moderations, spam
     from leakwarden.service.docs import add_docs
@@ -56,6 +63,7 @@ def create_app(engine: Engine, *, max_body_bytes: int = MAX_BODY_BYTES, access_l
     )
 
     app = FastAPI(title="leakwarden", version="0.1.0", docs_url=None, redoc_url=None,
+                  lifespan=_sealing(engine) if seal_in_background else None,
                   description="Check posts, follow links, match leaked material, find private information, "
                               "enforce a written policy, and account for it.")
     app.state.engine = engine
@@ -130,6 +138,20 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def _sealing(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: a background sealer for the engine's database while it runs."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sealer = BackgroundSealer(engine.db.engine).start()
+        try:
+            yield
+        finally:
+            sealer.stop()
+
+    return lifespan
+
+
 def app_from_env() -> FastAPI:
     """The app as ``leakwarden serve --workers N`` starts it in each worker (a uvicorn factory):
     configured by the environment that ``serve`` set (``LEAKWARDEN_DATABASE_URL``,
@@ -140,6 +162,6 @@ def app_from_env() -> FastAPI:
 
     logsetup.configure()
     engine = open_engine(os.environ.get("LEAKWARDEN_DATABASE_URL"), os.environ.get("LEAKWARDEN_POLICY"))
-    app = create_app(engine, access_log=logsetup.env_flag("LEAKWARDEN_ACCESS_LOG"))
+    app = create_app(engine, access_log=logsetup.env_flag("LEAKWARDEN_ACCESS_LOG"), seal_in_background=True)
     settle_heap()
     return app
